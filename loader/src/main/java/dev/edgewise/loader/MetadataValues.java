@@ -59,7 +59,8 @@ final class MetadataValues {
                 int[] r = new int[longs.length];
                 for (int i = 0; i < r.length; i++) {
                     long x = longs[i];
-                    if (x < Integer.MIN_VALUE || x > Integer.MAX_VALUE) {
+                    boolean unsignedHuge = v.elementType() == GGUFValueType.UINT64 && x < 0; // 2^63 or more
+                    if (unsignedHuge || x < Integer.MIN_VALUE || x > Integer.MAX_VALUE) {
                         throw f.keyError(key, "element " + i + " = "
                                 + (v.elementType() == GGUFValueType.UINT64 ? Long.toUnsignedString(x) : x)
                                 + " does not fit in a 32-bit int");
