@@ -199,7 +199,8 @@ final class GGUFHeaderReader {
             throw fail(dimsAt, "row length ne[0] = " + ne[0] + " is not a multiple of " + type + "'s block size "
                     + type.blockSize);
         }
-        long byteSize = multiply(type.rowBytes(ne[0]), elements / ne[0], dimsAt, ne);
+        long rowBytes = multiply(ne[0] / type.blockSize, type.typeSize, dimsAt, ne);
+        long byteSize = multiply(rowBytes, elements / ne[0], dimsAt, ne);
         if (offset < 0 || offset % alignment != 0) {
             throw fail(offsetAt, "data offset " + Long.toUnsignedString(offset) + " is not a multiple of the alignment "
                     + alignment);
