@@ -148,9 +148,9 @@ public record GGUFValue(GGUFValueType type, GGUFValueType elementType, Object va
         if (type != GGUFValueType.ARRAY) {
             return type == GGUFValueType.STRING ? '"' + (String) value + '"' : String.valueOf(value);
         }
-        String items = Arrays.deepToString(new Object[] {value});
-        int n = length();
+        String wrapped = Arrays.deepToString(new Object[] {value}); // "[[a, b]]" for any element type
+        String items = wrapped.substring(1, wrapped.length() - 1);
         if (items.length() > 200) items = items.substring(0, 200) + "...";
-        return elementType + "[" + n + "] " + items.substring(1, items.length() - (items.endsWith("...") ? 0 : 1));
+        return elementType + "[" + length() + "] " + items;
     }
 }
