@@ -1,0 +1,90 @@
+package dev.edgewise.cli;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Minimal JSON serialiser for the CLI's outputs: maps, lists, strings, numbers, booleans, arrays. */
+final class JsonWriter {
+    private JsonWriter() {}
+
+    static String write(Object value) {
+        StringBuilder sb = new StringBuilder();
+        append(sb, value, 0);
+        return sb.append('\n').toString();
+    }
+
+    private static void append(StringBuilder sb, Object v, int depth) {
+        switch (v) {
+            case null -> sb.append("null");
+            case String s -> string(sb, s);
+            case Boolean b -> sb.append(b);
+            case Float f -> number(sb, f.doubleValue(), true);
+            case Double d -> number(sb, d, false);
+            case Number n -> sb.append(n);
+            case int[] a -> {
+                sb.append('[');
+                for (int i = 0; i < a.length; i++) sb.append(i == 0 ? "" : ", ").append(a[i]);
+                sb.append(']');
+            }
+            case float[] a -> {
+                sb.append('[');
+                for (int i = 0; i < a.length; i++) {
+                    if (i > 0) sb.append(", ");
+                    number(sb, a[i], true);
+                }
+                sb.append(']');
+            }
+            case Map<?, ?> m -> {
+                sb.append("{");
+                boolean first = true;
+                for (Map.Entry<?, ?> e : m.entrySet()) {
+                    sb.append(first ? "\n" : ",\n").append("  ".repeat(depth + 1));
+                    first = false;
+                    string(sb, String.valueOf(e.getKey()));
+                    sb.append(": ");
+                    append(sb, e.getValue(), depth + 1);
+                }
+                sb.append(first ? "}" : "\n" + "  ".repeat(depth) + "}");
+            }
+            case List<?> l -> {
+                sb.append('[');
+                for (int i = 0; i < l.size(); i++) {
+                    if (i > 0) sb.append(", ");
+                    append(sb, l.get(i), depth + 1);
+                }
+                sb.append(']');
+            }
+            default -> throw new IllegalArgumentException("cannot write " + v.getClass() + " as JSON");
+        }
+    }
+
+    private static void number(StringBuilder sb, double d, boolean single) {
+        if (Double.isNaN(d) || Double.isInfinite(d)) {
+            sb.append("null");
+        } else if (single) {
+            sb.append(String.format(Locale.ROOT, "%.7g", d).replaceFirst("\\.?0+(e|$)", "$1")); // 7 significant digits, like the fixtures
+        } else {
+            sb.append(d);
+        }
+    }
+
+    private static void string(StringBuilder sb, String s) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
+                    else sb.append(c);
+                }
+            }
+        }
+        sb.append('"');
+    }
+}

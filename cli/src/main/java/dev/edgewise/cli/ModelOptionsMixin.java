@@ -1,0 +1,49 @@
+package dev.edgewise.cli;
+
+import dev.edgewise.engine.Model;
+import dev.edgewise.engine.ModelOptions;
+import dev.edgewise.engine.synthetic.SyntheticModels;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+
+/** Options shared by every command that loads a model. */
+final class ModelOptionsMixin {
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE",
+            description = "GGUF model file (default: the embedded synthetic model, random weights)")
+    Path model;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "worker threads (default: all cores)")
+    Integer threads;
+
+    @Option(names = {"-c", "--ctx-size"}, paramLabel = "N", defaultValue = "4096",
+            description = "maximum positions per sequence, 0 = the model's trained context (default: ${DEFAULT-VALUE})")
+    int contextSize;
+
+    @Option(names = {"-b", "--batch-size"}, paramLabel = "N", defaultValue = "64",
+            description = "prompt tokens evaluated per pass (default: ${DEFAULT-VALUE})")
+    int batchSize;
+
+    ModelOptions options() {
+        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        if (t < 1) throw new UsageException("--threads must be at least 1, got " + t);
+        if (contextSize < 0) throw new UsageException("--ctx-size must be >= 0, got " + contextSize);
+        if (batchSize < 1) throw new UsageException("--batch-size must be at least 1, got " + batchSize);
+        return new ModelOptions(t, contextSize, batchSize);
+    }
+
+    /** The file to load: the given one, or the embedded synthetic model (written on first use). */
+    Path modelPath(PrintWriter err) throws IOException {
+        if (model != null) return model;
+        Path p = SyntheticModels.defaultModel();
+        err.println("edgewise: no --model given: using the embedded synthetic model (random weights, output is gibberish): " + p);
+        err.println("edgewise: for real text pass a Qwen2.5 GGUF, e.g. --model qwen2.5-0.5b-instruct-q4_0.gguf");
+        return p;
+    }
+
+    Model load(PrintWriter err) throws IOException {
+        return Model.load(modelPath(err), options());
+    }
+}

@@ -1,0 +1,89 @@
+package dev.edgewise.cli;
+
+import dev.edgewise.engine.GenerationRequest;
+import dev.edgewise.engine.GenerationResult;
+import dev.edgewise.engine.Model;
+import dev.edgewise.engine.Timings;
+import dev.edgewise.engine.tokenizer.ChatTemplate;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code edgewise run}: generate from a prompt, streaming text to stdout and statistics to stderr. */
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Generate text from a prompt.")
+final class RunCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOptionsMixin model;
+
+    @Mixin
+    SamplingOptionsMixin sampling;
+
+    @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "the prompt (default: a short greeting)")
+    String prompt;
+
+    @Option(names = "--chat", description = "wrap the prompt as a user message in the model's ChatML template")
+    boolean chat;
+
+    @Option(names = "--system", paramLabel = "TEXT", description = "system message for --chat (default: the Qwen2.5 one)")
+    String system;
+
+    @Option(names = "--special", description = "parse special-token text (e.g. <|im_start|>) in a plain prompt")
+    boolean special;
+
+    @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", defaultValue = "256", description = "tokens to generate at most (default: ${DEFAULT-VALUE})")
+    int maxTokens;
+
+    @Option(names = "--stop", paramLabel = "TEXT", description = "stop when this text appears (repeatable)")
+    List<String> stops = new ArrayList<>();
+
+    @Option(names = "--ignore-eos", description = "keep generating past end-of-generation tokens")
+    boolean ignoreEos;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (maxTokens < 0) throw new UsageException("--max-tokens must be >= 0, got " + maxTokens);
+        if (system != null && !chat) throw new UsageException("--system needs --chat");
+        String text = prompt != null ? prompt : "Once upon a time";
+        GenerationRequest.Builder request;
+        if (chat) {
+            List<ChatTemplate.Message> messages = new ArrayList<>();
+            if (system != null) messages.add(new ChatTemplate.Message("system", system));
+            messages.add(new ChatTemplate.Message("user", text));
+            request = GenerationRequest.chat(messages);
+        } else {
+            request = GenerationRequest.prompt(text).parseSpecial(special);
+        }
+        request.maxTokens(maxTokens).sampling(sampling.params()).stopStrings(stops).ignoreEndOfGeneration(ignoreEos);
+
+        try (Model m = model.load(err)) {
+            if (!chat) {
+                out.print(text);
+            }
+            GenerationResult result = m.generate(request.build(), event -> {
+                out.print(event.text());
+                out.flush();
+            });
+            out.println();
+            out.flush();
+            Timings t = result.timings();
+            err.printf(Locale.ROOT, "%nprompt: %d tokens, %.1f tok/s | first token: %.0f ms | decode: %d tokens, %.1f tok/s | load: %.0f ms | threads: %d | seed: %d | stop: %s%n",
+                    t.promptTokens(), t.promptTokensPerSecond(), t.timeToFirstTokenMillis(), t.generatedTokens(),
+                    t.decodeTokensPerSecond(), m.loadNanos() / 1e6, model.options().threads(), sampling.resolvedSeed(),
+                    result.finishReason().name().toLowerCase(Locale.ROOT));
+        }
+        return 0;
+    }
+}

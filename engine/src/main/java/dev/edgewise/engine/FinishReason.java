@@ -1,0 +1,13 @@
+package dev.edgewise.engine;
+
+/** Why a generation ended. */
+public enum FinishReason {
+    /** The model produced an end-of-generation token. */
+    END_OF_GENERATION,
+    /** A stop string appeared in the text. */
+    STOP_STRING,
+    /** The token budget was used up. */
+    MAX_TOKENS,
+    /** The sequence reached the context size. */
+    CONTEXT_FULL
+}

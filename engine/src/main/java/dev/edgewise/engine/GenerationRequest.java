@@ -1,0 +1,70 @@
+package dev.edgewise.engine;
+
+import dev.edgewise.engine.tokenizer.ChatTemplate;
+
+import java.util.List;
+
+/**
+ * What to generate. The prompt is given as exactly one of: plain text, chat messages (rendered
+ * with the Qwen2.5 ChatML template, special tokens parsed), or token ids.
+ *
+ * @param prompt         plain-text prompt, or null
+ * @param messages       chat messages, or null
+ * @param promptTokens   prompt token ids, or null
+ * @param parseSpecial   whether special-token text in a plain prompt becomes special tokens
+ * @param maxTokens      generated-token budget
+ * @param sampling       how tokens are chosen
+ * @param stopStrings    generation ends when one appears (it is not part of the result)
+ * @param ignoreEndOfGeneration keep going past end-of-generation tokens (benchmarks)
+ */
+public record GenerationRequest(String prompt, List<ChatTemplate.Message> messages, int[] promptTokens,
+                                boolean parseSpecial, int maxTokens, SamplingParams sampling,
+                                List<String> stopStrings, boolean ignoreEndOfGeneration) {
+
+    public GenerationRequest {
+        int given = (prompt != null ? 1 : 0) + (messages != null ? 1 : 0) + (promptTokens != null ? 1 : 0);
+        if (given != 1) throw new IllegalArgumentException("give exactly one of prompt, messages or promptTokens");
+        if (maxTokens < 0) throw new IllegalArgumentException("maxTokens must be >= 0, got " + maxTokens);
+        if (sampling == null) sampling = SamplingParams.GREEDY;
+        stopStrings = stopStrings == null ? List.of() : List.copyOf(stopStrings);
+        for (String s : stopStrings) if (s.isEmpty()) throw new IllegalArgumentException("empty stop string");
+        messages = messages == null ? null : List.copyOf(messages);
+    }
+
+    public static Builder prompt(String text) {
+        return new Builder().prompt(text);
+    }
+
+    public static Builder chat(List<ChatTemplate.Message> messages) {
+        return new Builder().messages(messages);
+    }
+
+    public static Builder tokens(int... ids) {
+        return new Builder().tokens(ids);
+    }
+
+    /** Fluent construction with the defaults of the CLI: greedy, 256 tokens. */
+    public static final class Builder {
+        private String prompt;
+        private List<ChatTemplate.Message> messages;
+        private int[] tokens;
+        private boolean parseSpecial;
+        private int maxTokens = 256;
+        private SamplingParams sampling = SamplingParams.GREEDY;
+        private List<String> stopStrings = List.of();
+        private boolean ignoreEndOfGeneration;
+
+        public Builder prompt(String text) { this.prompt = text; return this; }
+        public Builder messages(List<ChatTemplate.Message> m) { this.messages = m; return this; }
+        public Builder tokens(int... ids) { this.tokens = ids.clone(); return this; }
+        public Builder parseSpecial(boolean b) { this.parseSpecial = b; return this; }
+        public Builder maxTokens(int n) { this.maxTokens = n; return this; }
+        public Builder sampling(SamplingParams s) { this.sampling = s; return this; }
+        public Builder stopStrings(List<String> s) { this.stopStrings = s; return this; }
+        public Builder ignoreEndOfGeneration(boolean b) { this.ignoreEndOfGeneration = b; return this; }
+
+        public GenerationRequest build() {
+            return new GenerationRequest(prompt, messages, tokens, parseSpecial, maxTokens, sampling, stopStrings, ignoreEndOfGeneration);
+        }
+    }
+}

@@ -1,0 +1,13 @@
+package dev.edgewise.engine;
+
+/**
+ * One generated token, as streamed to a {@link TokenListener}.
+ *
+ * @param index   0-based index among the generated tokens
+ * @param token   token id
+ * @param text    text that became final with this token (may be empty while a UTF-8 sequence or
+ *                a possible stop string is incomplete)
+ * @param logProb natural log-probability of the token under the model's raw distribution
+ */
+public record TokenEvent(int index, int token, String text, float logProb) {
+}

@@ -1,0 +1,96 @@
+package dev.edgewise.engine;
+
+import dev.edgewise.loader.testing.Fixtures;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Whole-model conformance: teacher-forced logits of every fixture dump against the float64
+ * "exact" reference and the llama.cpp reference.
+ *
+ * <p>Tolerance. Edgewise dequantizes exactly (bit-identical to ggml) and keeps activations in F32,
+ * so against the exact reference it differs only by float32 rounding. The fixture README reports
+ * that two F32 implementations (llama.cpp vs float64) agree within 4.2e-5 at a logit std of 8–16,
+ * i.e. ~3e-6 of the spread. Rounding grows with depth and width but stays orders below the
+ * 1e-3·std budget the issue suggests, so we hold every logit to {@value #TOLERANCE_OF_STD}·std
+ * (0.008–0.016 absolute). Against llama.cpp, which rounds activations to the weights' partner type,
+ * we must stay within the README's observed exact-vs-llama.cpp distance for that dump plus that
+ * same tolerance.
+ */
+class ReferenceLogitsTest {
+    static final double TOLERANCE_OF_STD = 1e-3;
+
+    @TestFactory
+    Stream<DynamicTest> modelDumpsMatchTheExactReference() throws IOException {
+        Path root = Fixtures.root();
+        return dumps(root, root.resolve("ref")).stream()
+                .map(d -> DynamicTest.dynamicTest(d.name(), () -> check(d)));
+    }
+
+    static List<ReferenceDump> dumps(Path root, Path dir) throws IOException {
+        List<ReferenceDump> out = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.filter(f -> f.toString().endsWith(".json")).sorted().toList()) out.add(ReferenceDump.read(root, p));
+        }
+        assertThat(out).as("reference dumps in " + dir).isNotEmpty();
+        return out;
+    }
+
+    static void check(ReferenceDump d) throws IOException {
+        try (Model model = Model.load(d.model(), ModelOptions.defaults().withThreads(2).withBatchSize(16))) {
+            check(d, model.logits(d.sequence(), 0));
+        }
+    }
+
+    static void check(ReferenceDump d, LogitsTrace trace) throws IOException {
+        int vocab = d.vocab();
+        double std = ((Number) d.json().get("logit_std_exact_mean")).doubleValue();
+        double tol = TOLERANCE_OF_STD * std;
+        int[] stored = d.ints("stored_rows");
+        float[][] exact = d.rows("logits_exact");
+        float[][] llama = d.rows("logits_llama_cpp");
+        double llamaDistance = ((Number) d.diff().get("max_abs")).doubleValue();
+
+        double worstExact = 0, worstLlama = 0;
+        for (int k = 0; k < stored.length; k++) {
+            float[] ours = trace.rows()[stored[k]];
+            assertThat(ours).hasSize(vocab);
+            for (int v = 0; v < vocab; v++) {
+                worstExact = Math.max(worstExact, Math.abs(ours[v] - exact[k][v]));
+                worstLlama = Math.max(worstLlama, Math.abs(ours[v] - llama[k][v]));
+            }
+        }
+        // every row (not only stored ones): the exact top-8 logits, and greedy agreement where the margin is clear
+        float[] margin = d.floats("margin_exact");
+        int[] argmaxExact = d.ints("argmax_exact");
+        List<List<Number>> topIds = d.topk("exact_ids"), topLogits = d.topk("exact_logits");
+        double worstTop = 0;
+        for (int r = 0; r < trace.rows().length; r++) {
+            float[] ours = trace.rows()[r];
+            for (int k = 0; k < topIds.get(r).size(); k++) {
+                int id = topIds.get(r).get(k).intValue();
+                worstTop = Math.max(worstTop, Math.abs(ours[id] - topLogits.get(r).get(k).doubleValue()));
+            }
+            if (margin[r] > 2 * tol) {
+                assertThat(Sampler.argmax(ours, 0, vocab)).as("%s row %d greedy token (exact margin %.4f)", d.name(), r, margin[r])
+                        .isEqualTo(argmaxExact[r]);
+            }
+        }
+        System.out.printf(Locale.ROOT, "%-34s max|ours-exact| %.2e (top-8 all rows %.2e, tol %.2e)  max|ours-llama| %.3f (llama-exact %.3f)%n",
+                d.name(), worstExact, worstTop, tol, worstLlama, llamaDistance);
+        assertThat(worstExact).as("%s: max |edgewise - exact|", d.name()).isLessThanOrEqualTo(tol);
+        assertThat(worstTop).as("%s: top-8 logits vs exact, all rows", d.name()).isLessThanOrEqualTo(tol);
+        assertThat(worstLlama).as("%s: max |edgewise - llama.cpp|", d.name()).isLessThanOrEqualTo(llamaDistance + tol);
+    }
+
+}

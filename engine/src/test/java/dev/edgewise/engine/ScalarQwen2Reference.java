@@ -1,0 +1,133 @@
+package dev.edgewise.engine;
+
+import dev.edgewise.loader.GGUFFile;
+import dev.edgewise.loader.GGUFTensor;
+import dev.edgewise.quant.Dequantize;
+
+/**
+ * A plain float64 Qwen2 forward pass written straight from the architecture description (fixture
+ * README §4), independent of the engine's kernels: the test oracle for models the tests build.
+ */
+final class ScalarQwen2Reference {
+    private final GGUFFile f;
+    private final ModelConfig c;
+
+    ScalarQwen2Reference(GGUFFile f) {
+        this.f = f;
+        this.c = ModelConfig.from(f);
+    }
+
+    /** Logits after every token of {@code tokens}: [n][vocab]. */
+    double[][] logits(int[] tokens) {
+        int n = tokens.length, d = c.dim(), hd = c.headDim();
+        double[][] x = new double[n][];
+        double[][] embd = matrix("token_embd.weight");
+        for (int t = 0; t < n; t++) x[t] = embd[tokens[t]].clone();
+        for (int l = 0; l < c.nLayers(); l++) {
+            String b = "blk." + l + ".";
+            double[][] wq = matrix(b + "attn_q.weight"), wk = matrix(b + "attn_k.weight"), wv = matrix(b + "attn_v.weight");
+            double[][] wo = matrix(b + "attn_output.weight");
+            double[] bq = vector(b + "attn_q.bias"), bk = vector(b + "attn_k.bias"), bv = vector(b + "attn_v.bias");
+            double[][] q = new double[n][], k = new double[n][], v = new double[n][];
+            for (int t = 0; t < n; t++) {
+                double[] h = rmsnorm(x[t], vector(b + "attn_norm.weight"));
+                q[t] = add(matvec(wq, h), bq);
+                k[t] = add(matvec(wk, h), bk);
+                v[t] = add(matvec(wv, h), bv);
+                rope(q[t], c.nHeads(), t);
+                rope(k[t], c.nKvHeads(), t);
+            }
+            for (int t = 0; t < n; t++) {
+                double[] att = new double[d];
+                for (int h = 0; h < c.nHeads(); h++) {
+                    int kvh = h / c.groupSize();
+                    double[] s = new double[t + 1];
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int p = 0; p <= t; p++) {
+                        double dot = 0;
+                        for (int i = 0; i < hd; i++) dot += q[t][h * hd + i] * k[p][kvh * hd + i];
+                        s[p] = dot / Math.sqrt(hd);
+                        max = Math.max(max, s[p]);
+                    }
+                    double sum = 0;
+                    for (int p = 0; p <= t; p++) sum += s[p] = Math.exp(s[p] - max);
+                    for (int p = 0; p <= t; p++) {
+                        for (int i = 0; i < hd; i++) att[h * hd + i] += s[p] / sum * v[p][kvh * hd + i];
+                    }
+                }
+                x[t] = add(x[t], matvec(wo, att));
+            }
+            double[][] gate = matrix(b + "ffn_gate.weight"), up = matrix(b + "ffn_up.weight"), down = matrix(b + "ffn_down.weight");
+            for (int t = 0; t < n; t++) {
+                double[] h = rmsnorm(x[t], vector(b + "ffn_norm.weight"));
+                double[] g = matvec(gate, h), u = matvec(up, h);
+                for (int i = 0; i < g.length; i++) g[i] = g[i] / (1 + Math.exp(-g[i])) * u[i];
+                x[t] = add(x[t], matvec(down, g));
+            }
+        }
+        double[][] out = f.tensor("output.weight") != null ? matrix("output.weight") : embd;
+        double[][] logits = new double[n][];
+        for (int t = 0; t < n; t++) logits[t] = matvec(out, rmsnorm(x[t], vector("output_norm.weight")));
+        return logits;
+    }
+
+    private void rope(double[] x, int heads, int pos) {
+        int hd = c.headDim(), half = hd / 2;
+        for (int h = 0; h < heads; h++) {
+            for (int i = 0; i < half; i++) {
+                double theta = pos * Math.pow(c.ropeFreqBase(), -2.0 * i / hd);
+                double a = x[h * hd + i], b = x[h * hd + i + half];
+                x[h * hd + i] = a * Math.cos(theta) - b * Math.sin(theta);
+                x[h * hd + i + half] = a * Math.sin(theta) + b * Math.cos(theta);
+            }
+        }
+    }
+
+    private double[] rmsnorm(double[] x, double[] w) {
+        double ss = 0;
+        for (double v : x) ss += v * v;
+        double scale = 1 / Math.sqrt(ss / x.length + c.rmsEps());
+        double[] out = new double[x.length];
+        for (int i = 0; i < x.length; i++) out[i] = x[i] * scale * w[i];
+        return out;
+    }
+
+    private static double[] matvec(double[][] w, double[] x) {
+        double[] y = new double[w.length];
+        for (int r = 0; r < w.length; r++) {
+            double s = 0;
+            for (int i = 0; i < x.length; i++) s += w[r][i] * x[i];
+            y[r] = s;
+        }
+        return y;
+    }
+
+    private static double[] add(double[] a, double[] b) {
+        double[] y = new double[a.length];
+        for (int i = 0; i < a.length; i++) y[i] = a[i] + b[i];
+        return y;
+    }
+
+    private double[][] matrix(String name) {
+        GGUFTensor t = f.requireTensor(name);
+        int cols = (int) t.ne()[0], rows = (int) t.ne()[1];
+        float[] row = new float[cols];
+        double[][] m = new double[rows][cols];
+        long rowBytes = t.type().rowBytes(cols);
+        for (int r = 0; r < rows; r++) {
+            Dequantize.row(t.type(), f.data(t), r * rowBytes, row, 0, cols);
+            for (int i = 0; i < cols; i++) m[r][i] = row[i];
+        }
+        return m;
+    }
+
+    private double[] vector(String name) {
+        GGUFTensor t = f.requireTensor(name);
+        int n = (int) t.ne()[0];
+        float[] v = new float[n];
+        Dequantize.row(t.type(), f.data(t), 0, v, 0, n);
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) out[i] = v[i];
+        return out;
+    }
+}

@@ -1,0 +1,66 @@
+package dev.edgewise.engine;
+
+import dev.edgewise.engine.synthetic.SyntheticModels;
+import dev.edgewise.engine.synthetic.SyntheticShape;
+import dev.edgewise.loader.GGUFFile;
+import dev.edgewise.quant.GGMLType;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Models the test writes itself (no fixtures needed): the engine against an independent float64
+ * forward pass, and batched prompt evaluation against one token at a time.
+ */
+class SyntheticModelForwardTest {
+    /** GQA with 2 query heads per KV head, untied output, odd FFN width in Q8_0 blocks. */
+    static final SyntheticShape SHAPE = new SyntheticShape("test", 2, 64, 4, 2, 96, 300, false);
+    static final int[] TOKENS = {5, 17, 290, 3, 3, 44, 100, 7, 299, 0, 12};
+
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @EnumSource(names = {"F32", "F16", "Q8_0", "Q4_0"})
+    void matchesAnIndependentFloat64Forward(GGMLType type) throws Exception {
+        Path file = dir.resolve("m.gguf");
+        SyntheticModels.write(SHAPE, type, 3, file);
+        double[][] expected;
+        try (GGUFFile f = GGUFFile.open(file)) {
+            expected = new ScalarQwen2Reference(f).logits(TOKENS);
+        }
+        for (int batch : new int[]{1, 4, 64}) {
+            try (Model m = Model.load(file, ModelOptions.defaults().withThreads(2).withBatchSize(batch))) {
+                LogitsTrace trace = m.logits(TOKENS, 0);
+                double worst = 0, scale = 0;
+                for (int t = 0; t < TOKENS.length; t++) {
+                    for (int v = 0; v < SHAPE.vocabSize(); v++) {
+                        worst = Math.max(worst, Math.abs(trace.rows()[t][v] - expected[t][v]));
+                        scale = Math.max(scale, Math.abs(expected[t][v]));
+                    }
+                }
+                assertThat(worst).as("%s batch %d: max abs error vs float64 (max |logit| %.1f)", type, batch, scale)
+                        .isLessThan(1e-4 * Math.max(1, scale));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(names = {"Q8_0"})
+    void greedyGenerationContinuesTheTeacherForcedArgmax(GGMLType type) throws Exception {
+        Path file = dir.resolve("g.gguf");
+        SyntheticModels.write(SHAPE, type, 4, file);
+        try (Model m = Model.load(file, ModelOptions.defaults().withThreads(2))) {
+            GenerationResult r = m.generate(GenerationRequest.tokens(TOKENS).maxTokens(12).ignoreEndOfGeneration(true).build(), TokenListener.NONE);
+            LogitsTrace trace = m.logits(TOKENS, 12);
+            assertThat(r.tokens()).hasSize(12);
+            for (int i = 0; i < 12; i++) assertThat(r.tokens()[i]).isEqualTo(trace.tokens()[TOKENS.length + i]);
+            assertThat(r.timings().promptTokens()).isEqualTo(TOKENS.length);
+            assertThat(m.tokensEvaluated()).as("prompt once + 11 decode steps, then the trace").isEqualTo(TOKENS.length + 11 + TOKENS.length + 12);
+        }
+    }
+}
