@@ -1,0 +1,65 @@
+package dev.edgewise.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Makes one copy of {@link SpeciesKernels} per vector species.
+ *
+ * <p>Why copies: C2 compiles Vector API code to SIMD instructions only when the species is a
+ * compile-time constant; a species held in an instance field or passed as an argument makes every
+ * vector operation fall back to boxed Java code, about 40 times slower (measured on this project's
+ * Q4_0 kernel). So {@code SpeciesKernels} keeps its species in a {@code static final} field. The
+ * normally loaded class holds {@link FloatVector#SPECIES_PREFERRED}; for any other species the same
+ * class file is defined again as a hidden class whose class data is that species, which its static
+ * initializer reads into the same {@code static final} field. Each copy is thus compiled with its
+ * own constant species, and all widths run identical source.
+ */
+final class KernelsBySpecies {
+    private KernelsBySpecies() {}
+
+    static final SimdKernels PREFERRED = new SpeciesKernels();
+
+    private static final ConcurrentHashMap<VectorSpecies<Float>, SimdKernels> BY_SPECIES = new ConcurrentHashMap<>();
+
+    static {
+        BY_SPECIES.put(PREFERRED.species(), PREFERRED);
+    }
+
+    static SimdKernels get(VectorSpecies<Float> species) {
+        Objects.requireNonNull(species, "species");
+        if (species.elementType() != float.class) {
+            throw new IllegalArgumentException("kernels need a float species, got " + species);
+        }
+        return BY_SPECIES.computeIfAbsent(species, KernelsBySpecies::defineCopy);
+    }
+
+    private static SimdKernels defineCopy(VectorSpecies<Float> species) {
+        try {
+            MethodHandles.Lookup copy = MethodHandles.lookup().defineHiddenClassWithClassData(classBytes(), species, true);
+            return (SimdKernels) copy.findConstructor(copy.lookupClass(), MethodType.methodType(void.class)).invoke();
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("cannot define SIMD kernels for " + species, t);
+        }
+    }
+
+    private static byte[] classBytes() {
+        String name = SpeciesKernels.class.getSimpleName() + ".class";
+        try (InputStream in = SpeciesKernels.class.getResourceAsStream(name)) {
+            if (in == null) throw new IllegalStateException("class file " + name + " is not on the class path");
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read class file " + name, e);
+        }
+    }
+}

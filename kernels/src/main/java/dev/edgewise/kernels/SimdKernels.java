@@ -1,0 +1,84 @@
+package dev.edgewise.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The SIMD kernels compiled for one float vector species. {@link MatMul}, {@link VectorOps} and
+ * {@link Rope} use {@link #preferred()}; tests and benchmarks can ask for any other width with
+ * {@link #forSpecies}, and get the very same code specialised for that width (see
+ * {@code SpeciesKernels} for how).
+ *
+ * <p>Array arguments follow {@link VectorOps}: an offset and a length select the elements, so the
+ * kernels work inside larger arrays.
+ */
+public interface SimdKernels {
+
+    /** Kernels for {@link FloatVector#SPECIES_PREFERRED}, the widest shape this CPU runs natively. */
+    static SimdKernels preferred() {
+        return KernelsBySpecies.PREFERRED;
+    }
+
+    /**
+     * Kernels for {@code species}. Shapes wider than the hardware are emulated by the Vector API
+     * (correct but slow); formats whose block layout does not fit the width fall back to the
+     * dequantize-then-dot kernel.
+     *
+     * @throws IllegalArgumentException if {@code species} is not a float species
+     */
+    static SimdKernels forSpecies(VectorSpecies<Float> species) {
+        return KernelsBySpecies.get(species);
+    }
+
+    /** The float species these kernels are compiled for. */
+    VectorSpecies<Float> species();
+
+    /** See {@link MatMul#matmulRows}. */
+    void matmulRows(WeightMatrix w, float[] x, float[] out, int batch, int rowStart, int rowEnd);
+
+    /** See {@link MatMul#matmul}: rows are split across {@code pool} in groups of {@link MatMul#ROW_GROUP}. */
+    default void matmul(WorkerPool pool, WeightMatrix w, float[] x, float[] out, int batch) {
+        MatMul.checkArguments(w, x, out, batch, 0, w.rows());
+        int rows = w.rows();
+        if (batch == 0) return;
+        int groups = Math.ceilDiv(rows, MatMul.ROW_GROUP);
+        if (pool.threads() == 1 || groups == 1) {
+            matmulRows(w, x, out, batch, 0, rows);
+            return;
+        }
+        pool.parallelFor(groups, (g0, g1) ->
+                matmulRows(w, x, out, batch, g0 * MatMul.ROW_GROUP, Math.min(rows, g1 * MatMul.ROW_GROUP)));
+    }
+
+    /** See {@link VectorOps#dot}. */
+    float dot(float[] a, int aOff, float[] b, int bOff, int n);
+
+    /** See {@link VectorOps#axpy}. */
+    void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n);
+
+    /** See {@link VectorOps#add}. */
+    void add(float[] x, int xOff, float[] y, int yOff, int n);
+
+    /** See {@link VectorOps#scale}. */
+    void scale(float[] x, int off, int n, float s);
+
+    /** See {@link VectorOps#rmsnorm}. */
+    void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int n, float eps);
+
+    /** See {@link VectorOps#softmax}. */
+    void softmax(float[] x, int off, int n);
+
+    /** See {@link VectorOps#siluMul}. */
+    void siluMul(float[] gate, int gOff, float[] up, int uOff, int n);
+
+    /** See {@link VectorOps#max}. */
+    float max(float[] x, int off, int n);
+
+    /**
+     * The rotation step of NeoX-style RoPE: for each of {@code nHeads} heads of {@code headDim}
+     * floats starting at {@code off}, and each {@code i < headDim/2}, rotates the pair
+     * {@code (x[i], x[i + headDim/2])} by the angle whose cosine and sine are {@code cos[i]},
+     * {@code sin[i]}.
+     */
+    void rotateHalves(float[] x, int off, int nHeads, int headDim, float[] cos, float[] sin);
+}

@@ -1,0 +1,55 @@
+package dev.edgewise.kernels;
+
+/**
+ * Element-wise and reduction kernels on float arrays, on the preferred vector width: each is a
+ * vector loop with a scalar tail. Offsets let them work inside larger arrays (one head of a
+ * multi-head buffer, one vector of a batch).
+ */
+public final class VectorOps {
+    private VectorOps() {}
+
+    private static final SimdKernels K = KernelsBySpecies.PREFERRED;
+
+    /** {@code sum a[aOff+i] * b[bOff+i]} for {@code i < n}. */
+    public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        return K.dot(a, aOff, b, bOff, n);
+    }
+
+    /** {@code y += alpha * x}. */
+    public static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        K.axpy(alpha, x, xOff, y, yOff, n);
+    }
+
+    /** {@code y += x}. */
+    public static void add(float[] x, int xOff, float[] y, int yOff, int n) {
+        K.add(x, xOff, y, yOff, n);
+    }
+
+    /** {@code x *= s}. */
+    public static void scale(float[] x, int off, int n, float s) {
+        K.scale(x, off, n, s);
+    }
+
+    /**
+     * {@code out = x / sqrt(mean(x^2) + eps) * weight}; the mean of squares is accumulated in double.
+     * {@code out} may be {@code x} itself.
+     */
+    public static void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int n, float eps) {
+        K.rmsnorm(out, outOff, x, xOff, weight, n, eps);
+    }
+
+    /** In-place softmax: subtracts the maximum, exponentiates in float, normalises by the (double) sum. */
+    public static void softmax(float[] x, int off, int n) {
+        K.softmax(x, off, n);
+    }
+
+    /** SwiGLU's gate: {@code gate[i] = silu(gate[i]) * up[i]} with {@code silu(g) = g / (1 + exp(-g))}. */
+    public static void siluMul(float[] gate, int gOff, float[] up, int uOff, int n) {
+        K.siluMul(gate, gOff, up, uOff, n);
+    }
+
+    /** The largest element; {@code -Infinity} when {@code n == 0}, NaN if any element is NaN. */
+    public static float max(float[] x, int off, int n) {
+        return K.max(x, off, n);
+    }
+}
