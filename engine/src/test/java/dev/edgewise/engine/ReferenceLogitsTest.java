@@ -21,14 +21,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * <p>Tolerance. Edgewise dequantizes exactly (bit-identical to ggml) and keeps activations in F32,
  * so against the exact reference it differs only by float32 rounding. The fixture README reports
  * that two F32 implementations (llama.cpp vs float64) agree within 4.2e-5 at a logit std of 8–16,
- * i.e. ~3e-6 of the spread. Rounding grows with depth and width but stays orders below the
- * 1e-3·std budget the issue suggests, so we hold every logit to {@value #TOLERANCE_OF_STD}·std
- * (0.008–0.016 absolute). Against llama.cpp, which rounds activations to the weights' partner type,
- * we must stay within the README's observed exact-vs-llama.cpp distance for that dump plus that
- * same tolerance.
+ * about 3e-6 of the spread; we observe at most 4.1e-5 on every dump. The issue's suggested budget
+ * is 1e-3 of the spread; we hold every logit to {@value #TOLERANCE_OF_STD}·std (8e-4 to 1.6e-3
+ * absolute), ten times tighter, which still leaves a 20x margin over the rounding we measure.
+ * Against llama.cpp, which rounds activations to the weights' partner type, we must stay within
+ * the README's observed exact-vs-llama.cpp distance for that dump plus that same tolerance.
  */
 class ReferenceLogitsTest {
-    static final double TOLERANCE_OF_STD = 1e-3;
+    static final double TOLERANCE_OF_STD = 1e-4;
 
     @TestFactory
     Stream<DynamicTest> modelDumpsMatchTheExactReference() throws IOException {

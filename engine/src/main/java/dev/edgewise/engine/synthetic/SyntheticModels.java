@@ -18,12 +18,14 @@ import java.util.zip.CRC32;
  * {@code general.name} and {@code general.description}.
  *
  * <p>Weight scales follow the conformance fixtures so greedy output does not collapse onto one
- * token: embeddings std 1, attention-output and down projections std 12/√fan_in, other matrices
+ * token: embeddings std 0.25, attention-output and down projections std 12/√fan_in, other matrices
  * 1/√fan_in, biases std 0.1, norm weights 1 + 0.1·N(0,1).
  */
 public final class SyntheticModels {
     private static final float RESIDUAL_MULTIPLIER = 12f;
-    private static final int FORMAT_VERSION = 1;
+    /** Keeps the logit spread near 4 at width 256, so sampling wanders instead of locking onto one token. */
+    private static final float EMBEDDING_STD = 0.25f;
+    private static final int FORMAT_VERSION = 3;
 
     private SyntheticModels() {}
 
@@ -73,7 +75,7 @@ public final class SyntheticModels {
         SyntheticVocabulary.addTo(w, s.vocabSize());
 
         Generator g = new Generator(seed, type);
-        g.matrix(w, "token_embd.weight", s.vocabSize(), s.dim(), 1f);
+        g.matrix(w, "token_embd.weight", s.vocabSize(), s.dim(), EMBEDDING_STD);
         for (int l = 0; l < s.nLayers(); l++) {
             String b = "blk." + l + ".";
             float in = (float) (1 / Math.sqrt(s.dim()));
@@ -91,7 +93,7 @@ public final class SyntheticModels {
             g.matrix(w, b + "ffn_down.weight", s.dim(), s.ffnDim(), (float) (RESIDUAL_MULTIPLIER / Math.sqrt(s.ffnDim())));
         }
         g.norm(w, "output_norm.weight", s.dim());
-        if (!s.tied()) g.matrix(w, "output.weight", s.vocabSize(), s.dim(), 1f);
+        if (!s.tied()) g.matrix(w, "output.weight", s.vocabSize(), s.dim(), EMBEDDING_STD);
         w.write(out);
     }
 

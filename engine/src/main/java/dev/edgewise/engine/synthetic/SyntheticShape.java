@@ -10,7 +10,7 @@ public record SyntheticShape(String name, int nLayers, int dim, int nHeads, int 
                              int vocabSize, boolean tied) {
 
     /** The embedded default: small enough to write in a moment, large enough to exercise everything. */
-    public static final SyntheticShape DEFAULT = new SyntheticShape("edgewise-tiny", 4, 256, 4, 2, 768, 512, true);
+    public static final SyntheticShape DEFAULT = new SyntheticShape("edgewise-tiny", 4, 256, 4, 2, 768, 476, true);
     public static final SyntheticShape QWEN25_05B = new SyntheticShape("qwen2.5-0.5b", 24, 896, 14, 2, 4864, 151_936, true);
     public static final SyntheticShape QWEN25_15B = new SyntheticShape("qwen2.5-1.5b", 28, 1536, 12, 2, 8960, 151_936, true);
     public static final SyntheticShape QWEN25_7B = new SyntheticShape("qwen2.5-7b", 28, 3584, 28, 4, 18944, 152_064, false);

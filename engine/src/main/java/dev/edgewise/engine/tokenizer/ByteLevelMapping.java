@@ -7,7 +7,7 @@ import java.util.Arrays;
  * vocabularies can be stored as text. Printable Latin-1 bytes map to themselves; the 68 others
  * (controls, space, DEL, NBSP, soft hyphen...) map to U+0100.. in byte order (space -> 'Ġ', '\n' -> 'Ċ').
  */
-final class ByteLevelMapping {
+public final class ByteLevelMapping {
     private static final char[] BYTE_TO_CHAR = new char[256];
     private static final int[] CHAR_TO_BYTE = new int[256 + 68];
 
@@ -25,7 +25,7 @@ final class ByteLevelMapping {
     private ByteLevelMapping() {}
 
     /** The vocabulary character standing for byte {@code b} (0..255). */
-    static char toChar(int b) {
+    public static char toChar(int b) {
         return BYTE_TO_CHAR[b & 0xFF];
     }
 

@@ -1,0 +1,102 @@
+package dev.edgewise.perf;
+
+import dev.edgewise.kernels.MatMul;
+import dev.edgewise.kernels.WeightMatrix;
+import dev.edgewise.kernels.WorkerPool;
+import dev.edgewise.quant.GGMLType;
+import dev.edgewise.quant.Quantize;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Matrix × batch-of-vectors throughput per weight type, at the projection shapes of Qwen2.5
+ * 0.5B/1.5B/7B. Besides ops/s, reports GB/s of weights streamed and GFLOP/s as auxiliary counters.
+ *
+ * <pre>java --add-modules jdk.incubator.vector -jar perf/target/benchmarks.jar MatMul -p type=Q4_0 -p batch=1,8</pre>
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+public class MatMulBenchmark {
+    /** rows x cols: the FFN up/gate projection of each model (the largest per-layer matmul). */
+    @Param({"4864x896", "8960x1536", "18944x3584"})
+    public String shape;
+
+    @Param({"Q4_0", "Q8_0", "F16", "F32"})
+    public String type;
+
+    @Param({"1", "4", "8", "16"})
+    public int batch;
+
+    @Param({"0"})
+    public int threads;
+
+    private WeightMatrix w;
+    private float[] x, out;
+    private WorkerPool pool;
+    private Arena arena;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        String[] rc = shape.split("x");
+        int rows = Integer.parseInt(rc[0]), cols = Integer.parseInt(rc[1]);
+        GGMLType t = GGMLType.valueOf(type);
+        arena = Arena.ofShared();
+        MemorySegment data = arena.allocate(rows * t.rowBytes(cols), 64);
+        SplittableRandom r = new SplittableRandom(1);
+        float[] row = new float[cols];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) row[j] = (float) r.nextGaussian();
+            Quantize.row(t, row, 0, data, i * t.rowBytes(cols), cols);
+        }
+        w = new WeightMatrix(t, data, rows, cols);
+        x = new float[batch * cols];
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        out = new float[batch * rows];
+        pool = new WorkerPool(threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        pool.close();
+        arena.close();
+    }
+
+    /** Per-operation work, accumulated by JMH into rates. */
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    @State(Scope.Thread)
+    public static class Work {
+        /** Bytes of weights streamed, in GB (a rate: GB/s). */
+        public double weightGB;
+        /** Floating-point operations, in GFLOP (a rate: GFLOP/s). */
+        public double gflop;
+    }
+
+    @Benchmark
+    public float[] matmul(Work work) {
+        MatMul.matmul(pool, w, x, out, batch);
+        work.weightGB += w.rows() * w.rowBytes() / 1e9;
+        work.gflop += 2.0 * w.rows() * w.cols() * batch / 1e9;
+        return out;
+    }
+}
