@@ -3,6 +3,7 @@ package dev.edgewise.cli;
 import dev.edgewise.engine.LogitsTrace;
 import dev.edgewise.engine.Model;
 import dev.edgewise.engine.Sampler;
+import dev.edgewise.engine.kv.KvType;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -61,7 +62,8 @@ final class LogitsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (generate < 0) throw new UsageException("--generate must be >= 0, got " + generate);
-        try (Model m = model.load(spec.commandLine().getErr())) {
+        // F32 keys and values by default: this command exists to compare against references
+        try (Model m = model.load(spec.commandLine().getErr(), model.options(KvType.F32))) {
             int[] prompt = input.tokens != null ? input.tokens : m.tokenizer().encode(input.prompt, special);
             if (prompt.length == 0) throw new UsageException("the prompt has no tokens");
             int vocab = m.config().vocabSize();
@@ -132,11 +134,20 @@ final class LogitsCommand implements Callable<Integer> {
         j.put("stored_rows", stored);
         j.put("logits_edgewise", f32.getFileName().toString());
         j.put("logits_format", "raw float32 little-endian, row-major, shape [len(stored_rows), n_vocab]; k-th stored row = row stored_rows[k]");
-        j.put("edgewise", Map.of("threads", model.options().threads(), "batch_size", model.options().batchSize(),
-                "activations", "f32", "kv_type", "f32"));
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("threads", model.options().threads());
+        settings.put("batch_size", model.options().batchSize());
+        settings.put("activations", "f32");
+        settings.put("kv_type", model.options(KvType.F32).kvType().name().toLowerCase(java.util.Locale.ROOT));
+        j.put("edgewise", settings);
         j.put("argmax_edgewise", argmax);
         j.put("margin_edgewise", margin);
-        j.put("topk", Map.of("k", TOP_K, "rows", "all n_rows", "edgewise_ids", List.of(topIds), "edgewise_logits", List.of(topLogits)));
+        Map<String, Object> topk = new LinkedHashMap<>();
+        topk.put("k", TOP_K);
+        topk.put("rows", "all n_rows");
+        topk.put("edgewise_ids", List.of(topIds));
+        topk.put("edgewise_logits", List.of(topLogits));
+        j.put("topk", topk);
         j.put("prompt_text", m.tokenizer().decode(promptTokens));
         j.put("generated_text", m.tokenizer().decode(generated));
         return j;

@@ -2,6 +2,7 @@ package dev.edgewise.cli;
 
 import dev.edgewise.engine.Model;
 import dev.edgewise.engine.ModelOptions;
+import dev.edgewise.engine.kv.KvType;
 import dev.edgewise.engine.synthetic.SyntheticModels;
 import picocli.CommandLine.Option;
 
@@ -26,12 +27,34 @@ final class ModelOptionsMixin {
             description = "prompt tokens evaluated per pass (default: ${DEFAULT-VALUE})")
     int batchSize;
 
+    @Option(names = "--kv-type", paramLabel = "TYPE", description = "KV cache element type: f16 or f32 (default: f16; logits: f32)")
+    String kvType;
+
+    @Option(names = "--kv-block-size", paramLabel = "N", defaultValue = "16", description = "positions per KV block (default: ${DEFAULT-VALUE})")
+    int kvBlockSize;
+
+    @Option(names = "--kv-budget", paramLabel = "MB", defaultValue = "0",
+            description = "memory for KV blocks in MB (default 0: 8 full contexts, at most half the heap)")
+    long kvBudgetMb;
+
     ModelOptions options() {
+        return options(KvType.F16);
+    }
+
+    ModelOptions options(KvType defaultKvType) {
         int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         if (t < 1) throw new UsageException("--threads must be at least 1, got " + t);
         if (contextSize < 0) throw new UsageException("--ctx-size must be >= 0, got " + contextSize);
         if (batchSize < 1) throw new UsageException("--batch-size must be at least 1, got " + batchSize);
-        return new ModelOptions(t, contextSize, batchSize);
+        if (kvBlockSize < 1) throw new UsageException("--kv-block-size must be at least 1, got " + kvBlockSize);
+        if (kvBudgetMb < 0) throw new UsageException("--kv-budget must be >= 0, got " + kvBudgetMb);
+        KvType type;
+        try {
+            type = kvType == null ? defaultKvType : KvType.parse(kvType);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--kv-type: " + e.getMessage());
+        }
+        return new ModelOptions(t, contextSize, batchSize, type, kvBlockSize, kvBudgetMb << 20);
     }
 
     /** The file to load: the given one, or the embedded synthetic model (written on first use). */
@@ -45,5 +68,9 @@ final class ModelOptionsMixin {
 
     Model load(PrintWriter err) throws IOException {
         return Model.load(modelPath(err), options());
+    }
+
+    Model load(PrintWriter err, ModelOptions options) throws IOException {
+        return Model.load(modelPath(err), options);
     }
 }

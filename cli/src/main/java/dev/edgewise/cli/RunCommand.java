@@ -3,6 +3,11 @@ package dev.edgewise.cli;
 import dev.edgewise.engine.GenerationRequest;
 import dev.edgewise.engine.GenerationResult;
 import dev.edgewise.engine.Model;
+import dev.edgewise.engine.ModelOptions;
+import dev.edgewise.engine.TokenListener;
+import dev.edgewise.engine.vote.AnswerExtractor;
+import dev.edgewise.engine.vote.VoteMethod;
+import dev.edgewise.engine.vote.Voter;
 import dev.edgewise.engine.Timings;
 import dev.edgewise.engine.tokenizer.ChatTemplate;
 import picocli.CommandLine.Command;
@@ -50,12 +55,29 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--ignore-eos", description = "keep generating past end-of-generation tokens")
     boolean ignoreEos;
 
+    @Option(names = "--branches", paramLabel = "N", defaultValue = "1",
+            description = "sample N branches from the one prompt, decoded together; branch i uses seed+i (default: ${DEFAULT-VALUE})")
+    int branches;
+
+    @Option(names = "--vote", paramLabel = "METHOD", defaultValue = "majority",
+            description = "how branches choose an answer: majority, weighted (by exp(mean log-prob)) or best (default: ${DEFAULT-VALUE})")
+    String vote;
+
+    @Option(names = "--answer-regex", paramLabel = "REGEX",
+            description = "where the answer is when there is no \\boxed{...} (group 1 if any; default: the last number)")
+    String answerRegex;
+
+    @Option(names = "--show-branches", description = "print every branch's text")
+    boolean showBranches;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (maxTokens < 0) throw new UsageException("--max-tokens must be >= 0, got " + maxTokens);
         if (system != null && !chat) throw new UsageException("--system needs --chat");
+        if (branches < 1) throw new UsageException("--branches must be at least 1, got " + branches);
+        Voter voter = branches > 1 ? voter() : null;
         String text = prompt != null ? prompt : "Once upon a time";
         GenerationRequest.Builder request;
         if (chat) {
@@ -68,22 +90,40 @@ final class RunCommand implements Callable<Integer> {
         }
         request.maxTokens(maxTokens).sampling(sampling.params()).stopStrings(stops).ignoreEndOfGeneration(ignoreEos);
 
-        try (Model m = model.load(err)) {
-            if (!chat) {
-                out.print(text);
+        try (Model m = model.load(err, options())) {
+            GenerationResult result;
+            if (branches == 1) {
+                if (!chat) out.print(text);
+                result = m.generate(request.build(), event -> {
+                    out.print(event.text());
+                    out.flush();
+                });
+                out.println();
+            } else {
+                result = m.generate(request.branches(branches).build(), TokenListener.NONE);
+                new BranchReport(out, voter, showBranches).print(result);
             }
-            GenerationResult result = m.generate(request.build(), event -> {
-                out.print(event.text());
-                out.flush();
-            });
-            out.println();
             out.flush();
             Timings t = result.timings();
-            err.printf(Locale.ROOT, "%nprompt: %d tokens, %.1f tok/s | first token: %.0f ms | decode: %d tokens, %.1f tok/s | load: %.0f ms | threads: %d | seed: %d | stop: %s%n",
+            err.printf(Locale.ROOT, "%nprompt: %d tokens, %.1f tok/s | first token: %.0f ms | decode: %d tokens, %.1f tok/s, %.1f ms/step | load: %.0f ms | threads: %d | seed: %d | stop: %s%n",
                     t.promptTokens(), t.promptTokensPerSecond(), t.timeToFirstTokenMillis(), t.generatedTokens(),
-                    t.decodeTokensPerSecond(), m.loadNanos() / 1e6, model.options().threads(), sampling.resolvedSeed(),
+                    t.decodeTokensPerSecond(), t.stepMillis(), m.loadNanos() / 1e6, model.options().threads(), sampling.resolvedSeed(),
                     result.finishReason().name().toLowerCase(Locale.ROOT));
         }
         return 0;
+    }
+
+    private ModelOptions options() {
+        ModelOptions o = model.options();
+        return branches > o.batchSize() ? o.withBatchSize(branches) : o;
+    }
+
+    private Voter voter() {
+        try {
+            AnswerExtractor extractor = answerRegex == null ? AnswerExtractor.defaults() : AnswerExtractor.withRegex(answerRegex);
+            return new Voter(extractor, VoteMethod.parse(vote));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
     }
 }

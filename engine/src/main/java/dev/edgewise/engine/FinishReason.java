@@ -9,5 +9,7 @@ public enum FinishReason {
     /** The token budget was used up. */
     MAX_TOKENS,
     /** The sequence reached the context size. */
-    CONTEXT_FULL
+    CONTEXT_FULL,
+    /** The KV block pool ran out of blocks; the branch stopped cleanly. */
+    CACHE_FULL
 }

@@ -16,15 +16,18 @@ import java.util.List;
  * @param sampling       how tokens are chosen
  * @param stopStrings    generation ends when one appears (it is not part of the result)
  * @param ignoreEndOfGeneration keep going past end-of-generation tokens (benchmarks)
+ * @param branches       sequences sampled from the one prompt, decoded together; branch i uses
+ *                       seed {@code sampling.seed() + i}
  */
 public record GenerationRequest(String prompt, List<ChatTemplate.Message> messages, int[] promptTokens,
                                 boolean parseSpecial, int maxTokens, SamplingParams sampling,
-                                List<String> stopStrings, boolean ignoreEndOfGeneration) {
+                                List<String> stopStrings, boolean ignoreEndOfGeneration, int branches) {
 
     public GenerationRequest {
         int given = (prompt != null ? 1 : 0) + (messages != null ? 1 : 0) + (promptTokens != null ? 1 : 0);
         if (given != 1) throw new IllegalArgumentException("give exactly one of prompt, messages or promptTokens");
         if (maxTokens < 0) throw new IllegalArgumentException("maxTokens must be >= 0, got " + maxTokens);
+        if (branches < 1) throw new IllegalArgumentException("branches must be >= 1, got " + branches);
         if (sampling == null) sampling = SamplingParams.GREEDY;
         stopStrings = stopStrings == null ? List.of() : List.copyOf(stopStrings);
         for (String s : stopStrings) if (s.isEmpty()) throw new IllegalArgumentException("empty stop string");
@@ -53,6 +56,7 @@ public record GenerationRequest(String prompt, List<ChatTemplate.Message> messag
         private SamplingParams sampling = SamplingParams.GREEDY;
         private List<String> stopStrings = List.of();
         private boolean ignoreEndOfGeneration;
+        private int branches = 1;
 
         public Builder prompt(String text) { this.prompt = text; return this; }
         public Builder messages(List<ChatTemplate.Message> m) { this.messages = m; return this; }
@@ -62,9 +66,10 @@ public record GenerationRequest(String prompt, List<ChatTemplate.Message> messag
         public Builder sampling(SamplingParams s) { this.sampling = s; return this; }
         public Builder stopStrings(List<String> s) { this.stopStrings = s; return this; }
         public Builder ignoreEndOfGeneration(boolean b) { this.ignoreEndOfGeneration = b; return this; }
+        public Builder branches(int n) { this.branches = n; return this; }
 
         public GenerationRequest build() {
-            return new GenerationRequest(prompt, messages, tokens, parseSpecial, maxTokens, sampling, stopStrings, ignoreEndOfGeneration);
+            return new GenerationRequest(prompt, messages, tokens, parseSpecial, maxTokens, sampling, stopStrings, ignoreEndOfGeneration, branches);
         }
     }
 }

@@ -1,15 +1,34 @@
 package dev.edgewise.engine;
 
+import java.util.List;
+
 /**
- * A finished generation.
+ * A finished generation: one or more branches decoded from one shared prompt.
  *
- * @param text         generated text (stop string excluded)
- * @param tokens       generated token ids (the end-of-generation token, if any, excluded)
- * @param logProbs     log-probability of each generated token
+ * @param branches     every branch, in branch order
  * @param promptTokens the prompt as token ids
- * @param finishReason why it stopped
  * @param timings      prompt, first-token and decode times
  */
-public record GenerationResult(String text, int[] tokens, float[] logProbs, int[] promptTokens,
-                               FinishReason finishReason, Timings timings) {
+public record GenerationResult(List<BranchResult> branches, int[] promptTokens, Timings timings) {
+
+    public GenerationResult {
+        branches = List.copyOf(branches);
+    }
+
+    /** The first branch's text (the only one without branches). */
+    public String text() {
+        return branches.getFirst().text();
+    }
+
+    public int[] tokens() {
+        return branches.getFirst().tokens();
+    }
+
+    public float[] logProbs() {
+        return branches.getFirst().logProbs();
+    }
+
+    public FinishReason finishReason() {
+        return branches.getFirst().finishReason();
+    }
 }

@@ -1,14 +1,19 @@
 package dev.edgewise.engine;
 
 import dev.edgewise.engine.tokenizer.ChatTemplate;
-import dev.edgewise.engine.tokenizer.StreamingDecoder;
+import dev.edgewise.engine.kv.KvBlockPool;
+import dev.edgewise.engine.kv.KvCacheFullException;
+import dev.edgewise.engine.kv.KvSequence;
+import dev.edgewise.engine.kv.PagedKvCache;
 import dev.edgewise.engine.tokenizer.Tokenizer;
 import dev.edgewise.kernels.WorkerPool;
 import dev.edgewise.loader.GGUFFile;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * A loaded Qwen2 model: the library's entry point.
@@ -29,16 +34,18 @@ public final class Model implements AutoCloseable {
     private final Tokenizer tokenizer;
     private final WorkerPool pool;
     private final Qwen2Forward forward;
+    private final PagedKvCache cache;
     private final int contextSize;
     private final long loadNanos;
 
     private Model(GGUFFile gguf, ModelConfig config, Tokenizer tokenizer, WorkerPool pool, Qwen2Forward forward,
-                  int contextSize, long loadNanos) {
+                  PagedKvCache cache, int contextSize, long loadNanos) {
         this.gguf = gguf;
         this.config = config;
         this.tokenizer = tokenizer;
         this.pool = pool;
         this.forward = forward;
+        this.cache = cache;
         this.contextSize = contextSize;
         this.loadNanos = loadNanos;
     }
@@ -67,11 +74,19 @@ public final class Model implements AutoCloseable {
             int ctx = options.contextSize() == 0 ? config.contextLength() : Math.min(options.contextSize(), config.contextLength());
             WorkerPool pool = new WorkerPool(options.threads());
             Qwen2Forward forward = new Qwen2Forward(config, weights, pool, options.batchSize());
-            return new Model(gguf, config, tokenizer, pool, forward, ctx, System.nanoTime() - start);
+            PagedKvCache cache = new PagedKvCache(config, options.kvType(), options.kvBlockSize(), kvBudget(config, options, ctx), ctx);
+            return new Model(gguf, config, tokenizer, pool, forward, cache, ctx, System.nanoTime() - start);
         } catch (RuntimeException | Error e) {
             gguf.close();
             throw e;
         }
+    }
+
+    /** The KV pool budget: as configured, or room for 8 full-context sequences capped at half the heap. */
+    private static long kvBudget(ModelConfig c, ModelOptions o, int ctx) {
+        if (o.kvBudgetBytes() > 0) return o.kvBudgetBytes();
+        long perSequence = KvBlockPool.bytesPerBlock(c, o.kvType(), o.kvBlockSize()) * ((ctx + o.kvBlockSize() - 1) / o.kvBlockSize());
+        return Math.min(Runtime.getRuntime().maxMemory() / 2, 8 * perSequence);
     }
 
     public ModelConfig config() {
@@ -106,65 +121,109 @@ public final class Model implements AutoCloseable {
         return tokenizer.encode(request.prompt(), request.parseSpecial());
     }
 
-    /** Generates a continuation, streaming each token to {@code listener}. */
+    /**
+     * Generates a continuation, streaming each token to {@code listener}. With
+     * {@code request.branches() > 1} the prompt is evaluated once, its KV blocks are shared by every
+     * branch (copy-on-write), and all branches advance together, one batched forward pass per step.
+     */
     public synchronized GenerationResult generate(GenerationRequest request, TokenListener listener) {
         long start = System.nanoTime();
         int[] prompt = promptTokens(request);
         if (prompt.length == 0) throw new IllegalArgumentException("the prompt is empty");
+        int n = request.branches();
+        if (n > forward.maxBatch()) {
+            throw new IllegalArgumentException(n + " branches exceed the batch size " + forward.maxBatch() + " (raise --batch-size)");
+        }
         int vocab = config.vocabSize();
-        KvCache cache = new KvCache(config, contextSize);
-        float[] logits = forward.forward(prompt, prompt.length, cache, false);
-        long promptDone = System.nanoTime();
+        KvSequence root = cache.create();
+        List<BranchState> branches = new ArrayList<>(n);
+        try {
+            ForwardBatch batch = new ForwardBatch(prompt.length);
+            for (int i = 0; i < prompt.length; i++) batch.add(prompt[i], root, i == prompt.length - 1);
+            float[] promptLogits = Arrays.copyOf(forward.forward(batch, cache), vocab);
+            long promptDone = System.nanoTime();
 
-        Sampler sampler = new Sampler(request.sampling());
-        StreamingDecoder decoder = tokenizer.streamingDecoder();
-        StopStringMatcher stops = new StopStringMatcher(request.stopStrings());
-        int[] history = Arrays.copyOf(prompt, prompt.length + request.maxTokens());
-        int historyLength = prompt.length;
-        int[] generated = new int[request.maxTokens()];
-        float[] logProbs = new float[request.maxTokens()];
-        int[] next = new int[1];
-        StringBuilder text = new StringBuilder();
-        int count = 0;
-        long firstToken = 0;
-        FinishReason reason = FinishReason.MAX_TOKENS;
-        while (count < request.maxTokens()) {
-            int token = sampler.sample(logits, 0, vocab, history, historyLength);
-            if (count == 0) firstToken = System.nanoTime();
-            if (!request.ignoreEndOfGeneration() && tokenizer.isEndOfGeneration(token)) {
-                reason = FinishReason.END_OF_GENERATION;
-                break;
+            KvSequence[] sequences = n == 1 ? new KvSequence[]{root} : cache.fork(root, n);
+            if (n > 1) cache.release(root);
+            for (int i = 0; i < n; i++) {
+                Sampler sampler = new Sampler(request.sampling().withSeed(request.sampling().seed() + i));
+                branches.add(new BranchState(i, sequences[i], sampler, tokenizer, prompt, request));
             }
-            float logProb = Sampler.logProbability(logits, 0, vocab, token);
-            generated[count] = token;
-            logProbs[count] = logProb;
-            history[historyLength++] = token;
-            String piece = stops.accept(decoder.accept(token));
-            text.append(piece);
-            listener.onToken(new TokenEvent(count, token, piece, logProb));
-            count++;
-            if (stops.stopped()) {
-                reason = FinishReason.STOP_STRING;
-                break;
+            for (BranchState b : branches) step(b, promptLogits, 0, request, listener);
+            long firstToken = System.nanoTime();
+
+            ForwardBatch step = new ForwardBatch(n);
+            int steps = 0, decoded = 0;
+            while (true) {
+                step.clear();
+                for (BranchState b : branches) {
+                    if (!b.live()) continue;
+                    if (b.sequence.length() >= cache.maxPositions()) {
+                        finish(b, FinishReason.CONTEXT_FULL, listener);
+                        continue;
+                    }
+                    try {
+                        cache.reserve(b.sequence, 1);
+                    } catch (KvCacheFullException e) {
+                        finish(b, FinishReason.CACHE_FULL, listener);
+                        continue;
+                    }
+                    step.add(b.lastToken, b.sequence, true);
+                }
+                if (step.size() == 0) break;
+                float[] logits = forward.forward(step, cache);
+                steps++;
+                int row = 0;
+                for (BranchState b : branches) {
+                    if (b.live() && row < step.size() && step.sequences[row] == b.sequence) {
+                        step(b, logits, row++ * vocab, request, listener);
+                        decoded++;
+                    }
+                }
             }
-            if (count == request.maxTokens()) break;
-            if (cache.length() >= cache.maxPositions()) {
-                reason = FinishReason.CONTEXT_FULL;
-                break;
+            long end = System.nanoTime();
+            int generated = 0;
+            List<BranchResult> results = new ArrayList<>(n);
+            for (BranchState b : branches) {
+                generated += b.count;
+                results.add(b.result());
             }
-            next[0] = token;
-            logits = forward.forward(next, 1, cache, false);
+            Timings timings = new Timings(prompt.length, promptDone - start, firstToken - start, generated, decoded, steps, end - firstToken);
+            return new GenerationResult(results, prompt, timings);
+        } finally {
+            if (!root.released()) cache.release(root);
+            for (BranchState b : branches) if (!b.sequence.released()) cache.release(b.sequence);
         }
-        String tail = stops.accept(decoder.flush()) + stops.flush();
-        if (!tail.isEmpty()) {
-            text.append(tail);
-            listener.onToken(new TokenEvent(count, -1, tail, 0f));
+    }
+
+    /** Samples a branch's next token from its logits row and applies its stop conditions. */
+    private void step(BranchState b, float[] logits, int offset, GenerationRequest request, TokenListener listener) {
+        if (b.count == request.maxTokens()) {
+            finish(b, FinishReason.MAX_TOKENS, listener);
+            return;
         }
-        long end = System.nanoTime();
-        Timings timings = new Timings(prompt.length, promptDone - start, count == 0 ? end - start : firstToken - start,
-                count, count == 0 ? 0 : end - firstToken);
-        return new GenerationResult(text.toString(), Arrays.copyOf(generated, count), Arrays.copyOf(logProbs, count),
-                prompt, reason, timings);
+        int vocab = config.vocabSize();
+        int token = b.sample(logits, offset, vocab);
+        if (!request.ignoreEndOfGeneration() && tokenizer.isEndOfGeneration(token)) {
+            finish(b, FinishReason.END_OF_GENERATION, listener);
+            return;
+        }
+        float logProb = Sampler.logProbability(logits, offset, vocab, token);
+        String piece = b.accept(token, logProb);
+        listener.onToken(new TokenEvent(b.index, b.count - 1, token, piece, logProb));
+        if (b.finish != null) {
+            finish(b, b.finish, listener);
+        } else if (b.count == request.maxTokens()) {
+            finish(b, FinishReason.MAX_TOKENS, listener);
+        }
+    }
+
+    /** Ends a branch: flushes held-back text and returns its KV blocks to the pool at once. */
+    private void finish(BranchState b, FinishReason reason, TokenListener listener) {
+        b.finish = reason;
+        String tail = b.flush();
+        if (!tail.isEmpty()) listener.onToken(new TokenEvent(b.index, b.count, -1, tail, 0f));
+        cache.release(b.sequence);
     }
 
     /**
@@ -176,18 +235,31 @@ public final class Model implements AutoCloseable {
         if (tokens.length == 0) throw new IllegalArgumentException("no tokens given");
         int vocab = config.vocabSize();
         int total = tokens.length + generate;
-        KvCache cache = new KvCache(config, Math.max(contextSize, total));
         float[][] rows = new float[total][];
-        float[] all = forward.forward(tokens, tokens.length, cache, true);
-        for (int i = 0; i < tokens.length; i++) rows[i] = Arrays.copyOfRange(all, i * vocab, (i + 1) * vocab);
         int[] sequence = Arrays.copyOf(tokens, total);
-        for (int g = 0; g < generate; g++) {
-            int token = Sampler.argmax(rows[tokens.length + g - 1], 0, vocab);
-            sequence[tokens.length + g] = token;
-            float[] l = forward.forward(new int[]{token}, 1, cache, false);
-            rows[tokens.length + g] = Arrays.copyOf(l, vocab);
+        KvSequence seq = cache.create();
+        try {
+            ForwardBatch batch = new ForwardBatch(tokens.length);
+            for (int t : tokens) batch.add(t, seq, true);
+            float[] all = forward.forward(batch, cache);
+            for (int i = 0; i < tokens.length; i++) rows[i] = Arrays.copyOfRange(all, i * vocab, (i + 1) * vocab);
+            ForwardBatch one = new ForwardBatch(1);
+            for (int g = 0; g < generate; g++) {
+                int token = Sampler.argmax(rows[tokens.length + g - 1], 0, vocab);
+                sequence[tokens.length + g] = token;
+                one.clear();
+                one.add(token, seq, true);
+                rows[tokens.length + g] = Arrays.copyOf(forward.forward(one, cache), vocab);
+            }
+        } finally {
+            cache.release(seq);
         }
         return new LogitsTrace(sequence, tokens.length, rows);
+    }
+
+    /** The paged KV cache (block accounting is visible for benchmarks and tests). */
+    public PagedKvCache kvCache() {
+        return cache;
     }
 
     @Override

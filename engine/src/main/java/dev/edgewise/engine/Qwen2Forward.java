@@ -1,19 +1,28 @@
 package dev.edgewise.engine;
 
+import dev.edgewise.engine.kv.KvSequence;
+import dev.edgewise.engine.kv.PagedKvCache;
 import dev.edgewise.kernels.MatMul;
 import dev.edgewise.kernels.Rope;
 import dev.edgewise.kernels.VectorOps;
 import dev.edgewise.kernels.WeightMatrix;
 import dev.edgewise.kernels.WorkerPool;
 
+import java.util.Arrays;
+
 /**
  * The Qwen2 forward pass as llama.cpp runs {@code general.architecture = qwen2}: embedding,
  * per block RMSNorm → GQA attention with q/k/v bias and NeoX RoPE → residual → RMSNorm → SwiGLU MLP
  * → residual, final RMSNorm and the (tied or separate) output matrix.
  *
- * <p>Tokens are evaluated in batches: every matmul runs once over the weights for the whole batch,
- * which is what makes prompt evaluation fast. Scratch buffers are allocated once for the largest
- * batch, so the decode loop does not allocate. Not thread-safe: one instance per generating thread.
+ * <p>A pass evaluates a {@link ForwardBatch}: rows from one or many sequences (a prompt, or one new
+ * token of every live branch). Every matmul runs once over the weights for all rows, which is what
+ * makes both prompt processing and multi-branch decoding cheap: decoding is bound by streaming the
+ * weights, and a batch of branches streams them once. Keys and values go to a {@link PagedKvCache};
+ * attention reads each row's own sequence through its block table.
+ *
+ * <p>Scratch buffers are allocated once for the largest chunk, so steady-state decoding does not
+ * allocate. Not thread-safe: one instance per decode loop.
  */
 public final class Qwen2Forward {
     private final ModelConfig c;
@@ -23,13 +32,13 @@ public final class Qwen2Forward {
     private final int maxBatch;
     private final float attentionScale;
 
-    // activations, [batch][width] row-major
+    // activations of one chunk, [row][width] row-major
     private final float[] x, xb, q, k, v, att, proj, gate, up;
+    private final int[] chunkAdapters;
     private float[] logits = new float[0];
-    /** Per-thread attention score scratch, grown to the longest context seen. */
-    private final ThreadLocal<float[]> scores = ThreadLocal.withInitial(() -> new float[256]);
-
-    /** Counts tokens run through the transformer; tests use it to prove a prompt is encoded once. */
+    private float[] chunkLogits = new float[0];
+    private final ThreadLocal<AttentionScratch> scratch;
+    private ProjectionDeltas deltas = ProjectionDeltas.NONE;
     private long tokensEvaluated;
 
     public Qwen2Forward(ModelConfig config, ModelWeights weights, WorkerPool pool, int maxBatch) {
@@ -50,107 +59,169 @@ public final class Qwen2Forward {
         proj = new float[maxBatch * d];
         gate = new float[maxBatch * config.ffnDim()];
         up = new float[maxBatch * config.ffnDim()];
+        chunkAdapters = new int[maxBatch];
+        scratch = ThreadLocal.withInitial(AttentionScratch::new);
     }
 
     public ModelConfig config() {
         return c;
     }
 
+    public ModelWeights weights() {
+        return w;
+    }
+
+    /** Rows per pass; larger batches are split into chunks of this size. */
+    public int maxBatch() {
+        return maxBatch;
+    }
+
+    /** Tokens run through the transformer so far (tests use it to prove a prompt is encoded once). */
     public long tokensEvaluated() {
         return tokensEvaluated;
     }
 
+    /** Installs the low-rank (LoRA) deltas added after each projection; {@link ProjectionDeltas#NONE} for none. */
+    public void setDeltas(ProjectionDeltas deltas) {
+        this.deltas = deltas == null ? ProjectionDeltas.NONE : deltas;
+    }
+
     /**
-     * Evaluates {@code tokens[0..n)} at the next positions of {@code cache} and appends their keys
-     * and values. Returns the logits of the last token, or with {@code allLogits} those of every
-     * token as rows of a [n][vocab] array. The returned array is reused by the next call.
+     * Evaluates every row of {@code batch}, appending keys and values to each row's sequence.
+     * Returns the logits of the rows that asked for them, as consecutive [vocab] rows in row order.
+     * The returned array is reused by the next call.
      */
-    public float[] forward(int[] tokens, int n, KvCache cache, boolean allLogits) {
-        if (n < 1) throw new IllegalArgumentException("no tokens to evaluate");
+    public float[] forward(ForwardBatch batch, PagedKvCache cache) {
+        int n = batch.size, vocab = c.vocabSize();
         for (int i = 0; i < n; i++) {
-            if (tokens[i] < 0 || tokens[i] >= c.vocabSize()) {
-                throw new IllegalArgumentException("token id " + tokens[i] + " is outside the vocabulary [0, " + c.vocabSize() + ")");
+            if (batch.tokens[i] < 0 || batch.tokens[i] >= vocab) {
+                throw new IllegalArgumentException("token id " + batch.tokens[i] + " is outside the vocabulary [0, " + vocab + ")");
             }
         }
-        cache.reserve(n);
-        int rows = allLogits ? n : 1;
-        if (logits.length < (long) rows * c.vocabSize()) logits = new float[Math.multiplyExact(rows, c.vocabSize())];
+        int logitRows = batch.logitRows();
+        if (logits.length < (long) logitRows * vocab) logits = new float[Math.multiplyExact(logitRows, vocab)];
+        int logitsDone = 0;
         for (int start = 0; start < n; start += maxBatch) {
-            int b = Math.min(maxBatch, n - start);
-            runBatch(tokens, start, b, cache);
-            if (allLogits) {
-                computeLogits(0, b, start);
-            } else if (start + b == n) {
-                computeLogits(b - 1, 1, 0);
+            int end = Math.min(n, start + maxBatch);
+            reserve(batch, start, end, cache);
+            runChunk(batch, start, end, cache);
+            for (int i = start; i < end; i++) {
+                if (i == lastRowOf(batch, batch.sequences[i], start, end)) cache.advance(batch.sequences[i], batch.positions[i] + 1 - batch.sequences[i].length());
             }
+            logitsDone += computeLogits(batch, start, end, logitsDone);
         }
         tokensEvaluated += n;
         return logits;
     }
 
-    private void runBatch(int[] tokens, int start, int b, KvCache cache) {
-        int d = c.dim(), kvDim = c.kvDim();
-        int pos0 = cache.length();
-        for (int t = 0; t < b; t++) w.embed(tokens[start + t], x, t * d);
+    /** Reserves the chunk's positions, sequence by sequence, checking rows continue their sequence. */
+    private static void reserve(ForwardBatch batch, int start, int end, PagedKvCache cache) {
+        for (int i = start; i < end; i++) {
+            KvSequence s = batch.sequences[i];
+            if (firstRowOf(batch, s, start, end) != i) continue;
+            int count = 0;
+            for (int j = i; j < end; j++) {
+                if (batch.sequences[j] != s) continue;
+                if (batch.positions[j] != s.length() + count) {
+                    throw new IllegalStateException("row " + j + " of " + s + " is at position " + batch.positions[j]
+                            + ", expected " + (s.length() + count));
+                }
+                count++;
+            }
+            cache.reserve(s, count);
+        }
+    }
+
+    private static int firstRowOf(ForwardBatch batch, KvSequence s, int start, int end) {
+        for (int i = start; i < end; i++) if (batch.sequences[i] == s) return i;
+        return -1;
+    }
+
+    private static int lastRowOf(ForwardBatch batch, KvSequence s, int start, int end) {
+        for (int i = end - 1; i >= start; i--) if (batch.sequences[i] == s) return i;
+        return -1;
+    }
+
+    private void runChunk(ForwardBatch batch, int start, int end, PagedKvCache cache) {
+        int b = end - start, d = c.dim(), kvDim = c.kvDim();
+        for (int t = 0; t < b; t++) w.embed(batch.tokens[start + t], x, t * d);
+        int[] adapters = chunkAdapters;
+        System.arraycopy(batch.adapters, start, adapters, 0, b);
         for (int l = 0; l < c.nLayers(); l++) {
             LayerWeights lw = w.layers()[l];
             rmsnormRows(lw.attnNorm(), b);
-            MatMul.matmul(pool, lw.wq(), xb, q, b);
-            MatMul.matmul(pool, lw.wk(), xb, k, b);
-            MatMul.matmul(pool, lw.wv(), xb, v, b);
-            float[] kCache = cache.keys(l), vCache = cache.values(l);
+            project(l, Projection.Q, lw.wq(), xb, q, b, adapters);
+            project(l, Projection.K, lw.wk(), xb, k, b, adapters);
+            project(l, Projection.V, lw.wv(), xb, v, b, adapters);
             for (int t = 0; t < b; t++) {
+                int pos = batch.positions[start + t];
                 VectorOps.add(lw.bq(), 0, q, t * d, d);
                 VectorOps.add(lw.bk(), 0, k, t * kvDim, kvDim);
                 VectorOps.add(lw.bv(), 0, v, t * kvDim, kvDim);
-                rope.apply(q, t * d, c.nHeads(), pos0 + t);
-                rope.apply(k, t * kvDim, c.nKvHeads(), pos0 + t);
-                System.arraycopy(k, t * kvDim, kCache, (pos0 + t) * kvDim, kvDim);
-                System.arraycopy(v, t * kvDim, vCache, (pos0 + t) * kvDim, kvDim);
+                rope.apply(q, t * d, c.nHeads(), pos);
+                rope.apply(k, t * kvDim, c.nKvHeads(), pos);
+                cache.store(batch.sequences[start + t], pos, l, k, t * kvDim, v, t * kvDim);
             }
-            attention(kCache, vCache, pos0, b);
-            MatMul.matmul(pool, lw.wo(), att, proj, b);
+            attention(batch, start, b, cache, l);
+            project(l, Projection.O, lw.wo(), att, proj, b, adapters);
             VectorOps.add(proj, 0, x, 0, b * d);
 
             rmsnormRows(lw.ffnNorm(), b);
-            MatMul.matmul(pool, lw.gate(), xb, gate, b);
-            MatMul.matmul(pool, lw.up(), xb, up, b);
+            project(l, Projection.GATE, lw.gate(), xb, gate, b, adapters);
+            project(l, Projection.UP, lw.up(), xb, up, b, adapters);
             VectorOps.siluMul(gate, 0, up, 0, b * c.ffnDim());
-            MatMul.matmul(pool, lw.down(), gate, proj, b);
+            project(l, Projection.DOWN, lw.down(), gate, proj, b, adapters);
             VectorOps.add(proj, 0, x, 0, b * d);
         }
-        cache.advance(b);
     }
 
-    /** Causal attention of the batch's queries over every cached position up to their own. */
-    private void attention(float[] kCache, float[] vCache, int pos0, int b) {
-        int nHeads = c.nHeads(), headDim = c.headDim(), kvDim = c.kvDim(), group = c.groupSize(), d = c.dim();
-        pool.parallelFor(b * nHeads, (from, to) -> {
-            float[] s = scratchScores(pos0 + b);
+    private void project(int layer, Projection p, WeightMatrix m, float[] in, float[] out, int b, int[] adapters) {
+        MatMul.matmul(pool, m, in, out, b);
+        deltas.apply(layer, p, in, out, b, adapters);
+    }
+
+    /**
+     * Causal attention of each row over its own sequence's cached positions up to its own. Work items
+     * are (row, KV head): the query heads sharing a KV head read its keys and values once.
+     */
+    private void attention(ForwardBatch batch, int start, int b, PagedKvCache cache, int layer) {
+        int group = c.groupSize(), headDim = c.headDim(), d = c.dim(), bs = cache.blockSize();
+        pool.parallelFor(b * c.nKvHeads(), (from, to) -> {
+            AttentionScratch s = scratch.get();
             for (int item = from; item < to; item++) {
-                int t = item / nHeads, h = item % nHeads;
-                int qOff = t * d + h * headDim;
-                int kvOff = (h / group) * headDim;
-                int len = pos0 + t + 1;
-                for (int p = 0; p < len; p++) {
-                    s[p] = VectorOps.dot(q, qOff, kCache, p * kvDim + kvOff, headDim) * attentionScale;
+                int t = item / c.nKvHeads(), g = item % c.nKvHeads();
+                KvSequence seq = batch.sequences[start + t];
+                int len = batch.positions[start + t] + 1;
+                float[] scores = s.scores(group * len);
+                for (int blk = 0; blk * bs < len; blk++) {
+                    int slots = Math.min(bs, len - blk * bs);
+                    float[] keys = cache.view(seq, blk, layer, 0, g, slots, s.kv(bs * headDim), s.offset);
+                    int base = s.offset[0];
+                    for (int h = 0; h < group; h++) {
+                        int qOff = t * d + (g * group + h) * headDim;
+                        for (int p = 0; p < slots; p++) {
+                            scores[h * len + blk * bs + p] = VectorOps.dot(q, qOff, keys, base + p * headDim, headDim) * attentionScale;
+                        }
+                    }
                 }
-                VectorOps.softmax(s, 0, len);
-                java.util.Arrays.fill(att, qOff, qOff + headDim, 0f);
-                for (int p = 0; p < len; p++) {
-                    VectorOps.axpy(s[p], vCache, p * kvDim + kvOff, att, qOff, headDim);
+                for (int h = 0; h < group; h++) {
+                    VectorOps.softmax(scores, h * len, len);
+                    int outOff = t * d + (g * group + h) * headDim;
+                    Arrays.fill(att, outOff, outOff + headDim, 0f);
+                }
+                for (int blk = 0; blk * bs < len; blk++) {
+                    int slots = Math.min(bs, len - blk * bs);
+                    float[] values = cache.view(seq, blk, layer, 1, g, slots, s.kv(bs * headDim), s.offset);
+                    int base = s.offset[0];
+                    for (int h = 0; h < group; h++) {
+                        int outOff = t * d + (g * group + h) * headDim;
+                        for (int p = 0; p < slots; p++) {
+                            VectorOps.axpy(scores[h * len + blk * bs + p], values, base + p * headDim, att, outOff, headDim);
+                        }
+                    }
                 }
             }
         });
-    }
-
-    private float[] scratchScores(int n) {
-        float[] s = scores.get();
-        if (s.length < n) {
-            s = new float[Math.max(n, 2 * s.length)];
-            scores.set(s);
-        }
-        return s;
     }
 
     private void rmsnormRows(float[] weight, int b) {
@@ -158,19 +229,38 @@ public final class Qwen2Forward {
         for (int t = 0; t < b; t++) VectorOps.rmsnorm(xb, t * d, x, t * d, weight, d, c.rmsEps());
     }
 
-    /** Logits of batch rows [first, first+count) into logits rows [outRow, outRow+count). */
-    private void computeLogits(int first, int count, int outRow) {
-        int d = c.dim();
-        for (int t = 0; t < count; t++) {
-            VectorOps.rmsnorm(xb, t * d, x, (first + t) * d, w.outputNorm(), d, c.rmsEps());
+    /** Final norm and output matrix for the chunk's rows that want logits; returns how many. */
+    private int computeLogits(ForwardBatch batch, int start, int end, int logitsDone) {
+        int d = c.dim(), vocab = c.vocabSize(), n = 0;
+        for (int i = start; i < end; i++) {
+            if (batch.wantLogits[i]) VectorOps.rmsnorm(xb, n++ * d, x, (i - start) * d, w.outputNorm(), d, c.rmsEps());
         }
+        if (n == 0) return 0;
         WeightMatrix out = w.output();
-        if (outRow == 0) {
-            MatMul.matmul(pool, out, xb, logits, count);
+        if (logitsDone == 0) {
+            MatMul.matmul(pool, out, xb, logits, n);
         } else {
-            float[] tmp = new float[count * c.vocabSize()];
-            MatMul.matmul(pool, out, xb, tmp, count);
-            System.arraycopy(tmp, 0, logits, outRow * c.vocabSize(), tmp.length);
+            if (chunkLogits.length < n * vocab) chunkLogits = new float[maxBatch * vocab];
+            MatMul.matmul(pool, out, xb, chunkLogits, n);
+            System.arraycopy(chunkLogits, 0, logits, logitsDone * vocab, n * vocab);
+        }
+        return n;
+    }
+
+    /** Per-thread buffers of the attention loop, grown to the longest sequence seen. */
+    private static final class AttentionScratch {
+        final int[] offset = new int[1];
+        private float[] kv = new float[0];
+        private float[] scores = new float[1024];
+
+        float[] kv(int n) {
+            if (kv.length < n) kv = new float[n];
+            return kv;
+        }
+
+        float[] scores(int n) {
+            if (scores.length < n) scores = new float[Math.max(n, 2 * scores.length)];
+            return scores;
         }
     }
 }

@@ -3,24 +3,33 @@ package dev.edgewise.engine;
 /**
  * Where a generation's time went, in nanoseconds.
  *
- * @param promptTokens tokens evaluated as prompt
- * @param promptNanos  time to evaluate them
+ * @param promptTokens    tokens evaluated as prompt
+ * @param promptNanos     time to evaluate them
  * @param firstTokenNanos time from the request to the first generated token (TTFT)
- * @param generatedTokens tokens generated
- * @param decodeNanos  time spent generating after the first token
+ * @param generatedTokens tokens generated, all branches together
+ * @param decodedTokens   of those, the ones sampled from decode steps (each branch's first token
+ *                        comes from the prompt pass)
+ * @param decodeSteps     batched forward passes after the prompt
+ * @param decodeNanos     time from the first token to the end
  */
-public record Timings(int promptTokens, long promptNanos, long firstTokenNanos, int generatedTokens, long decodeNanos) {
+public record Timings(int promptTokens, long promptNanos, long firstTokenNanos, int generatedTokens,
+                      int decodedTokens, int decodeSteps, long decodeNanos) {
 
     public double promptTokensPerSecond() {
         return promptNanos == 0 ? 0 : promptTokens * 1e9 / promptNanos;
     }
 
-    /** Decode speed over the tokens after the first (the first is paid by the prompt). */
+    /** Aggregate decode speed over every branch: decoded tokens per second. */
     public double decodeTokensPerSecond() {
-        return decodeNanos == 0 || generatedTokens < 2 ? 0 : (generatedTokens - 1) * 1e9 / decodeNanos;
+        return decodeNanos == 0 ? 0 : decodedTokens * 1e9 / decodeNanos;
     }
 
     public double timeToFirstTokenMillis() {
         return firstTokenNanos / 1e6;
+    }
+
+    /** Mean wall time of one batched decode step. */
+    public double stepMillis() {
+        return decodeSteps == 0 ? 0 : decodeNanos / 1e6 / decodeSteps;
     }
 }

@@ -1,5 +1,6 @@
 package dev.edgewise.engine;
 
+import dev.edgewise.engine.kv.KvType;
 import dev.edgewise.loader.testing.Fixtures;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -47,7 +48,7 @@ class ReferenceLogitsTest {
     }
 
     static void check(ReferenceDump d) throws IOException {
-        try (Model model = Model.load(d.model(), ModelOptions.defaults().withThreads(2).withBatchSize(16))) {
+        try (Model model = Model.load(d.model(), ModelOptions.defaults().withThreads(2).withBatchSize(16).withKvType(KvType.F32))) {
             check(d, model.logits(d.sequence(), 0));
         }
     }

@@ -2,6 +2,7 @@ package dev.edgewise.engine;
 
 import dev.edgewise.engine.synthetic.SyntheticModels;
 import dev.edgewise.engine.synthetic.SyntheticShape;
+import dev.edgewise.engine.kv.KvType;
 import dev.edgewise.loader.GGUFFile;
 import dev.edgewise.quant.GGMLType;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,7 +35,7 @@ class SyntheticModelForwardTest {
             expected = new ScalarQwen2Reference(f).logits(TOKENS);
         }
         for (int batch : new int[]{1, 4, 64}) {
-            try (Model m = Model.load(file, ModelOptions.defaults().withThreads(2).withBatchSize(batch))) {
+            try (Model m = Model.load(file, ModelOptions.defaults().withThreads(2).withBatchSize(batch).withKvType(KvType.F32))) {
                 LogitsTrace trace = m.logits(TOKENS, 0);
                 double worst = 0, scale = 0;
                 for (int t = 0; t < TOKENS.length; t++) {

@@ -1,0 +1,138 @@
+package dev.edgewise.engine.kv;
+
+import dev.edgewise.engine.ContextOverflowException;
+import dev.edgewise.engine.ModelConfig;
+
+import java.util.Arrays;
+
+/**
+ * Paged KV cache shared by many sequences: sequences own block tables into one {@link KvBlockPool};
+ * {@link #fork} shares every block of a sequence (reference counts, no copy); appending to a block
+ * that is shared copies it first (copy-on-write), so a forked prompt costs its blocks once however
+ * many branches continue it. Not thread-safe: one decode loop drives it.
+ */
+public final class PagedKvCache {
+    public static final int DEFAULT_BLOCK_SIZE = 16;
+
+    private final KvBlockPool pool;
+    private final int maxPositions;
+    private int nextId;
+    private long copies;
+
+    public PagedKvCache(ModelConfig config, KvType type, int blockSize, long budgetBytes, int maxPositions) {
+        this.pool = new KvBlockPool(config, type, blockSize, KvBlockPool.blocksFor(config, type, blockSize, budgetBytes));
+        this.maxPositions = maxPositions;
+    }
+
+    public KvBlockPool pool() {
+        return pool;
+    }
+
+    public int blockSize() {
+        return pool.blockSize();
+    }
+
+    /** Positions one sequence may hold (the context size). */
+    public int maxPositions() {
+        return maxPositions;
+    }
+
+    /** Blocks copied by copy-on-write since creation. */
+    public long copies() {
+        return copies;
+    }
+
+    public KvSequence create() {
+        return new KvSequence(nextId++, new int[4], 0, 0);
+    }
+
+    /** {@code n} new sequences sharing every block of {@code parent} (which stays valid). */
+    public KvSequence[] fork(KvSequence parent, int n) {
+        check(parent);
+        KvSequence[] children = new KvSequence[n];
+        for (int i = 0; i < n; i++) {
+            for (int b = 0; b < parent.blockCount; b++) pool.retain(parent.blocks[b]);
+            children[i] = new KvSequence(nextId++, Arrays.copyOf(parent.blocks, Math.max(4, parent.blocks.length)),
+                    parent.blockCount, parent.length);
+        }
+        return children;
+    }
+
+    /** Returns a sequence's blocks to the pool; the sequence cannot be used afterwards. */
+    public void release(KvSequence s) {
+        check(s);
+        for (int b = 0; b < s.blockCount; b++) pool.release(s.blocks[b]);
+        s.blockCount = 0;
+        s.length = 0;
+        s.released = true;
+    }
+
+    /**
+     * Makes positions [length, length+n) of {@code s} writable: copies a shared partial last block
+     * and allocates new blocks. Either succeeds completely or changes nothing.
+     *
+     * @throws KvCacheFullException     if the pool lacks the blocks
+     * @throws ContextOverflowException if the sequence would exceed the context size
+     */
+    public void reserve(KvSequence s, int n) {
+        check(s);
+        if ((long) s.length + n > maxPositions) {
+            throw new ContextOverflowException("context full: " + s.length + " + " + n
+                    + " positions exceed the limit of " + maxPositions + " (raise --ctx-size)");
+        }
+        int bs = pool.blockSize();
+        int have = s.blockCount;
+        int need = (s.length + n + bs - 1) / bs;
+        boolean copyLast = s.length % bs != 0 && n > 0 && pool.refCount(s.blocks[have - 1]) > 1;
+        int fresh = Math.max(0, need - have) + (copyLast ? 1 : 0);
+        if (fresh > pool.freeBlocks()) {
+            throw new KvCacheFullException("KV cache full: sequence " + s.id() + " needs " + fresh + " more blocks, "
+                    + pool.freeBlocks() + " of " + pool.capacity() + " are free");
+        }
+        if (copyLast) {
+            int shared = s.blocks[have - 1];
+            int own = pool.allocate();
+            pool.copy(shared, own, s.length % bs);
+            pool.release(shared);
+            s.blocks[have - 1] = own;
+            copies++;
+        }
+        if (need > s.blocks.length) s.blocks = Arrays.copyOf(s.blocks, Math.max(need, 2 * s.blocks.length));
+        while (s.blockCount < need) s.blocks[s.blockCount++] = pool.allocate();
+    }
+
+    /** Writes one position's keys and values (every KV head) for one layer; the position must be reserved. */
+    public void store(KvSequence s, int position, int layer, float[] k, int kOff, float[] v, int vOff) {
+        int bs = pool.blockSize();
+        int block = s.blocks[position / bs];
+        if (pool.refCount(block) != 1) throw new IllegalStateException("write to shared block " + block + " of " + s);
+        pool.store(block, position % bs, layer, k, kOff, v, vOff);
+    }
+
+    /**
+     * The keys ({@code kOrV} 0) or values (1) of one KV head for the first {@code slots} positions of
+     * block {@code blockIndex} of {@code s}, as floats at {@code offsetOut[0]} of the returned array
+     * (the block itself for F32, a conversion into {@code scratch} for F16).
+     */
+    public float[] view(KvSequence s, int blockIndex, int layer, int kOrV, int kvHead, int slots, float[] scratch, int[] offsetOut) {
+        return pool.view(s.block(blockIndex), layer, kOrV, kvHead, slots, scratch, offsetOut);
+    }
+
+    /** Marks {@code n} reserved positions as filled. */
+    public void advance(KvSequence s, int n) {
+        s.length += n;
+    }
+
+    /** Drops positions from {@code newLength} on, releasing blocks no longer needed. */
+    public void truncate(KvSequence s, int newLength) {
+        check(s);
+        if (newLength < 0 || newLength > s.length) throw new IllegalArgumentException("truncate to " + newLength + " of " + s.length);
+        int keep = (newLength + pool.blockSize() - 1) / pool.blockSize();
+        while (s.blockCount > keep) pool.release(s.blocks[--s.blockCount]);
+        s.length = newLength;
+    }
+
+    private static void check(KvSequence s) {
+        if (s.released) throw new IllegalStateException(s + " was released");
+    }
+}
