@@ -3,6 +3,8 @@ package dev.edgewise.kernels;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.Objects;
+
 /**
  * The SIMD kernels compiled for one float vector species. {@link MatMul}, {@link VectorOps} and
  * {@link Rope} use {@link #preferred()}; tests and benchmarks can ask for any other width with
@@ -10,7 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code SpeciesKernels} for how).
  *
  * <p>Array arguments follow {@link VectorOps}: an offset and a length select the elements, so the
- * kernels work inside larger arrays.
+ * kernels work inside larger arrays. Instances are stateless and thread-safe; this interface is
+ * implemented only inside this package.
  */
 public interface SimdKernels {
 
@@ -38,7 +41,8 @@ public interface SimdKernels {
 
     /** See {@link MatMul#matmul}: rows are split across {@code pool} in groups of {@link MatMul#ROW_GROUP}. */
     default void matmul(WorkerPool pool, WeightMatrix w, float[] x, float[] out, int batch) {
-        MatMul.checkArguments(w, x, out, batch, 0, w.rows());
+        Objects.requireNonNull(pool, "pool");
+        MatMul.checkArguments(Objects.requireNonNull(w, "w"), x, out, batch, 0, w.rows());
         int rows = w.rows();
         if (batch == 0) return;
         int groups = Math.ceilDiv(rows, MatMul.ROW_GROUP);
