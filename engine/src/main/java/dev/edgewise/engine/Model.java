@@ -142,6 +142,7 @@ public final class Model implements AutoCloseable {
             for (int i = 0; i < prompt.length; i++) batch.add(prompt[i], root, i == prompt.length - 1);
             float[] promptLogits = Arrays.copyOf(forward.forward(batch, cache), vocab);
             long promptDone = System.nanoTime();
+            long kvPeak = cache.pool().bytesInUse();
 
             KvSequence[] sequences = n == 1 ? new KvSequence[]{root} : cache.fork(root, n);
             if (n > 1) cache.release(root);
@@ -172,6 +173,7 @@ public final class Model implements AutoCloseable {
                 }
                 if (step.size() == 0) break;
                 float[] logits = forward.forward(step, cache);
+                kvPeak = Math.max(kvPeak, cache.pool().bytesInUse());
                 steps++;
                 int row = 0;
                 for (BranchState b : branches) {
@@ -188,7 +190,7 @@ public final class Model implements AutoCloseable {
                 generated += b.count;
                 results.add(b.result());
             }
-            Timings timings = new Timings(prompt.length, promptDone - start, firstToken - start, generated, decoded, steps, end - firstToken);
+            Timings timings = new Timings(prompt.length, promptDone - start, firstToken - start, generated, decoded, steps, end - firstToken, kvPeak);
             return new GenerationResult(results, prompt, timings);
         } finally {
             if (!root.released()) cache.release(root);

@@ -11,9 +11,10 @@ package dev.edgewise.engine;
  *                        comes from the prompt pass)
  * @param decodeSteps     batched forward passes after the prompt
  * @param decodeNanos     time from the first token to the end
+ * @param kvPeakBytes     most KV-cache bytes in use at once (blocks held by the prompt and branches)
  */
 public record Timings(int promptTokens, long promptNanos, long firstTokenNanos, int generatedTokens,
-                      int decodedTokens, int decodeSteps, long decodeNanos) {
+                      int decodedTokens, int decodeSteps, long decodeNanos, long kvPeakBytes) {
 
     public double promptTokensPerSecond() {
         return promptNanos == 0 ? 0 : promptTokens * 1e9 / promptNanos;

@@ -1,0 +1,256 @@
+package dev.edgewise.cli;
+
+import dev.edgewise.engine.GenerationRequest;
+import dev.edgewise.engine.GenerationResult;
+import dev.edgewise.engine.Model;
+import dev.edgewise.engine.ModelOptions;
+import dev.edgewise.engine.SamplingParams;
+import dev.edgewise.engine.TokenListener;
+import dev.edgewise.engine.synthetic.SyntheticModels;
+import dev.edgewise.engine.synthetic.SyntheticShape;
+import dev.edgewise.quant.GGMLType;
+import jdk.incubator.vector.FloatVector;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * {@code edgewise bench}: prompt and decode speed in llama-bench's layout (median and spread over
+ * repetitions), time-to-first-token, load time, peak RSS, and decode of several branches sharing
+ * one prompt. Runs on a GGUF file or on a seeded synthetic model of a real Qwen2.5 shape.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure prompt and decode speed (llama-bench layout; --json for machines).")
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOptionsMixin model;
+
+    @Option(names = "--synthetic", paramLabel = "SHAPE", description = "bench a seeded random model of this shape: qwen2.5-0.5b, qwen2.5-1.5b, qwen2.5-7b")
+    String synthetic;
+
+    @Option(names = "--type", paramLabel = "TYPE", defaultValue = "q4_0", description = "weight type of --synthetic: q4_0, q8_0, f16, ... (default: ${DEFAULT-VALUE})")
+    String type;
+
+    @Option(names = {"-p", "--prompt-tokens"}, paramLabel = "N", split = ",", defaultValue = "128,512", description = "prompt lengths to time (default: ${DEFAULT-VALUE})")
+    int[] promptLengths;
+
+    @Option(names = {"-n", "--gen-tokens"}, paramLabel = "N", defaultValue = "64", description = "tokens to decode (default: ${DEFAULT-VALUE})")
+    int genTokens;
+
+    @Option(names = "--branches", paramLabel = "N", split = ",", defaultValue = "1",
+            description = "also decode N branches from one shared prompt (e.g. 1,2,4,8,16) (default: ${DEFAULT-VALUE})")
+    int[] branches;
+
+    @Option(names = "--branch-prompt", paramLabel = "N", defaultValue = "128", description = "shared prompt length for --branches (default: ${DEFAULT-VALUE})")
+    int branchPrompt;
+
+    @Option(names = {"-r", "--repetitions"}, paramLabel = "N", defaultValue = "3", description = "repetitions per test (default: ${DEFAULT-VALUE})")
+    int repetitions;
+
+    @Option(names = "--json", description = "print one JSON document instead of the table")
+    boolean json;
+
+    /** One measured test: samples of its figure (t/s or ms). */
+    record Result(String test, String unit, int promptTokens, int genTokens, int branches, double[] samples, Map<String, Object> extra) {
+        double median() {
+            double[] s = samples.clone();
+            Arrays.sort(s);
+            return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+        }
+
+        double min() {
+            return Arrays.stream(samples).min().orElse(0);
+        }
+
+        double max() {
+            return Arrays.stream(samples).max().orElse(0);
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (repetitions < 1) throw new UsageException("--repetitions must be at least 1");
+        if (genTokens < 2) throw new UsageException("--gen-tokens must be at least 2");
+        for (int n : branches) if (n < 1) throw new UsageException("--branches values must be at least 1");
+        Path file = modelFile(err);
+        int maxBranches = Arrays.stream(branches).max().orElse(1);
+        ModelOptions options = model.options();
+        if (maxBranches > options.batchSize()) options = options.withBatchSize(maxBranches);
+        int longest = Math.max(Arrays.stream(promptLengths).max().orElse(0), branchPrompt) + genTokens + 16;
+        if (options.contextSize() != 0 && options.contextSize() < longest) options = options.withContextSize(longest);
+
+        List<Result> results = new ArrayList<>();
+        try (Model m = Model.load(file, options)) {
+            double loadMs = m.loadNanos() / 1e6;
+            SplittableRandom random = new SplittableRandom(1234);
+            // warm up the JIT on every code path first
+            m.generate(request(randomTokens(m, random, 32), 8, 1), TokenListener.NONE);
+            for (int pp : promptLengths) {
+                results.add(measure("pp" + pp, "t/s", pp, 0, 1, r -> r.timings().promptTokensPerSecond(),
+                        () -> m.generate(request(randomTokens(m, random, pp), 1, 1), TokenListener.NONE)));
+            }
+            results.add(measure("tg" + genTokens, "t/s", 1, genTokens, 1, r -> r.timings().decodeTokensPerSecond(),
+                    () -> m.generate(request(randomTokens(m, random, 1), genTokens, 1), TokenListener.NONE)));
+            int ttftPrompt = Arrays.stream(promptLengths).max().orElse(128);
+            results.add(measure("ttft pp" + ttftPrompt, "ms", ttftPrompt, 1, 1, r -> r.timings().timeToFirstTokenMillis(),
+                    () -> m.generate(request(randomTokens(m, random, ttftPrompt), 1, 1), TokenListener.NONE)));
+            for (int n : branches) {
+                if (n == 1 && branches.length == 1) break;
+                Map<String, Object> extra = new LinkedHashMap<>();
+                results.add(measure("tg" + genTokens + " x" + n + " (pp" + branchPrompt + " shared)", "t/s", branchPrompt, genTokens, n, r -> {
+                    extra.put("step_ms", r.timings().stepMillis());
+                    extra.put("kv_peak_bytes", r.timings().kvPeakBytes());
+                    extra.put("kv_positions", (long) branchPrompt + (long) n * genTokens);
+                    extra.put("kv_bytes_per_position", m.kvCache().pool().bytesPerBlock() / m.kvCache().blockSize());
+                    return r.timings().decodeTokensPerSecond();
+                }, () -> m.generate(request(randomTokens(m, random, branchPrompt), genTokens, n), TokenListener.NONE), extra));
+            }
+            Map<String, Object> context = context(m, file, options, loadMs);
+            if (json) out.print(JsonWriter.write(toJson(context, results)));
+            else printTable(out, context, results);
+        }
+        return 0;
+    }
+
+    private Result measure(String name, String unit, int pp, int tg, int n, ToDoubleFunction<GenerationResult> figure, Run run) {
+        return measure(name, unit, pp, tg, n, figure, run, new LinkedHashMap<>());
+    }
+
+    private Result measure(String name, String unit, int pp, int tg, int n, ToDoubleFunction<GenerationResult> figure, Run run, Map<String, Object> extra) {
+        double[] samples = new double[repetitions];
+        for (int i = 0; i < repetitions; i++) samples[i] = figure.applyAsDouble(run.run());
+        return new Result(name, unit, pp, tg, n, samples, extra);
+    }
+
+    @FunctionalInterface
+    private interface Run {
+        GenerationResult run();
+    }
+
+    private static GenerationRequest request(int[] prompt, int tokens, int branches) {
+        return GenerationRequest.tokens(prompt).maxTokens(tokens).branches(branches).ignoreEndOfGeneration(true)
+                .sampling(branches == 1 ? SamplingParams.GREEDY : SamplingParams.defaults(7)).build();
+    }
+
+    /** Random ordinary tokens (llama-bench also times random tokens). */
+    private static int[] randomTokens(Model m, SplittableRandom random, int n) {
+        int vocab = Math.min(m.tokenizer().vocabulary().size(), m.config().vocabSize());
+        int[] t = new int[n];
+        for (int i = 0; i < n; i++) t[i] = random.nextInt(vocab);
+        return t;
+    }
+
+    private Path modelFile(PrintWriter err) throws IOException {
+        if (synthetic == null) return model.modelPath(err);
+        if (model.model != null) throw new UsageException("give either --model or --synthetic, not both");
+        SyntheticShape shape;
+        GGMLType t;
+        try {
+            shape = SyntheticShape.preset(synthetic);
+            t = GGMLType.valueOf(type.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage().startsWith("No enum") ? "unknown --type '" + type + "'" : e.getMessage());
+        }
+        err.println("edgewise: synthetic " + shape.name() + " " + t + " (seeded random weights; written once to the cache)");
+        return SyntheticModels.cached(shape, t, 1);
+    }
+
+    private Map<String, Object> context(Model m, Path file, ModelOptions options, double loadMs) throws IOException {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("model", file.getFileName().toString());
+        c.put("model_name", m.config().name());
+        c.put("size_bytes", Files.size(file));
+        long params = 0;
+        for (var t : m.file().tensors()) params += t.elements();
+        c.put("params", params);
+        c.put("backend", "Java Vector API " + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit");
+        c.put("java", Runtime.version().toString());
+        c.put("os_arch", System.getProperty("os.arch"));
+        c.put("cores", Runtime.getRuntime().availableProcessors());
+        c.put("threads", options.threads());
+        c.put("kv_type", options.kvType().name().toLowerCase(Locale.ROOT));
+        c.put("load_ms", loadMs);
+        c.put("peak_rss_bytes", peakRss());
+        return c;
+    }
+
+    /** Peak resident set size from /proc (Linux), or -1 where unavailable. */
+    static long peakRss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux
+        }
+        return -1;
+    }
+
+    private void printTable(PrintWriter out, Map<String, Object> c, List<Result> results) {
+        String model = c.get("model_name") + "";
+        String size = String.format(Locale.ROOT, "%.2f MiB", ((Number) c.get("size_bytes")).longValue() / 1048576.0);
+        String params = String.format(Locale.ROOT, "%.2f M", ((Number) c.get("params")).longValue() / 1e6);
+        out.printf("| %-32s | %12s | %10s | %-26s | %7s | %-28s | %22s |%n", "model", "size", "params", "backend", "threads", "test", "median (min - max)");
+        out.printf("| %-32s | %12s | %10s | %-26s | %7s | %-28s | %22s |%n", "-".repeat(32), "-".repeat(11) + ":", "-".repeat(9) + ":",
+                "-".repeat(26), "-".repeat(6) + ":", "-".repeat(28), "-".repeat(21) + ":");
+        for (Result r : results) {
+            String figure = String.format(Locale.ROOT, "%.2f %s (%.2f - %.2f)", r.median(), r.unit(), r.min(), r.max());
+            out.printf("| %-32s | %12s | %10s | %-26s | %7d | %-28s | %22s |%n", model, size, params, c.get("backend"), c.get("threads"), r.test(), figure);
+        }
+        out.println();
+        out.printf(Locale.ROOT, "load: %.0f ms | peak RSS: %s | KV cache: %s | %s, %d cores, Java %s%n", c.get("load_ms"),
+                ((Number) c.get("peak_rss_bytes")).longValue() < 0 ? "n/a" : String.format(Locale.ROOT, "%.1f MiB", ((Number) c.get("peak_rss_bytes")).longValue() / 1048576.0),
+                c.get("kv_type"), c.get("os_arch"), c.get("cores"), c.get("java"));
+        for (Result r : results) {
+            if (r.branches() > 1 || r.extra().containsKey("step_ms")) {
+                long kv = ((Number) r.extra().get("kv_peak_bytes")).longValue();
+                long positions = ((Number) r.extra().get("kv_positions")).longValue();
+                long perPosition = ((Number) r.extra().get("kv_bytes_per_position")).longValue();
+                out.printf(Locale.ROOT, "branches %2d: %.1f ms/step, KV peak %.1f MiB = %.3f x (prompt + branches x tokens) positions%n",
+                        r.branches(), ((Number) r.extra().get("step_ms")).doubleValue(), kv / 1048576.0, kv / (double) (positions * perPosition));
+            }
+        }
+    }
+
+    private static Map<String, Object> toJson(Map<String, Object> context, List<Result> results) {
+        Map<String, Object> j = new LinkedHashMap<>(context);
+        List<Object> tests = new ArrayList<>();
+        for (Result r : results) {
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("test", r.test());
+            t.put("unit", r.unit());
+            t.put("n_prompt", r.promptTokens());
+            t.put("n_gen", r.genTokens());
+            t.put("branches", r.branches());
+            t.put("median", r.median());
+            t.put("min", r.min());
+            t.put("max", r.max());
+            t.put("samples", Arrays.stream(r.samples()).boxed().toList());
+            t.putAll(r.extra());
+            tests.add(t);
+        }
+        j.put("tests", tests);
+        return j;
+    }
+}
