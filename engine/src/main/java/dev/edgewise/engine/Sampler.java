@@ -47,16 +47,28 @@ public final class Sampler {
         applyRepeatPenalty(history, historyLength, vocab);
         if (params.greedy()) return argmax(work, 0, vocab);
 
-        int n = collectCandidates(vocab);
-        double max = work[id(candidates[0])];
-        double sum = 0;
-        for (int i = 0; i < n; i++) sum += weights[i] = Math.exp(work[id(candidates[i])] - max);
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < vocab; i++) max = Math.max(max, work[i]);
+        int n;
+        double mass = 0; // unnormalised probability of the set that top-p is measured against
+        if (params.topK() > 0 && params.topK() < vocab) {
+            n = selectTopK(vocab, params.topK());
+            for (int i = 0; i < n; i++) mass += Math.exp(work[id(candidates[i])] - max);
+        } else {
+            for (int i = 0; i < vocab; i++) mass += Math.exp(work[i] - max);
+            // min-p keeps p_i >= minP * p_max, i.e. logit_i >= max + ln(minP): filter before sorting
+            float floor = params.minP() > 0f ? max + (float) Math.log(params.minP()) : max - NEGLIGIBLE_LOGIT_GAP;
+            n = 0;
+            for (int i = 0; i < vocab; i++) if (work[i] >= floor) candidates[n++] = pack(work[i], i);
+            Arrays.sort(candidates, 0, n);
+        }
+        for (int i = 0; i < n; i++) weights[i] = Math.exp(work[id(candidates[i])] - max);
 
         int kept = n;
         if (params.topP() < 1f) {
             double cumulative = 0;
             for (int i = 0; i < n; i++) {
-                cumulative += weights[i] / sum;
+                cumulative += weights[i] / mass;
                 if (cumulative >= params.topP()) {
                     kept = i + 1;
                     break;
@@ -80,21 +92,44 @@ public final class Sampler {
     }
 
     /**
-     * Fills candidates[0..n) with the tokens still in play, sorted by descending logit (lower id
-     * first on ties), and returns n. Each entry packs an order-preserving key of the logit with
-     * the token id so one primitive sort orders them.
+     * Puts the k best tokens into candidates[0..k), sorted (descending logit, lower id first on
+     * ties), through a bounded heap: O(vocab log k) rather than sorting the vocabulary.
      */
-    private int collectCandidates(int vocab) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < vocab; i++) max = Math.max(max, work[i]);
-        float floor = max - NEGLIGIBLE_LOGIT_GAP;
-        int n = 0;
+    private int selectTopK(int vocab, int k) {
+        int size = 0; // candidates[0..size) is a heap whose root is the worst kept token
         for (int i = 0; i < vocab; i++) {
-            if (work[i] >= floor) candidates[n++] = pack(work[i], i);
+            long key = pack(work[i], i);
+            if (size < k) {
+                siftUp(size++, key);
+            } else if (key < candidates[0]) {
+                siftDown(k, key);
+            }
         }
-        Arrays.sort(candidates, 0, n);
-        if (params.topK() > 0) n = Math.min(n, params.topK());
-        return n;
+        Arrays.sort(candidates, 0, size);
+        return size;
+    }
+
+    private void siftUp(int i, long key) {
+        while (i > 0) {
+            int parent = (i - 1) >>> 1;
+            if (candidates[parent] >= key) break;
+            candidates[i] = candidates[parent];
+            i = parent;
+        }
+        candidates[i] = key;
+    }
+
+    private void siftDown(int size, long key) {
+        int i = 0;
+        while (true) {
+            int child = 2 * i + 1;
+            if (child >= size) break;
+            if (child + 1 < size && candidates[child + 1] > candidates[child]) child++;
+            if (candidates[child] <= key) break;
+            candidates[i] = candidates[child];
+            i = child;
+        }
+        candidates[i] = key;
     }
 
     /** Ascending order of the packed value = descending logit, then ascending id. */

@@ -68,6 +68,22 @@ class SamplerTest {
     }
 
     @Test
+    void topKDrawsOnlyFromTheKLargestOfALargeVocabulary() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        float[] logits = new float[50_000];
+        for (int i = 0; i < logits.length; i++) logits[i] = (float) Math.floor(r.nextGaussian() * 20) / 4; // many ties
+        Integer[] order = new Integer[logits.length];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        java.util.Arrays.sort(order, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : Integer.compare(a, b));
+        java.util.Set<Integer> top = new java.util.HashSet<>(java.util.Arrays.asList(order).subList(0, 25));
+        Sampler s = new Sampler(new SamplingParams(3f, 25, 1f, 0f, 1f, 64, 8));
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        for (int i = 0; i < 3000; i++) seen.add(s.sample(logits, 0, logits.length, new int[0], 0));
+        assertThat(top).containsAll(seen);
+        assertThat(seen.size()).as("a hot temperature reaches most of the 25").isGreaterThan(15);
+    }
+
+    @Test
     void logProbabilityIsNormalised() {
         double total = 0;
         for (int t = 0; t < LOGITS.length; t++) total += Math.exp(Sampler.logProbability(LOGITS, 0, LOGITS.length, t));
