@@ -6,16 +6,25 @@ package dev.edgewise.engine;
  * @param branch       index of the branch (its seed is the request's seed + branch)
  * @param text         generated text (stop string excluded)
  * @param tokens       generated token ids (end-of-generation token excluded)
- * @param logProbs     log-probability of each generated token
+ * @param logProbs     log-probability of each generated token (NaN for tokens injected by budget forcing)
  * @param finishReason why it stopped
+ * @param thinkingTokens tokens generated inside the thinking section (0 without budget forcing)
+ * @param forcedAt     index of the first token budget forcing injected, or -1
+ * @param waits        how many times a premature end of thinking was replaced by the wait text
  */
-public record BranchResult(int branch, String text, int[] tokens, float[] logProbs, FinishReason finishReason) {
+public record BranchResult(int branch, String text, int[] tokens, float[] logProbs, FinishReason finishReason,
+                           int thinkingTokens, int forcedAt, int waits) {
 
-    /** Mean log-probability per token (0 for an empty branch): a confidence score for voting. */
+    /** Mean log-probability per sampled token (forced tokens, NaN, excluded; 0 if none): a confidence score. */
     public double meanLogProb() {
-        if (logProbs.length == 0) return 0;
         double s = 0;
-        for (float lp : logProbs) s += lp;
-        return s / logProbs.length;
+        int n = 0;
+        for (float lp : logProbs) {
+            if (!Float.isNaN(lp)) {
+                s += lp;
+                n++;
+            }
+        }
+        return n == 0 ? 0 : s / n;
     }
 }

@@ -7,24 +7,37 @@ import dev.edgewise.engine.tokenizer.Tokenizer;
 import java.util.Arrays;
 
 /**
- * A live branch in the decode loop: its KV sequence, its own sampler (own seeded RNG), text
- * assembly and stop conditions. Everything that decides its tokens belongs to it alone, so a branch
- * produces the same tokens whether it runs alone or beside others.
+ * A live branch in the decode loop: its KV sequence, its own sampler (own seeded RNG), the tokens
+ * it still has to feed to the model, text assembly, stop conditions and budget-forcing state.
+ * Everything that decides its tokens belongs to it alone, so a branch produces the same tokens
+ * whether it runs alone or beside others.
  */
 final class BranchState {
     final int index;
     final KvSequence sequence;
     final Sampler sampler;
+    /** LoRA adapter slot of this branch's rows (-1: base model). */
+    int adapter = -1;
     private final StreamingDecoder decoder;
     private final StopStringMatcher stops;
-    private final int[] history;
+    private final StringBuilder raw = new StringBuilder();
+    private int[] history;
     private int historyLength;
-    private final int[] generated;
-    private final float[] logProbs;
+    private int[] generated;
+    private float[] logProbs;
     private final StringBuilder text = new StringBuilder();
+    /** Accepted tokens not yet run through the model (normally the last sampled one). */
+    private int[] inputs = new int[8];
+    private int inputCount;
     int count;
-    int lastToken = -1;
     FinishReason finish;
+
+    // budget forcing
+    boolean thinking;
+    int thinkingTokens;
+    int forcedAt = -1;
+    int forcedLimit;
+    int waits;
 
     BranchState(int index, KvSequence sequence, Sampler sampler, Tokenizer tokenizer, int[] prompt, GenerationRequest request) {
         this.index = index;
@@ -32,10 +45,11 @@ final class BranchState {
         this.sampler = sampler;
         this.decoder = tokenizer.streamingDecoder();
         this.stops = new StopStringMatcher(request.stopStrings());
-        this.history = Arrays.copyOf(prompt, prompt.length + request.maxTokens());
+        int capacity = request.maxTokens() + 64;
+        this.history = Arrays.copyOf(prompt, prompt.length + capacity);
         this.historyLength = prompt.length;
-        this.generated = new int[request.maxTokens()];
-        this.logProbs = new float[request.maxTokens()];
+        this.generated = new int[capacity];
+        this.logProbs = new float[capacity];
     }
 
     boolean live() {
@@ -46,27 +60,55 @@ final class BranchState {
         return sampler.sample(logits, offset, vocab, history, historyLength);
     }
 
-    /** Records an accepted token; returns the text it makes final. */
+    /** Records a token of the response (sampled, or injected with NaN log-prob); returns the text it makes final. */
     String accept(int token, float logProb) {
+        if (count == generated.length) {
+            generated = Arrays.copyOf(generated, 2 * count);
+            logProbs = Arrays.copyOf(logProbs, 2 * count);
+            history = Arrays.copyOf(history, history.length + count);
+        }
         generated[count] = token;
         logProbs[count] = logProb;
         history[historyLength++] = token;
         count++;
-        lastToken = token;
-        String piece = stops.accept(decoder.accept(token));
+        if (inputCount == inputs.length) inputs = Arrays.copyOf(inputs, 2 * inputCount);
+        inputs[inputCount++] = token;
+        String decoded = decoder.accept(token);
+        raw.append(decoded);
+        String piece = stops.accept(decoded);
         text.append(piece);
         if (stops.stopped()) finish = FinishReason.STOP_STRING;
         return piece;
     }
 
+    /** Everything the branch has produced so far, before stop-string trimming. */
+    CharSequence rawText() {
+        return raw;
+    }
+
+    int pendingInputs() {
+        return inputCount;
+    }
+
+    int pendingInput(int i) {
+        return inputs[i];
+    }
+
+    void inputsConsumed() {
+        inputCount = 0;
+    }
+
     /** Text still held back when the branch ends without a stop string. */
     String flush() {
-        String tail = stops.accept(decoder.flush()) + stops.flush();
+        String decoded = decoder.flush();
+        raw.append(decoded);
+        String tail = stops.accept(decoded) + stops.flush();
         text.append(tail);
         return tail;
     }
 
     BranchResult result() {
-        return new BranchResult(index, text.toString(), Arrays.copyOf(generated, count), Arrays.copyOf(logProbs, count), finish);
+        return new BranchResult(index, text.toString(), Arrays.copyOf(generated, count), Arrays.copyOf(logProbs, count), finish,
+                thinkingTokens, forcedAt, waits);
     }
 }

@@ -11,5 +11,7 @@ public enum FinishReason {
     /** The sequence reached the context size. */
     CONTEXT_FULL,
     /** The KV block pool ran out of blocks; the branch stopped cleanly. */
-    CACHE_FULL
+    CACHE_FULL,
+    /** Budget forcing stopped the branch: its answer allowance after forcing, or the response cap, was used up. */
+    BUDGET
 }

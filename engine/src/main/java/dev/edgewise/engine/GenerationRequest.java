@@ -18,10 +18,12 @@ import java.util.List;
  * @param ignoreEndOfGeneration keep going past end-of-generation tokens (benchmarks)
  * @param branches       sequences sampled from the one prompt, decoded together; branch i uses
  *                       seed {@code sampling.seed() + i}
+ * @param budget         budget forcing for reasoning, or null
  */
 public record GenerationRequest(String prompt, List<ChatTemplate.Message> messages, int[] promptTokens,
                                 boolean parseSpecial, int maxTokens, SamplingParams sampling,
-                                List<String> stopStrings, boolean ignoreEndOfGeneration, int branches) {
+                                List<String> stopStrings, boolean ignoreEndOfGeneration, int branches,
+                                BudgetForcing budget) {
 
     public GenerationRequest {
         int given = (prompt != null ? 1 : 0) + (messages != null ? 1 : 0) + (promptTokens != null ? 1 : 0);
@@ -57,6 +59,7 @@ public record GenerationRequest(String prompt, List<ChatTemplate.Message> messag
         private List<String> stopStrings = List.of();
         private boolean ignoreEndOfGeneration;
         private int branches = 1;
+        private BudgetForcing budget;
 
         public Builder prompt(String text) { this.prompt = text; return this; }
         public Builder messages(List<ChatTemplate.Message> m) { this.messages = m; return this; }
@@ -67,9 +70,10 @@ public record GenerationRequest(String prompt, List<ChatTemplate.Message> messag
         public Builder stopStrings(List<String> s) { this.stopStrings = s; return this; }
         public Builder ignoreEndOfGeneration(boolean b) { this.ignoreEndOfGeneration = b; return this; }
         public Builder branches(int n) { this.branches = n; return this; }
+        public Builder budget(BudgetForcing b) { this.budget = b; return this; }
 
         public GenerationRequest build() {
-            return new GenerationRequest(prompt, messages, tokens, parseSpecial, maxTokens, sampling, stopStrings, ignoreEndOfGeneration, branches);
+            return new GenerationRequest(prompt, messages, tokens, parseSpecial, maxTokens, sampling, stopStrings, ignoreEndOfGeneration, branches, budget);
         }
     }
 }

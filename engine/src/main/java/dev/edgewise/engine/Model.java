@@ -2,7 +2,6 @@ package dev.edgewise.engine;
 
 import dev.edgewise.engine.tokenizer.ChatTemplate;
 import dev.edgewise.engine.kv.KvBlockPool;
-import dev.edgewise.engine.kv.KvCacheFullException;
 import dev.edgewise.engine.kv.KvSequence;
 import dev.edgewise.engine.kv.PagedKvCache;
 import dev.edgewise.engine.tokenizer.Tokenizer;
@@ -146,43 +145,16 @@ public final class Model implements AutoCloseable {
 
             KvSequence[] sequences = n == 1 ? new KvSequence[]{root} : cache.fork(root, n);
             if (n > 1) cache.release(root);
+            boolean promptOpensThinking = request.budget() != null && opensThinking(prompt, request.budget());
             for (int i = 0; i < n; i++) {
                 Sampler sampler = new Sampler(request.sampling().withSeed(request.sampling().seed() + i));
-                branches.add(new BranchState(i, sequences[i], sampler, tokenizer, prompt, request));
+                BranchState b = new BranchState(i, sequences[i], sampler, tokenizer, prompt, request);
+                b.thinking = promptOpensThinking;
+                branches.add(b);
             }
-            for (BranchState b : branches) step(b, promptLogits, 0, request, listener);
-            long firstToken = System.nanoTime();
-
-            ForwardBatch step = new ForwardBatch(n);
-            int steps = 0, decoded = 0;
-            while (true) {
-                step.clear();
-                for (BranchState b : branches) {
-                    if (!b.live()) continue;
-                    if (b.sequence.length() >= cache.maxPositions()) {
-                        finish(b, FinishReason.CONTEXT_FULL, listener);
-                        continue;
-                    }
-                    try {
-                        cache.reserve(b.sequence, 1);
-                    } catch (KvCacheFullException e) {
-                        finish(b, FinishReason.CACHE_FULL, listener);
-                        continue;
-                    }
-                    step.add(b.lastToken, b.sequence, true);
-                }
-                if (step.size() == 0) break;
-                float[] logits = forward.forward(step, cache);
-                kvPeak = Math.max(kvPeak, cache.pool().bytesInUse());
-                steps++;
-                int row = 0;
-                for (BranchState b : branches) {
-                    if (b.live() && row < step.size() && step.sequences[row] == b.sequence) {
-                        step(b, logits, row++ * vocab, request, listener);
-                        decoded++;
-                    }
-                }
-            }
+            BranchDecoder decoder = new BranchDecoder(forward, cache, tokenizer, request, listener);
+            long[] firstToken = new long[1];
+            decoder.run(branches, promptLogits, firstToken);
             long end = System.nanoTime();
             int generated = 0;
             List<BranchResult> results = new ArrayList<>(n);
@@ -190,7 +162,8 @@ public final class Model implements AutoCloseable {
                 generated += b.count;
                 results.add(b.result());
             }
-            Timings timings = new Timings(prompt.length, promptDone - start, firstToken - start, generated, decoded, steps, end - firstToken, kvPeak);
+            Timings timings = new Timings(prompt.length, promptDone - start, firstToken[0] - start, generated, decoder.decoded,
+                    decoder.steps, end - firstToken[0], Math.max(kvPeak, decoder.kvPeakBytes));
             return new GenerationResult(results, prompt, timings);
         } finally {
             if (!root.released()) cache.release(root);
@@ -198,34 +171,11 @@ public final class Model implements AutoCloseable {
         }
     }
 
-    /** Samples a branch's next token from its logits row and applies its stop conditions. */
-    private void step(BranchState b, float[] logits, int offset, GenerationRequest request, TokenListener listener) {
-        if (b.count == request.maxTokens()) {
-            finish(b, FinishReason.MAX_TOKENS, listener);
-            return;
-        }
-        int vocab = config.vocabSize();
-        int token = b.sample(logits, offset, vocab);
-        if (!request.ignoreEndOfGeneration() && tokenizer.isEndOfGeneration(token)) {
-            finish(b, FinishReason.END_OF_GENERATION, listener);
-            return;
-        }
-        float logProb = Sampler.logProbability(logits, offset, vocab, token);
-        String piece = b.accept(token, logProb);
-        listener.onToken(new TokenEvent(b.index, b.count - 1, token, piece, logProb));
-        if (b.finish != null) {
-            finish(b, b.finish, listener);
-        } else if (b.count == request.maxTokens()) {
-            finish(b, FinishReason.MAX_TOKENS, listener);
-        }
-    }
-
-    /** Ends a branch: flushes held-back text and returns its KV blocks to the pool at once. */
-    private void finish(BranchState b, FinishReason reason, TokenListener listener) {
-        b.finish = reason;
-        String tail = b.flush();
-        if (!tail.isEmpty()) listener.onToken(new TokenEvent(b.index, b.count, -1, tail, 0f));
-        cache.release(b.sequence);
+    /** Whether the prompt ends inside a thinking section (templates of R1-style models open it). */
+    private boolean opensThinking(int[] prompt, BudgetForcing budget) {
+        int from = Math.max(0, prompt.length - 4);
+        String tail = tokenizer.decode(Arrays.copyOfRange(prompt, from, prompt.length), true).strip();
+        return tail.endsWith(budget.thinkStart());
     }
 
     /**

@@ -1,0 +1,161 @@
+package dev.edgewise.engine;
+
+import dev.edgewise.engine.kv.KvCacheFullException;
+import dev.edgewise.engine.kv.PagedKvCache;
+import dev.edgewise.engine.tokenizer.Tokenizer;
+
+import java.util.List;
+
+/**
+ * The batched decode loop: every step runs one forward pass holding the pending tokens of every
+ * live branch (normally one each; more after budget forcing injected text), then lets each branch
+ * sample from its own logits row and apply its stop conditions and budget. Finished branches leave
+ * the batch and return their KV blocks at once.
+ */
+final class BranchDecoder {
+    private final Qwen2Forward forward;
+    private final PagedKvCache cache;
+    private final Tokenizer tokenizer;
+    private final GenerationRequest request;
+    private final TokenListener listener;
+    private final int vocab;
+    private final int thinkStartId, thinkEndId;
+    private ForwardBatch batch = new ForwardBatch(8);
+    int steps, decoded;
+    long kvPeakBytes;
+
+    BranchDecoder(Qwen2Forward forward, PagedKvCache cache, Tokenizer tokenizer, GenerationRequest request, TokenListener listener) {
+        this.forward = forward;
+        this.cache = cache;
+        this.tokenizer = tokenizer;
+        this.request = request;
+        this.listener = listener;
+        this.vocab = forward.config().vocabSize();
+        BudgetForcing budget = request.budget();
+        this.thinkStartId = budget == null ? -1 : tokenizer.vocabulary().id(budget.thinkStart());
+        this.thinkEndId = budget == null ? -1 : tokenizer.vocabulary().id(budget.thinkEnd());
+    }
+
+    /** Gives each branch its first token from the shared prompt logits, then decodes until all finish. */
+    void run(List<BranchState> branches, float[] promptLogits, long[] firstTokenAt) {
+        for (BranchState b : branches) onLogits(b, promptLogits, 0);
+        firstTokenAt[0] = System.nanoTime();
+        while (true) {
+            int rows = 0;
+            for (BranchState b : branches) if (b.live()) rows += b.pendingInputs();
+            if (rows > batch.capacity()) batch = new ForwardBatch(Math.max(rows, 2 * batch.capacity()));
+            batch.clear();
+            for (BranchState b : branches) {
+                if (!b.live()) continue;
+                int n = b.pendingInputs();
+                if (b.sequence.length() + n > cache.maxPositions()) {
+                    finish(b, FinishReason.CONTEXT_FULL);
+                    continue;
+                }
+                try {
+                    cache.reserve(b.sequence, n);
+                } catch (KvCacheFullException e) {
+                    finish(b, FinishReason.CACHE_FULL);
+                    continue;
+                }
+                for (int i = 0; i < n; i++) batch.add(b.pendingInput(i), b.sequence, i == n - 1, b.adapter);
+                b.inputsConsumed();
+            }
+            if (batch.size() == 0) return;
+            float[] logits = forward.forward(batch, cache);
+            kvPeakBytes = Math.max(kvPeakBytes, cache.pool().bytesInUse());
+            steps++;
+            int row = 0;
+            for (int i = 0; i < batch.size(); i++) {
+                if (!batch.wantLogits[i]) continue;
+                BranchState b = owner(branches, i);
+                onLogits(b, logits, row++ * vocab);
+                decoded++;
+            }
+        }
+    }
+
+    private BranchState owner(List<BranchState> branches, int row) {
+        for (BranchState b : branches) if (b.sequence == batch.sequences[row]) return b;
+        throw new IllegalStateException("row " + row + " has no branch");
+    }
+
+    /** Samples a branch's next token and applies end-of-generation, stop strings, budgets and limits. */
+    private void onLogits(BranchState b, float[] logits, int offset) {
+        if (b.count >= request.maxTokens()) {
+            finish(b, FinishReason.MAX_TOKENS);
+            return;
+        }
+        int token = b.sample(logits, offset, vocab);
+        BudgetForcing budget = request.budget();
+        if (budget != null && token == thinkEndId && thinkEndId >= 0 && b.thinking && b.thinkingTokens < budget.minThinkingTokens()) {
+            b.waits++;
+            inject(b, budget.waitText()); // s1: refuse to stop thinking, make it reconsider
+            return;
+        }
+        if (!request.ignoreEndOfGeneration() && tokenizer.isEndOfGeneration(token)) {
+            finish(b, FinishReason.END_OF_GENERATION);
+            return;
+        }
+        emit(b, token, Sampler.logProbability(logits, offset, vocab, token));
+        if (b.live() && budget != null) applyBudget(b, budget);
+        if (b.live() && b.count >= request.maxTokens()) finish(b, FinishReason.MAX_TOKENS);
+    }
+
+    private void applyBudget(BranchState b, BudgetForcing budget) {
+        if (b.forcedAt >= 0) {
+            if (b.count >= b.forcedLimit) finish(b, FinishReason.BUDGET);
+            return;
+        }
+        boolean thinkingCapHit = budget.maxThinkingTokens() > 0 && b.thinkingTokens >= budget.maxThinkingTokens();
+        if (b.count >= budget.maxResponseTokens() || (b.thinking && thinkingCapHit)) {
+            if (b.thinking) {
+                b.forcedAt = b.count;
+                inject(b, budget.forcingText());
+                b.forcedLimit = b.count + budget.answerAllowance();
+                if (budget.answerAllowance() == 0) finish(b, FinishReason.BUDGET);
+            } else {
+                finish(b, FinishReason.BUDGET); // already answering: the response cap is final
+            }
+        }
+    }
+
+    /** Accepts a token into a branch, tracks the thinking section, and streams it. */
+    private void emit(BranchState b, int token, float logProb) {
+        boolean wasThinking = b.thinking;
+        String piece = b.accept(token, logProb);
+        BudgetForcing budget = request.budget();
+        if (budget != null) {
+            if (!b.thinking && b.thinkingTokens == 0 && (token == thinkStartId || endsWith(b.rawText(), budget.thinkStart()))) {
+                b.thinking = true;
+            } else if (b.thinking && (token == thinkEndId || endsWith(b.rawText(), budget.thinkEnd()))) {
+                b.thinking = false;
+            }
+            if (wasThinking && b.thinking && b.forcedAt < 0) b.thinkingTokens++;
+        }
+        listener.onToken(new TokenEvent(b.index, b.count - 1, token, piece, logProb));
+    }
+
+    /** Injects text into a branch's response: its tokens are accepted (log-prob NaN) and fed next step. */
+    private void inject(BranchState b, String text) {
+        for (int t : tokenizer.encode(text, true)) {
+            emit(b, t, Float.NaN);
+            if (!b.live()) return;
+        }
+    }
+
+    private static boolean endsWith(CharSequence s, String suffix) {
+        int n = suffix.length(), start = s.length() - n;
+        if (start < 0) return false;
+        for (int i = 0; i < n; i++) if (s.charAt(start + i) != suffix.charAt(i)) return false;
+        return true;
+    }
+
+    /** Ends a branch: flushes held-back text and returns its KV blocks to the pool at once. */
+    private void finish(BranchState b, FinishReason reason) {
+        b.finish = reason;
+        String tail = b.flush();
+        if (!tail.isEmpty()) listener.onToken(new TokenEvent(b.index, b.count, -1, tail, 0f));
+        cache.release(b.sequence);
+    }
+}
