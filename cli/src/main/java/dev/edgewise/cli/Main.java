@@ -13,7 +13,7 @@ import java.nio.file.NoSuchFileException;
 /** The {@code edgewise} command. User mistakes end in one line on stderr and a non-zero exit. */
 @Command(name = "edgewise", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Pure-Java inference for Qwen2 GGUF models on CPUs.",
-        subcommands = {RunCommand.class, LogitsCommand.class, TokenizeCommand.class, InspectCommand.class,
+        subcommands = {RunCommand.class, LogitsCommand.class, TokenizeCommand.class, InspectCommand.class, QuantizeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     /** Exit code of a failed command (bad file, bad value discovered while running). */
