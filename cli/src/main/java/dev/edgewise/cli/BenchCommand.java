@@ -8,7 +8,7 @@ import dev.edgewise.engine.SamplingParams;
 import dev.edgewise.engine.TokenListener;
 import dev.edgewise.engine.synthetic.SyntheticModels;
 import dev.edgewise.engine.synthetic.SyntheticShape;
-import dev.edgewise.quant.GGMLType;
+import dev.edgewise.quant.QuantPreset;
 import jdk.incubator.vector.FloatVector;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,7 +47,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--synthetic", paramLabel = "SHAPE", description = "bench a seeded random model of this shape: qwen2.5-0.5b, qwen2.5-1.5b, qwen2.5-7b")
     String synthetic;
 
-    @Option(names = "--type", paramLabel = "TYPE", defaultValue = "q4_0", description = "weight type of --synthetic: q4_0, q8_0, f16, ... (default: ${DEFAULT-VALUE})")
+    @Option(names = "--type", paramLabel = "TYPE", defaultValue = "q4_0", description = "llama-quantize preset of --synthetic: q4_0, q4_k_m, q5_k_m, q6_k, q8_0, f16, ... (default: ${DEFAULT-VALUE})")
     String type;
 
     @Option(names = {"-p", "--prompt-tokens"}, paramLabel = "N", split = ",", defaultValue = "128,512", description = "prompt lengths to time (default: ${DEFAULT-VALUE})")
@@ -165,15 +165,15 @@ final class BenchCommand implements Callable<Integer> {
         if (synthetic == null) return model.modelPath(err);
         if (model.model != null) throw new UsageException("give either --model or --synthetic, not both");
         SyntheticShape shape;
-        GGMLType t;
+        QuantPreset preset;
         try {
             shape = SyntheticShape.preset(synthetic);
-            t = GGMLType.valueOf(type.trim().toUpperCase(Locale.ROOT));
+            preset = QuantPreset.parse(type);
         } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage().startsWith("No enum") ? "unknown --type '" + type + "'" : e.getMessage());
+            throw new UsageException(e.getMessage());
         }
-        err.println("edgewise: synthetic " + shape.name() + " " + t + " (seeded random weights; written once to the cache)");
-        return SyntheticModels.cached(shape, t, 1);
+        err.println("edgewise: synthetic " + shape.name() + " " + preset + " (seeded random weights, llama-quantize's tensor types; written once to the cache)");
+        return SyntheticModels.cached(shape, preset, 1);
     }
 
     private Map<String, Object> context(Model m, Path file, ModelOptions options, double loadMs) throws IOException {

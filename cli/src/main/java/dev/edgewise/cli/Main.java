@@ -14,6 +14,7 @@ import java.nio.file.NoSuchFileException;
 @Command(name = "edgewise", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Pure-Java inference for Qwen2 GGUF models on CPUs.",
         subcommands = {RunCommand.class, LogitsCommand.class, TokenizeCommand.class, InspectCommand.class, BenchCommand.class,
+                QuantizeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     /** Exit code of a failed command (bad file, bad value discovered while running). */

@@ -6,8 +6,9 @@ import java.util.Objects;
 /**
  * Reference quantizers: bit-exact with ggml's {@code quantize_row_*_ref} (what
  * {@code llama-quantize} runs for these types when no importance matrix is given) and, for the
- * float types, with {@code ggml_fp32_to_fp16_row} / {@code ggml_fp32_to_bf16_row_ref}. K-quant and
- * IQ quantizers are not implemented: ggml's are long searches that this project does not need.
+ * float types, with {@code ggml_fp32_to_fp16_row} / {@code ggml_fp32_to_bf16_row_ref}. Of the
+ * K-quants, Q4_K, Q5_K and Q6_K (the types of the Q4_K_M, Q5_K_M and Q6_K presets) are implemented
+ * ({@link KQuantize}); Q2_K, Q3_K and the IQ types are not.
  */
 public final class Quantize {
     private Quantize() {}
@@ -102,6 +103,9 @@ public final class Quantize {
             case Q5_0 -> LegacyQuants::quantizeQ5_0;
             case Q5_1 -> LegacyQuants::quantizeQ5_1;
             case Q8_0 -> LegacyQuants::quantizeQ8_0;
+            case Q4_K -> KQuantize::quantizeQ4_K;
+            case Q5_K -> KQuantize::quantizeQ5_K;
+            case Q6_K -> KQuantize::quantizeQ6_K;
             default -> null;
         };
     }

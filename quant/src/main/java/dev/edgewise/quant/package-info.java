@@ -19,6 +19,7 @@
  *   <li>IQ4_XS (256/136): {@code half d; u16 scales_h; u8 scales_l[4]; u8 qs[128]}; 8 groups of 32, 6-bit scales (bias 32); x = d*(ls-32)*kvalues_iq4nl[nibble].
  * </ul>
  * {@link dev.edgewise.quant.Dequantize#row} reads every type above; {@link dev.edgewise.quant.Quantize#row}
- * writes F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1 and Q8_0.
+ * writes F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K and Q6_K;
+ * {@link dev.edgewise.quant.QuantPreset} picks each tensor's type as llama-quantize does.
  */
 package dev.edgewise.quant;

@@ -43,7 +43,7 @@ class FixtureCrossCheckTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"nano-f16", "nano-bf16", "nano-q8_0", "nano-q4_0", "nano-q4_1", "nano-q5_0", "nano-q5_1",
-        "small-q8_0", "small-q4_0", "small-q4_1", "small-q5_0", "small-q5_1"})
+        "small-q8_0", "small-q4_0", "small-q4_1", "small-q5_0", "small-q5_1", "small-q4_k_m", "small-q5_k_m", "small-q6_k"})
     void quantizingTheF32MasterReproducesLlamaQuantizeOutput(String model) throws IOException {
         final String master = model.substring(0, model.indexOf('-')) + "-f32.gguf";
         int compared = 0;

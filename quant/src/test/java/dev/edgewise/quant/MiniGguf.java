@@ -21,7 +21,7 @@ final class MiniGguf implements AutoCloseable {
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    record Tensor(String name, GGMLType type, long elements, long rowLength, long offset) {}
+    record Tensor(String name, GGMLType type, long elements, long rowLength, long offset, long[] ne) {}
 
     private final Arena arena = Arena.ofConfined();
     final MemorySegment data;
@@ -50,20 +50,22 @@ final class MiniGguf implements AutoCloseable {
             final int nDims = u32();
             long elements = 1;
             long rowLength = 0;
+            final long[] ne = new long[nDims];
             for (int d = 0; d < nDims; d++) {
                 final long dim = data.get(U64, pos);
                 pos += 8;
                 if (d == 0) rowLength = dim;
+                ne[d] = dim;
                 elements *= dim;
             }
             final GGMLType type = GGMLType.fromId(u32());
             final long offset = data.get(U64, pos);
             pos += 8;
-            infos[t] = new Object[] {name, type, elements, rowLength, offset};
+            infos[t] = new Object[] {name, type, elements, rowLength, offset, ne};
         }
         final long dataStart = (pos + alignment - 1) / alignment * alignment;
         for (Object[] i : infos) {
-            tensors.put((String) i[0], new Tensor((String) i[0], (GGMLType) i[1], (long) i[2], (long) i[3], dataStart + (long) i[4]));
+            tensors.put((String) i[0], new Tensor((String) i[0], (GGMLType) i[1], (long) i[2], (long) i[3], dataStart + (long) i[4], (long[]) i[5]));
         }
     }
 

@@ -312,7 +312,7 @@ class QuantizeTest {
     void canQuantizeTheReferenceTypesOnly() {
         for (GGMLType type : GGMLType.values()) {
             final boolean expected = switch (type) {
-                case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 -> true;
+                case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K -> true;
                 default -> false;
             };
             assertThat(Quantize.canQuantize(type)).as(type.name()).isEqualTo(expected);
@@ -321,8 +321,10 @@ class QuantizeTest {
 
     @Test
     void rejectsBadArgumentsWithClearMessages() {
-        assertThatThrownBy(() -> Quantize.quantize(GGMLType.Q4_K, new float[256]))
-                .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("Q4_K");
+        assertThatThrownBy(() -> Quantize.quantize(GGMLType.Q3_K, new float[256]))
+                .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("Q3_K");
+        assertThatThrownBy(() -> Quantize.quantize(GGMLType.Q6_K, new float[255]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("255");
         assertThatThrownBy(() -> Quantize.row(GGMLType.IQ4_NL, new float[32], 0, MemorySegment.ofArray(new byte[18]), 0, 32))
                 .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("IQ4_NL");
         assertThatThrownBy(() -> Quantize.quantize(GGMLType.Q8_0, new float[33]))

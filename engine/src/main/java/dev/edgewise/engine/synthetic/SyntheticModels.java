@@ -2,9 +2,13 @@ package dev.edgewise.engine.synthetic;
 
 import dev.edgewise.loader.GGUFWriter;
 import dev.edgewise.quant.GGMLType;
+import dev.edgewise.quant.QuantPreset;
 import dev.edgewise.quant.Quantize;
+import dev.edgewise.quant.ScratchFile;
+import dev.edgewise.quant.TensorConversion;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -20,12 +24,21 @@ import java.util.zip.CRC32;
  * <p>Weight scales follow the conformance fixtures so greedy output does not collapse onto one
  * token: embeddings std 0.25, attention-output and down projections std 12/√fan_in, other matrices
  * 1/√fan_in, biases std 0.1, norm weights 1 + 0.1·N(0,1).
+ *
+ * <p>Each tensor gets the type llama-quantize would give it under the chosen {@link QuantPreset}.
+ * Quantized matrices go to a memory-mapped scratch file beside the output, not the heap, and are
+ * streamed from there into the file, so the heap holds only a batch of float rows at a time: the
+ * real Qwen2.5 shapes, 7B included, write with a small heap, needing about the output's size in
+ * free disk twice over (scratch plus output) until the write completes.
  */
 public final class SyntheticModels {
     private static final float RESIDUAL_MULTIPLIER = 12f;
     /** Keeps the logit spread near 4 at width 256, so sampling wanders instead of locking onto one token. */
     private static final float EMBEDDING_STD = 0.25f;
-    private static final int FORMAT_VERSION = 3;
+    /** 4: per-tensor types follow llama-quantize's presets; general.file_type is set. */
+    private static final int FORMAT_VERSION = 4;
+    /** Floats generated per batch before quantizing them in parallel (16 MB). */
+    private static final int BATCH_FLOATS = 1 << 22;
 
     private SyntheticModels() {}
 
@@ -34,14 +47,32 @@ public final class SyntheticModels {
         return cached(SyntheticShape.DEFAULT, GGMLType.Q8_0, 42);
     }
 
-    /** A cached synthetic model of the given shape, type and seed, written on first use. */
+    /** A cached synthetic model of the given shape, type and seed, written on first use; see {@link #write(SyntheticShape, GGMLType, long, Path)}. */
     public static Path cached(SyntheticShape shape, GGMLType type, long seed) throws IOException {
+        return cached(shape, presetFor(type), seed);
+    }
+
+    /** A cached synthetic model of the given shape, preset and seed, written on first use. */
+    public static Path cached(SyntheticShape shape, QuantPreset preset, long seed) throws IOException {
         Path dir = cacheDirectory();
         Files.createDirectories(dir);
         Path file = dir.resolve(String.format(Locale.ROOT, "synthetic-%s-%s-seed%d-v%d.gguf",
-                shape.name(), type.name().toLowerCase(Locale.ROOT), seed, FORMAT_VERSION));
-        if (!Files.exists(file)) write(shape, type, seed, file);
+                shape.name(), preset.name().toLowerCase(Locale.ROOT), seed, FORMAT_VERSION));
+        if (!Files.exists(file)) write(shape, preset, seed, file);
         return file;
+    }
+
+    /**
+     * The preset named like {@code type} (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q6_K).
+     *
+     * @throws IllegalArgumentException for types no preset is named after (use a {@link QuantPreset})
+     */
+    static QuantPreset presetFor(GGMLType type) {
+        for (QuantPreset p : QuantPreset.values()) {
+            if (p.name().equals(type.name())) return p;
+        }
+        throw new IllegalArgumentException("no quantization preset is named " + type + " (known: "
+                + QuantPreset.knownNames() + ")");
     }
 
     static Path cacheDirectory() {
@@ -53,10 +84,23 @@ public final class SyntheticModels {
     }
 
     /**
-     * Writes a model. Matrices are stored as {@code type} where their rows are whole blocks of it,
-     * otherwise as Q8_0 or F16 (as llama-quantize falls back); norms and biases are F32.
+     * Writes a model with the preset named like {@code type} (see {@link #presetFor}): matrices are
+     * {@code type} where llama-quantize would keep them so, the tied output/embedding Q6_K or Q8_0
+     * for the quantized presets, fallbacks where rows are not whole blocks; norms and biases F32.
      */
     public static void write(SyntheticShape s, GGMLType type, long seed, Path out) throws IOException {
+        write(s, presetFor(type), seed, out);
+    }
+
+    /** Writes a model whose tensors have the types llama-quantize gives them under {@code preset}. */
+    public static void write(SyntheticShape s, QuantPreset preset, long seed, Path out) throws IOException {
+        Path dir = out.toAbsolutePath().getParent();
+        try (ScratchFile scratch = ScratchFile.create(dir)) {
+            write(s, preset, seed, out, scratch);
+        }
+    }
+
+    private static void write(SyntheticShape s, QuantPreset preset, long seed, Path out, ScratchFile scratch) throws IOException {
         GGUFWriter w = new GGUFWriter();
         w.putString("general.architecture", "qwen2");
         w.putString("general.type", "model");
@@ -71,10 +115,11 @@ public final class SyntheticModels {
         w.putUInt32("qwen2.attention.head_count_kv", s.nKvHeads());
         w.putFloat32("qwen2.rope.freq_base", 1_000_000f);
         w.putFloat32("qwen2.attention.layer_norm_rms_epsilon", 1e-6f);
+        w.putUInt32("general.file_type", preset.fileType);
         w.putUInt32("synthetic.seed", (int) seed);
         SyntheticVocabulary.addTo(w, s.vocabSize());
 
-        Generator g = new Generator(seed, type);
+        Generator g = new Generator(seed, preset, s.nLayers(), s.tied(), scratch);
         g.matrix(w, "token_embd.weight", s.vocabSize(), s.dim(), EMBEDDING_STD);
         for (int l = 0; l < s.nLayers(); l++) {
             String b = "blk." + l + ".";
@@ -98,18 +143,23 @@ public final class SyntheticModels {
     }
 
     /** Draws each tensor from its own stream, seeded by (seed, crc32(name)), so tensors are independent of order. */
-    private record Generator(long seed, GGMLType type) {
+    private record Generator(long seed, QuantPreset preset, int nLayers, boolean tied, ScratchFile scratch) {
+        /** Rows drawn in order from the tensor's stream, a batch at a time, quantized in parallel into scratch space. */
         void matrix(GGUFWriter w, String name, int rows, int cols, float std) {
-            GGMLType t = storageType(cols);
+            long[] ne = {cols, rows};
+            GGMLType t = preset.typeFor(name, ne, nLayers, tied);
             SplittableRandom r = random(name);
-            float[] row = new float[cols];
-            byte[] data = new byte[Math.toIntExact(rows * t.rowBytes(cols))];
-            int rowBytes = (int) t.rowBytes(cols);
-            for (int i = 0; i < rows; i++) {
-                for (int j = 0; j < cols; j++) row[j] = (float) (r.nextGaussian() * std);
-                System.arraycopy(Quantize.quantize(t, row), 0, data, i * rowBytes, rowBytes);
+            long rowBytes = t.rowBytes(cols);
+            MemorySegment data = scratch.allocate(rowBytes * rows);
+            int batchRows = Math.max(1, Math.min(rows, BATCH_FLOATS / cols));
+            float[] batch = new float[batchRows * cols];
+            int threads = Runtime.getRuntime().availableProcessors();
+            for (int first = 0; first < rows; first += batchRows) {
+                int n = Math.min(batchRows, rows - first);
+                for (int k = 0; k < n * cols; k++) batch[k] = (float) (r.nextGaussian() * std);
+                TensorConversion.quantizeRows(t, batch, n, cols, data, first * rowBytes, threads);
             }
-            w.addTensor(name, t, new long[]{cols, rows}, data);
+            w.addTensor(name, t, ne, data);
         }
 
         void vector(GGUFWriter w, String name, int n, float std) {
@@ -124,11 +174,6 @@ public final class SyntheticModels {
             float[] v = new float[n];
             for (int i = 0; i < n; i++) v[i] = (float) (1 + 0.1 * r.nextGaussian());
             w.addTensor(name, GGMLType.F32, new long[]{n}, Quantize.quantize(GGMLType.F32, v));
-        }
-
-        private GGMLType storageType(int cols) {
-            if (cols % type.blockSize == 0 && Quantize.canQuantize(type)) return type;
-            return cols % GGMLType.Q8_0.blockSize == 0 ? GGMLType.Q8_0 : GGMLType.F16;
         }
 
         private SplittableRandom random(String name) {
