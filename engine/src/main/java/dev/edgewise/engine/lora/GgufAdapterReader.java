@@ -16,8 +16,11 @@ import java.util.regex.Pattern;
  * {@code ne [in, r]} and {@code .lora_b} with {@code ne [r, out]}: row-major A {@code [r][in]} and
  * B {@code [out][r]}, exactly the layouts {@link LoraPair} holds.
  *
- * <p>GGUF adapters carry no rsLoRA flag: the converter folds rsLoRA into alpha, so {@code rsLora()} is
- * false for them.
+ * <p>GGUF adapters carry no rsLoRA flag and llama.cpp always scales by {@code alpha / r}:
+ * {@code convert_lora_to_gguf.py} copies {@code lora_alpha} and ignores {@code use_rslora}. So
+ * {@code rsLora()} is false for them and an rsLoRA adapter converted to GGUF is scaled as llama.cpp
+ * scales it, not as PEFT would; load the PEFT form to get PEFT's scale. Extra tensors that
+ * mergekit-extract-lora adds (norm weights, token_embd factors) are rejected.
  */
 final class GgufAdapterReader {
     private GgufAdapterReader() {}

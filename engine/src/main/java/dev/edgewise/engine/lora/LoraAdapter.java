@@ -196,7 +196,10 @@ public final class LoraAdapter implements AutoCloseable {
     /** The rank r, the same for every pair (checked at load). */
     public int rank() { return rank; }
 
-    /** Whether {@code s = user_scale * alpha / sqrt(r)} (PEFT {@code use_rslora}); GGUF adapters fold this into alpha. */
+    /**
+     * Whether {@code s = user_scale * alpha / sqrt(r)} (PEFT {@code use_rslora}). Always false for GGUF
+     * adapters, which have no such flag: llama.cpp scales them by {@code alpha / r}.
+     */
     public boolean rsLora() { return rsLora; }
 
     /**
