@@ -1,5 +1,6 @@
 package dev.edgewise.engine;
 
+import dev.edgewise.engine.lora.ScaledAdapter;
 import dev.edgewise.engine.tokenizer.ChatTemplate;
 
 import java.util.List;
@@ -19,11 +20,13 @@ import java.util.List;
  * @param branches       sequences sampled from the one prompt, decoded together; branch i uses
  *                       seed {@code sampling.seed() + i}
  * @param budget         budget forcing for reasoning, or null
+ * @param adapters       LoRA adapters applied on the fly to this request (loaded with
+ *                       {@code Model.loadAdapter}); empty for the base model
  */
 public record GenerationRequest(String prompt, List<ChatTemplate.Message> messages, int[] promptTokens,
                                 boolean parseSpecial, int maxTokens, SamplingParams sampling,
                                 List<String> stopStrings, boolean ignoreEndOfGeneration, int branches,
-                                BudgetForcing budget) {
+                                BudgetForcing budget, List<ScaledAdapter> adapters) {
 
     public GenerationRequest {
         int given = (prompt != null ? 1 : 0) + (messages != null ? 1 : 0) + (promptTokens != null ? 1 : 0);
@@ -34,6 +37,7 @@ public record GenerationRequest(String prompt, List<ChatTemplate.Message> messag
         stopStrings = stopStrings == null ? List.of() : List.copyOf(stopStrings);
         for (String s : stopStrings) if (s.isEmpty()) throw new IllegalArgumentException("empty stop string");
         messages = messages == null ? null : List.copyOf(messages);
+        adapters = adapters == null ? List.of() : List.copyOf(adapters);
     }
 
     public static Builder prompt(String text) {
@@ -60,6 +64,7 @@ public record GenerationRequest(String prompt, List<ChatTemplate.Message> messag
         private boolean ignoreEndOfGeneration;
         private int branches = 1;
         private BudgetForcing budget;
+        private List<ScaledAdapter> adapters = List.of();
 
         public Builder prompt(String text) { this.prompt = text; return this; }
         public Builder messages(List<ChatTemplate.Message> m) { this.messages = m; return this; }
@@ -71,9 +76,10 @@ public record GenerationRequest(String prompt, List<ChatTemplate.Message> messag
         public Builder ignoreEndOfGeneration(boolean b) { this.ignoreEndOfGeneration = b; return this; }
         public Builder branches(int n) { this.branches = n; return this; }
         public Builder budget(BudgetForcing b) { this.budget = b; return this; }
+        public Builder adapters(List<ScaledAdapter> a) { this.adapters = a; return this; }
 
         public GenerationRequest build() {
-            return new GenerationRequest(prompt, messages, tokens, parseSpecial, maxTokens, sampling, stopStrings, ignoreEndOfGeneration, branches, budget);
+            return new GenerationRequest(prompt, messages, tokens, parseSpecial, maxTokens, sampling, stopStrings, ignoreEndOfGeneration, branches, budget, adapters);
         }
     }
 }

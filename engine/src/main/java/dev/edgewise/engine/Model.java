@@ -4,6 +4,13 @@ import dev.edgewise.engine.tokenizer.ChatTemplate;
 import dev.edgewise.engine.kv.KvBlockPool;
 import dev.edgewise.engine.kv.KvSequence;
 import dev.edgewise.engine.kv.PagedKvCache;
+import dev.edgewise.engine.lora.AdapterPrecision;
+import dev.edgewise.engine.lora.DynamicLora;
+import dev.edgewise.engine.lora.FusedPrecision;
+import dev.edgewise.engine.lora.FusedWeights;
+import dev.edgewise.engine.lora.LoraAdapter;
+import dev.edgewise.engine.lora.LoraFuser;
+import dev.edgewise.engine.lora.ScaledAdapter;
 import dev.edgewise.engine.tokenizer.Tokenizer;
 import dev.edgewise.kernels.WorkerPool;
 import dev.edgewise.loader.GGUFFile;
@@ -32,8 +39,11 @@ public final class Model implements AutoCloseable {
     private final ModelConfig config;
     private final Tokenizer tokenizer;
     private final WorkerPool pool;
-    private final Qwen2Forward forward;
+    private Qwen2Forward forward;
     private final PagedKvCache cache;
+    private final DynamicLora lora;
+    private final List<LoraAdapter> adapters = new ArrayList<>();
+    private final List<FusedWeights> fused = new ArrayList<>();
     private final int contextSize;
     private final long loadNanos;
 
@@ -45,6 +55,8 @@ public final class Model implements AutoCloseable {
         this.pool = pool;
         this.forward = forward;
         this.cache = cache;
+        this.lora = new DynamicLora(pool, config);
+        forward.setDeltas(lora);
         this.contextSize = contextSize;
         this.loadNanos = loadNanos;
     }
@@ -134,11 +146,12 @@ public final class Model implements AutoCloseable {
             throw new IllegalArgumentException(n + " branches exceed the batch size " + forward.maxBatch() + " (raise --batch-size)");
         }
         int vocab = config.vocabSize();
+        int slot = lora.slot(request.adapters());
         KvSequence root = cache.create();
         List<BranchState> branches = new ArrayList<>(n);
         try {
             ForwardBatch batch = new ForwardBatch(prompt.length);
-            for (int i = 0; i < prompt.length; i++) batch.add(prompt[i], root, i == prompt.length - 1);
+            for (int i = 0; i < prompt.length; i++) batch.add(prompt[i], root, i == prompt.length - 1, slot);
             float[] promptLogits = Arrays.copyOf(forward.forward(batch, cache), vocab);
             long promptDone = System.nanoTime();
             long kvPeak = cache.pool().bytesInUse();
@@ -150,6 +163,7 @@ public final class Model implements AutoCloseable {
                 Sampler sampler = new Sampler(request.sampling().withSeed(request.sampling().seed() + i));
                 BranchState b = new BranchState(i, sequences[i], sampler, tokenizer, prompt, request);
                 b.thinking = promptOpensThinking;
+                b.adapter = slot;
                 branches.add(b);
             }
             BranchDecoder decoder = new BranchDecoder(forward, cache, tokenizer, request, listener);
@@ -184,7 +198,13 @@ public final class Model implements AutoCloseable {
      * sequence (the row that predicts token i+1), as the reference dumps lay them out.
      */
     public synchronized LogitsTrace logits(int[] tokens, int generate) {
+        return logits(tokens, generate, List.of());
+    }
+
+    /** {@link #logits(int[], int)} with LoRA adapters applied on the fly. */
+    public synchronized LogitsTrace logits(int[] tokens, int generate, List<ScaledAdapter> withAdapters) {
         if (tokens.length == 0) throw new IllegalArgumentException("no tokens given");
+        int slot = lora.slot(withAdapters);
         int vocab = config.vocabSize();
         int total = tokens.length + generate;
         float[][] rows = new float[total][];
@@ -192,7 +212,7 @@ public final class Model implements AutoCloseable {
         KvSequence seq = cache.create();
         try {
             ForwardBatch batch = new ForwardBatch(tokens.length);
-            for (int t : tokens) batch.add(t, seq, true);
+            for (int t : tokens) batch.add(t, seq, true, slot);
             float[] all = forward.forward(batch, cache);
             for (int i = 0; i < tokens.length; i++) rows[i] = Arrays.copyOfRange(all, i * vocab, (i + 1) * vocab);
             ForwardBatch one = new ForwardBatch(1);
@@ -200,7 +220,7 @@ public final class Model implements AutoCloseable {
                 int token = Sampler.argmax(rows[tokens.length + g - 1], 0, vocab);
                 sequence[tokens.length + g] = token;
                 one.clear();
-                one.add(token, seq, true);
+                one.add(token, seq, true, slot);
                 rows[tokens.length + g] = Arrays.copyOf(forward.forward(one, cache), vocab);
             }
         } finally {
@@ -209,13 +229,55 @@ public final class Model implements AutoCloseable {
         return new LogitsTrace(sequence, tokens.length, rows);
     }
 
+    /**
+     * Loads a LoRA adapter (PEFT directory or llama.cpp GGUF adapter) and checks it fits this model.
+     * It stays resident until {@link #unloadAdapter} or {@link #close}; requests select it with
+     * {@code GenerationRequest.Builder.adapters}, and may combine several, each with a scale.
+     */
+    public synchronized LoraAdapter loadAdapter(Path path, AdapterPrecision precision) throws IOException {
+        LoraAdapter a = LoraAdapter.load(path, precision);
+        try {
+            a.validate(config);
+        } catch (RuntimeException e) {
+            a.close();
+            throw e;
+        }
+        adapters.add(a);
+        return a;
+    }
+
+    public synchronized void unloadAdapter(LoraAdapter a) {
+        if (!adapters.remove(a)) throw new IllegalArgumentException("adapter " + a.name() + " is not loaded in this model");
+        lora.remove(a);
+        a.close();
+    }
+
+    /** Adapters currently resident. */
+    public synchronized List<LoraAdapter> adapters() {
+        return List.copyOf(adapters);
+    }
+
+    /**
+     * Adds adapters into the weights themselves (W' = W + s·B·A): no per-token cost afterwards, but
+     * they cannot be switched off without reloading. {@code precision} decides how fused matrices
+     * are stored (see {@link FusedPrecision} for the extra error of requantizing).
+     */
+    public synchronized void fuseAdapters(List<ScaledAdapter> set, FusedPrecision precision) {
+        FusedWeights f = LoraFuser.fuse(forward.weights(), config, set, precision, pool);
+        fused.add(f);
+        forward = new Qwen2Forward(config, f.weights(), pool, forward.maxBatch(), forward.tokensEvaluated());
+        forward.setDeltas(lora);
+    }
+
     /** The paged KV cache (block accounting is visible for benchmarks and tests). */
     public PagedKvCache kvCache() {
         return cache;
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        for (LoraAdapter a : adapters) a.close();
+        for (FusedWeights f : fused) f.close();
         pool.close();
         gguf.close();
     }

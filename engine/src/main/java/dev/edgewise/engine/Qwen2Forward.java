@@ -2,6 +2,7 @@ package dev.edgewise.engine;
 
 import dev.edgewise.engine.kv.KvSequence;
 import dev.edgewise.engine.kv.PagedKvCache;
+import dev.edgewise.engine.lora.LoraTarget;
 import dev.edgewise.kernels.MatMul;
 import dev.edgewise.kernels.Rope;
 import dev.edgewise.kernels.VectorOps;
@@ -42,6 +43,12 @@ public final class Qwen2Forward {
     private long tokensEvaluated;
 
     public Qwen2Forward(ModelConfig config, ModelWeights weights, WorkerPool pool, int maxBatch) {
+        this(config, weights, pool, maxBatch, 0);
+    }
+
+    /** A forward pass that continues another's token count (when weights are swapped for fused ones). */
+    Qwen2Forward(ModelConfig config, ModelWeights weights, WorkerPool pool, int maxBatch, long tokensEvaluated) {
+        this.tokensEvaluated = tokensEvaluated;
         if (maxBatch < 1) throw new IllegalArgumentException("maxBatch must be >= 1");
         this.c = config;
         this.w = weights;
@@ -150,9 +157,9 @@ public final class Qwen2Forward {
         for (int l = 0; l < c.nLayers(); l++) {
             LayerWeights lw = w.layers()[l];
             rmsnormRows(lw.attnNorm(), b);
-            project(l, Projection.Q, lw.wq(), xb, q, b, adapters);
-            project(l, Projection.K, lw.wk(), xb, k, b, adapters);
-            project(l, Projection.V, lw.wv(), xb, v, b, adapters);
+            project(l, LoraTarget.ATTN_Q, lw.wq(), xb, q, b, adapters);
+            project(l, LoraTarget.ATTN_K, lw.wk(), xb, k, b, adapters);
+            project(l, LoraTarget.ATTN_V, lw.wv(), xb, v, b, adapters);
             for (int t = 0; t < b; t++) {
                 int pos = batch.positions[start + t];
                 VectorOps.add(lw.bq(), 0, q, t * d, d);
@@ -163,21 +170,21 @@ public final class Qwen2Forward {
                 cache.store(batch.sequences[start + t], pos, l, k, t * kvDim, v, t * kvDim);
             }
             attention(batch, start, b, cache, l);
-            project(l, Projection.O, lw.wo(), att, proj, b, adapters);
+            project(l, LoraTarget.ATTN_OUTPUT, lw.wo(), att, proj, b, adapters);
             VectorOps.add(proj, 0, x, 0, b * d);
 
             rmsnormRows(lw.ffnNorm(), b);
-            project(l, Projection.GATE, lw.gate(), xb, gate, b, adapters);
-            project(l, Projection.UP, lw.up(), xb, up, b, adapters);
+            project(l, LoraTarget.FFN_GATE, lw.gate(), xb, gate, b, adapters);
+            project(l, LoraTarget.FFN_UP, lw.up(), xb, up, b, adapters);
             VectorOps.siluMul(gate, 0, up, 0, b * c.ffnDim());
-            project(l, Projection.DOWN, lw.down(), gate, proj, b, adapters);
+            project(l, LoraTarget.FFN_DOWN, lw.down(), gate, proj, b, adapters);
             VectorOps.add(proj, 0, x, 0, b * d);
         }
     }
 
-    private void project(int layer, Projection p, WeightMatrix m, float[] in, float[] out, int b, int[] adapters) {
+    private void project(int layer, LoraTarget target, WeightMatrix m, float[] in, float[] out, int b, int[] adapters) {
         MatMul.matmul(pool, m, in, out, b);
-        deltas.apply(layer, p, in, out, b, adapters);
+        deltas.apply(layer, target, in, out, b, adapters);
     }
 
     /**

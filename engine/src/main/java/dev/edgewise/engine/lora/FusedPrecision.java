@@ -12,7 +12,7 @@ public enum FusedPrecision {
      * The base matrix's own type, so memory and speed stay those of the base model: each row is
      * dequantized, the delta added in float32, and the row requantized with ggml's reference
      * quantizer. This rounds the sum once more, an error of the base type's quantization step
-     * (see {@link LoraFuser} for measured values). Types without a quantizer here (K-quants,
+     * (see {@link LoraFuser} for measured values). Types without a quantizer here (Q2_K, Q3_K,
      * IQ4_NL, IQ4_XS) become {@link GGMLType#Q8_0}, which is more precise than any of them at
      * about twice the bytes of a 4-bit type; a row length that is not a multiple of 32 becomes F16.
      */

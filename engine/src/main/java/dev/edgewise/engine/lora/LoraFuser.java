@@ -34,7 +34,8 @@ import java.util.Objects;
  *   <tr><th>base</th><th>fused as</th><th>max abs error</th><th>in rounding units</th></tr>
  *   <tr><td>Q8_0</td><td>Q8_0</td><td>1.5e-2</td><td>0.554 d (bound 0.5 d + F16 rounding of d)</td></tr>
  *   <tr><td>Q4_0</td><td>Q4_0</td><td>2.9e-1</td><td>1.003 d (bound d: ggml clamps +8 to 7)</td></tr>
- *   <tr><td>Q4_K_M, IQ4_NL</td><td>Q8_0</td><td>1.3e-2</td><td>0.55 d</td></tr>
+ *   <tr><td>IQ4_NL (no quantizer)</td><td>Q8_0</td><td>1.3e-2</td><td>0.55 d</td></tr>
+ *   <tr><td>Q4_K, Q5_K, Q6_K</td><td>same</td><td colspan="2">requantized with ggml's reference K-quantizers (not measured here)</td></tr>
  *   <tr><td>F16 / BF16</td><td>same</td><td>9.8e-4 / 7.8e-3</td><td>half an ulp</td></tr>
  * </table>
  * In other words a second quantization of the same kind as the first. On the fixture dumps

@@ -1,10 +1,13 @@
 package dev.edgewise.engine.lora;
 
-import dev.edgewise.engine.KvCache;
+import dev.edgewise.engine.ForwardBatch;
 import dev.edgewise.engine.ModelConfig;
 import dev.edgewise.engine.ModelWeights;
 import dev.edgewise.engine.Qwen2Forward;
 import dev.edgewise.engine.Sampler;
+import dev.edgewise.engine.kv.KvSequence;
+import dev.edgewise.engine.kv.KvType;
+import dev.edgewise.engine.kv.PagedKvCache;
 import dev.edgewise.kernels.WorkerPool;
 import dev.edgewise.loader.GGUFFile;
 import dev.edgewise.loader.testing.Fixtures;
@@ -24,8 +27,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Whole-model logits with adapters against the LoRA reference dumps (fixtures README section 7):
- * fused weights through the engine's {@link Qwen2Forward}, and on-the-fly deltas through
- * {@link DynamicLoraForward}.
+ * fused weights, and on-the-fly deltas ({@link DynamicLora}), both through the engine's
+ * {@link Qwen2Forward}. The on-the-fly run interleaves the adapted sequence with a base-model
+ * sequence in the same batches, so each adapter's delta runs over a subset of the rows, and the base
+ * sequence must come out exactly as without adapters.
  *
  * <p>Tolerances. The exact reference is float64 over {@code dequant(W) + s B A}. With F32 fused
  * weights or F32 factors our only error is float32 rounding, held to {@value #TOLERANCE_OF_STD} of
@@ -76,11 +81,31 @@ class LoraFusedLogitsTest {
     }
 
     static float[][] teacherForce(ModelConfig c, ModelWeights w, int[] tokens) {
+        return mixedBatch(c, w, List.of(), tokens, false)[0];
+    }
+
+    /**
+     * Logits of {@code tokens} with {@code adapters} applied on the fly; with {@code withBase}, a
+     * second sequence without adapters runs interleaved in the same batches and its logits are
+     * returned second.
+     */
+    static float[][][] mixedBatch(ModelConfig c, ModelWeights w, List<ScaledAdapter> adapters, int[] tokens, boolean withBase) {
         Qwen2Forward f = new Qwen2Forward(c, w, pool, 16);
-        float[] all = f.forward(tokens, tokens.length, new KvCache(c, 512), true);
-        float[][] rows = new float[tokens.length][];
-        for (int t = 0; t < tokens.length; t++) rows[t] = Arrays.copyOfRange(all, t * c.vocabSize(), (t + 1) * c.vocabSize());
-        return rows;
+        DynamicLora lora = new DynamicLora(pool, c);
+        f.setDeltas(lora);
+        int slot = lora.slot(adapters);
+        PagedKvCache cache = new PagedKvCache(c, KvType.F32, 16, 64L << 20, 1024);
+        KvSequence adapted = cache.create(), base = cache.create();
+        ForwardBatch batch = new ForwardBatch(2 * tokens.length);
+        for (int t : tokens) {
+            batch.add(t, adapted, true, slot);
+            if (withBase) batch.add(t, base, true, -1);
+        }
+        float[] all = f.forward(batch, cache);
+        int streams = withBase ? 2 : 1, vocab = c.vocabSize();
+        float[][][] out = new float[streams][tokens.length][];
+        for (int i = 0; i < batch.size(); i++) out[i % streams][i / streams] = Arrays.copyOfRange(all, i * vocab, (i + 1) * vocab);
+        return out;
     }
 
     /** Max |ours - exact| over the stored rows (full vocabulary) and over the exact top-8 of every row. */
@@ -134,15 +159,19 @@ class LoraFusedLogitsTest {
     Stream<DynamicTest> dynamicDeltasMatchTheExactReference() throws IOException {
         return dumps().map(d -> DynamicTest.dynamicTest(d.name(), () -> {
             int[] tokens = d.sequence();
-            int[] allRowsShuffled = new int[tokens.length];
-            for (int i = 0; i < tokens.length; i++) allRowsShuffled[i] = (i * 7) % tokens.length; // a permutation (31 is prime)
             // lossy factor precisions on two dumps (both model shapes, two adapters at once); F32 on all
             boolean lossyToo = d.name().startsWith("nano") || d.lora().size() > 1;
             for (AdapterPrecision precision : lossyToo ? AdapterPrecision.values() : new AdapterPrecision[]{AdapterPrecision.F32}) {
                 try (Loaded l = Loaded.of(d, precision)) {
-                    int[][] rows = new int[l.adapters().size()][];
-                    rows[0] = allRowsShuffled; // the row-subset kernel for the first adapter, the whole-batch one for others
-                    float[][] ours = DynamicLoraForward.logits(l.config(), l.weights(), pool, l.adapters(), rows, tokens);
+                    float[][][] both = mixedBatch(l.config(), l.weights(), l.adapters(), tokens, true);
+                    float[][] ours = both[0];
+                    float[][] alone = teacherForce(l.config(), l.weights(), tokens);
+                    for (int r = 0; r < tokens.length; r++) { // the same up to float rounding of other batch tiles
+                        for (int v = 0; v < d.vocab(); v++) {
+                            assertThat(both[1][r][v]).as("%s base row %d beside adapted rows", d.name(), r)
+                                    .isCloseTo(alone[r][v], org.assertj.core.data.Offset.offset(1e-4f * Math.max(1f, Math.abs(alone[r][v]))));
+                        }
+                    }
                     double tol = TOLERANCE_OF_STD * d.logitStd(), dist = distance(d, ours);
                     System.out.printf(Locale.ROOT, "dynamic %-4s %-28s max|ours-exact| %.3e%n", precision, d.name(), dist);
                     if (precision == AdapterPrecision.F32) {

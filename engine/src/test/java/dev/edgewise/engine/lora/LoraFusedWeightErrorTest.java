@@ -46,8 +46,7 @@ class LoraFusedWeightErrorTest {
     @CsvSource({
             "small-q8_0.gguf,   small-r16, Q8_0, 0.57",
             "small-q4_0.gguf,   small-r8,  Q4_0, 1.01",
-            "small-q4_k_m.gguf, small-r8,  Q8_0, 0.57",   // K-quants have no quantizer: fused rows become Q8_0
-            "small-iq4_nl.gguf, small-r8,  Q8_0, 0.57",
+            "small-iq4_nl.gguf, small-r8,  Q8_0, 0.57",   // IQ4_NL has no quantizer: fused rows become Q8_0
             "small-f16.gguf,    small-r8,  F16,  1.0",
             "small-bf16.gguf,   small-r8,  BF16, 1.0",
     })

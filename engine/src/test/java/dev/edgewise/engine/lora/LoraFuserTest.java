@@ -35,7 +35,7 @@ class LoraFuserTest {
     static final ModelConfig C = new ModelConfig("fuser-test", 1, 256, 4, 2, 64, 256, 50, 512, 1e6f, 1e-6f, true);
     static final Map<LoraTarget, GGMLType> TYPES = new EnumMap<>(Map.of(
             LoraTarget.ATTN_Q, GGMLType.Q8_0, LoraTarget.ATTN_K, GGMLType.Q4_0, LoraTarget.ATTN_V, GGMLType.F16,
-            LoraTarget.ATTN_OUTPUT, GGMLType.Q4_K, LoraTarget.FFN_GATE, GGMLType.F32, LoraTarget.FFN_UP, GGMLType.BF16,
+            LoraTarget.ATTN_OUTPUT, GGMLType.Q3_K, LoraTarget.FFN_GATE, GGMLType.F32, LoraTarget.FFN_UP, GGMLType.BF16,
             LoraTarget.FFN_DOWN, GGMLType.Q5_1));
 
     static WorkerPool pool;
@@ -67,14 +67,13 @@ class LoraFuserTest {
     }
 
     static WeightMatrix randomMatrix(Random rnd, GGMLType type, int rows, int cols) {
-        if (type == GGMLType.Q4_K) { // no quantizer: random blocks with sane F16 scales
+        if (type == GGMLType.Q3_K) { // no quantizer: random blocks with a sane F16 scale (Q3_K keeps it in its last 2 bytes)
             byte[] bytes = new byte[(int) type.rowBytes(cols) * rows];
             rnd.nextBytes(bytes);
             MemorySegment seg = arena.allocate(bytes.length);
             seg.copyFrom(MemorySegment.ofArray(bytes));
             for (long b = 0; b < bytes.length; b += type.typeSize) {
-                seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, b, Float16.fromFloat(0.002f + rnd.nextFloat() * 0.002f));
-                seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, b + 2, Float16.fromFloat(rnd.nextFloat() * 0.002f));
+                seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, b + type.typeSize - 2, Float16.fromFloat(0.002f + rnd.nextFloat() * 0.002f));
             }
             return new WeightMatrix(type, seg, rows, cols);
         }
@@ -140,7 +139,7 @@ class LoraFuserTest {
              FusedWeights same = LoraFuser.fuse(base, C, adapters, FusedPrecision.SAME_TYPE, pool)) {
             for (LoraTarget t : LoraTarget.values()) {
                 WeightMatrix m = t.of(same.weights().layers()[0]);
-                GGMLType expected = TYPES.get(t) == GGMLType.Q4_K ? GGMLType.Q8_0 : TYPES.get(t);
+                GGMLType expected = TYPES.get(t) == GGMLType.Q3_K ? GGMLType.Q8_0 : TYPES.get(t);
                 assertThat(m.type()).as(t.toString()).isEqualTo(expected);
                 assertThat(FusedPrecision.SAME_TYPE.fusedType(TYPES.get(t), m.cols())).isEqualTo(expected);
                 byte[] requantized = Quantize.quantize(expected, AdapterStorage.dequantize(t.of(f32.weights().layers()[0])));
