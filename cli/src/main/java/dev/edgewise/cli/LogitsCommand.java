@@ -4,6 +4,8 @@ import dev.edgewise.engine.LogitsTrace;
 import dev.edgewise.engine.Model;
 import dev.edgewise.engine.Sampler;
 import dev.edgewise.engine.kv.KvType;
+import dev.edgewise.engine.lora.AdapterPrecision;
+import dev.edgewise.engine.lora.ScaledAdapter;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,6 +20,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,6 +41,9 @@ final class LogitsCommand implements Callable<Integer> {
 
     @Mixin
     ModelOptionsMixin model;
+
+    @Mixin
+    LoraOptionsMixin lora;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Input input;
@@ -70,7 +76,8 @@ final class LogitsCommand implements Callable<Integer> {
             for (int t : prompt) {
                 if (t < 0 || t >= vocab) throw new UsageException("token id " + t + " is outside the vocabulary [0, " + vocab + ")");
             }
-            LogitsTrace trace = m.logits(prompt, generate);
+            List<ScaledAdapter> adapters = lora.apply(m, AdapterPrecision.F32);
+            LogitsTrace trace = m.logits(prompt, generate, adapters);
             Path json = Path.of(out + ".json");
             Path f32 = Path.of(out + ".logits.f32");
             try (AtomicOutput files = new AtomicOutput()) {
@@ -120,7 +127,16 @@ final class LogitsCommand implements Callable<Integer> {
         j.put("name", out.getFileName().toString());
         j.put("model", model.model == null ? "(embedded synthetic model)" : model.model.toString());
         j.put("n_vocab", vocab);
-        j.put("lora", List.of());
+        List<Object> applied = new ArrayList<>();
+        for (String arg : lora.lora) {
+            LoraOptionsMixin.Spec spec = LoraOptionsMixin.parse(arg);
+            Map<String, Object> a = new LinkedHashMap<>();
+            a.put("adapter", spec.path().toString());
+            a.put("user_scale", (double) spec.scale());
+            a.put("mode", lora.mode);
+            applied.add(a);
+        }
+        j.put("lora", applied);
         j.put("prompt", input.prompt);
         j.put("chat_messages", null);
         j.put("parse_special", special);

@@ -5,6 +5,7 @@ import dev.edgewise.engine.GenerationResult;
 import dev.edgewise.engine.Model;
 import dev.edgewise.engine.ModelOptions;
 import dev.edgewise.engine.TokenListener;
+import dev.edgewise.engine.lora.AdapterPrecision;
 import dev.edgewise.engine.vote.AnswerExtractor;
 import dev.edgewise.engine.vote.VoteMethod;
 import dev.edgewise.engine.vote.Voter;
@@ -33,6 +34,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Mixin
     SamplingOptionsMixin sampling;
+
+    @Mixin
+    LoraOptionsMixin lora;
 
     @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "the prompt (default: a short greeting)")
     String prompt;
@@ -91,6 +95,7 @@ final class RunCommand implements Callable<Integer> {
         request.maxTokens(maxTokens).sampling(sampling.params()).stopStrings(stops).ignoreEndOfGeneration(ignoreEos);
 
         try (Model m = model.load(err, options())) {
+            request.adapters(lora.apply(m, AdapterPrecision.F16));
             GenerationResult result;
             if (branches == 1) {
                 if (!chat) out.print(text);
