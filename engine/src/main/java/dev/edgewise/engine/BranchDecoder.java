@@ -21,6 +21,8 @@ final class BranchDecoder {
     private final int vocab;
     private final int thinkStartId, thinkEndId;
     private ForwardBatch batch = new ForwardBatch(8);
+    /** Whether a finished branch keeps its KV blocks (for verification); the caller releases them. */
+    boolean keepSequences;
     int steps, decoded;
     long kvPeakBytes;
 
@@ -156,6 +158,6 @@ final class BranchDecoder {
         b.finish = reason;
         String tail = b.flush();
         if (!tail.isEmpty()) listener.onToken(new TokenEvent(b.index, b.count, -1, tail, 0f));
-        cache.release(b.sequence);
+        if (!keepSequences) cache.release(b.sequence);
     }
 }

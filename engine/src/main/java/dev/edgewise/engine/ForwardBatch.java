@@ -13,7 +13,12 @@ public final class ForwardBatch {
     final int[] positions;
     final boolean[] wantLogits;
     final int[] adapters;
+    final boolean[] wantHidden;
     int size;
+    /** Where hidden states are taken (-1: after the final RMSNorm; k: the residual stream after block k). */
+    int hiddenLayer = -1;
+    /** Receives the hidden state of every row that asked for it, or null. */
+    HiddenStateSink hiddenSink;
 
     public ForwardBatch(int capacity) {
         tokens = new int[capacity];
@@ -21,6 +26,7 @@ public final class ForwardBatch {
         positions = new int[capacity];
         wantLogits = new boolean[capacity];
         adapters = new int[capacity];
+        wantHidden = new boolean[capacity];
     }
 
     public int capacity() {
@@ -33,7 +39,22 @@ public final class ForwardBatch {
 
     public void clear() {
         java.util.Arrays.fill(sequences, 0, size, null);
+        java.util.Arrays.fill(wantHidden, 0, size, false);
         size = 0;
+        hiddenSink = null;
+    }
+
+    /** Hidden states of rows marked with {@link #markHidden} go to {@code sink}, taken at {@code layer}. */
+    public ForwardBatch captureHidden(int layer, HiddenStateSink sink) {
+        this.hiddenLayer = layer;
+        this.hiddenSink = sink;
+        return this;
+    }
+
+    /** Asks for the hidden state of the most recently added row. */
+    public ForwardBatch markHidden() {
+        wantHidden[size - 1] = true;
+        return this;
     }
 
     /**

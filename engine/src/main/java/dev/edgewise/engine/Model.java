@@ -185,6 +185,20 @@ public final class Model implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs the reasoning pipeline: one base-model prefill shared by the switcher, plain chat and
+     * every reasoning branch; the adapter on for response positions; budget forcing; verification;
+     * a vote. Events of every branch stream to {@code listener}.
+     */
+    public synchronized ReasoningResult reason(ReasoningRequest request, TokenListener listener) {
+        if (request.heads() != null) request.heads().validate(config.dim(), config.nLayers());
+        int need = Math.max(request.branches(), 1);
+        if (need > forward.maxBatch()) {
+            throw new IllegalArgumentException(need + " branches exceed the batch size " + forward.maxBatch() + " (raise --batch-size)");
+        }
+        return new ReasoningRun(forward, cache, tokenizer, request, lora.slot(request.adapters()), listener).run();
+    }
+
     /** Whether the prompt ends inside a thinking section (templates of R1-style models open it). */
     private boolean opensThinking(int[] prompt, BudgetForcing budget) {
         int from = Math.max(0, prompt.length - 4);
@@ -242,6 +256,13 @@ public final class Model implements AutoCloseable {
             a.close();
             throw e;
         }
+        adapters.add(a);
+        return a;
+    }
+
+    /** Makes an adapter built in memory (e.g. {@link LoraAdapter#synthetic}) resident; the model closes it. */
+    public synchronized LoraAdapter addAdapter(LoraAdapter a) {
+        a.validate(config);
         adapters.add(a);
         return a;
     }

@@ -179,6 +179,23 @@ public final class Qwen2Forward {
             VectorOps.siluMul(gate, 0, up, 0, b * c.ffnDim());
             project(l, LoraTarget.FFN_DOWN, lw.down(), gate, proj, b, adapters);
             VectorOps.add(proj, 0, x, 0, b * d);
+            if (l == batch.hiddenLayer) emitHidden(batch, start, b, false);
+        }
+        if (batch.hiddenLayer < 0) emitHidden(batch, start, b, true);
+    }
+
+    /** Hands the chunk's requested hidden states to the batch's sink (after the final norm if {@code normed}). */
+    private void emitHidden(ForwardBatch batch, int start, int b, boolean normed) {
+        if (batch.hiddenSink == null) return;
+        int d = c.dim();
+        for (int t = 0; t < b; t++) {
+            if (!batch.wantHidden[start + t]) continue;
+            if (normed) {
+                VectorOps.rmsnorm(proj, 0, x, t * d, w.outputNorm(), d, c.rmsEps());
+                batch.hiddenSink.accept(start + t, proj, 0);
+            } else {
+                batch.hiddenSink.accept(start + t, x, t * d);
+            }
         }
     }
 

@@ -19,6 +19,15 @@ final class ScalarQwen2Reference {
 
     /** Logits after every token of {@code tokens}: [n][vocab]. */
     double[][] logits(int[] tokens) {
+        double[][] hidden = hidden(tokens);
+        double[][] out = f.tensor("output.weight") != null ? matrix("output.weight") : matrix("token_embd.weight");
+        double[][] logits = new double[hidden.length][];
+        for (int t = 0; t < hidden.length; t++) logits[t] = matvec(out, hidden[t]);
+        return logits;
+    }
+
+    /** The final hidden state (after the output RMSNorm) of every token: [n][dim]. */
+    double[][] hidden(int[] tokens) {
         int n = tokens.length, d = c.dim(), hd = c.headDim();
         double[][] x = new double[n][];
         double[][] embd = matrix("token_embd.weight");
@@ -65,10 +74,9 @@ final class ScalarQwen2Reference {
                 x[t] = add(x[t], matvec(down, g));
             }
         }
-        double[][] out = f.tensor("output.weight") != null ? matrix("output.weight") : embd;
-        double[][] logits = new double[n][];
-        for (int t = 0; t < n; t++) logits[t] = matvec(out, rmsnorm(x[t], vector("output_norm.weight")));
-        return logits;
+        double[][] hidden = new double[n][];
+        for (int t = 0; t < n; t++) hidden[t] = rmsnorm(x[t], vector("output_norm.weight"));
+        return hidden;
     }
 
     private void rope(double[] x, int heads, int pos) {

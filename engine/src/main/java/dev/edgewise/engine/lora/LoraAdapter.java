@@ -172,6 +172,40 @@ public final class LoraAdapter implements AutoCloseable {
     public static LoraAdapter of(String name, float alpha, boolean rsLora, List<LoraPair> pairs) {
         Objects.requireNonNull(name, "name");
         if (!Float.isFinite(alpha)) throw new IllegalArgumentException("alpha " + alpha + " is not finite");
+        return new LoraAdapter(name, Path.of(name), Path.of(name), "memory", null, alpha, rsLora, false, pairs, sourcesOf(pairs), null);
+    }
+
+    /**
+     * A seeded random adapter on every projection of every layer (demos and benchmarks; clearly not
+     * a trained adapter): A ~ N(0, 1/in), B ~ N(0, 0.02^2), held as {@code precision}.
+     */
+    public static LoraAdapter synthetic(ModelConfig c, int rank, float alpha, long seed, AdapterPrecision precision) {
+        if (rank < 1) throw new IllegalArgumentException("rank must be >= 1, got " + rank);
+        Arena arena = Arena.ofShared();
+        try {
+            java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+            List<LoraPair> pairs = new ArrayList<>();
+            for (int layer = 0; layer < c.nLayers(); layer++) {
+                for (LoraTarget t : LoraTarget.values()) {
+                    int in = t.inDim(c), out = t.outDim(c);
+                    float[] a = new float[rank * in], b = new float[out * rank];
+                    double aStd = 1 / Math.sqrt(in);
+                    for (int i = 0; i < a.length; i++) a[i] = (float) (random.nextGaussian() * aStd);
+                    for (int i = 0; i < b.length; i++) b[i] = (float) (random.nextGaussian() * 0.02);
+                    pairs.add(new LoraPair(layer, t, AdapterStorage.matrix(a, rank, in, precision.storageType(in), arena),
+                            AdapterStorage.matrix(b, out, rank, precision.storageType(rank), arena)));
+                }
+            }
+            String name = "synthetic-r" + rank + " (random weights)";
+            return new LoraAdapter(name, Path.of(name), Path.of(name), "memory", "qwen2", alpha, false, false, pairs,
+                    sourcesOf(pairs), arena);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    private static List<SourceTensor[]> sourcesOf(List<LoraPair> pairs) {
         List<SourceTensor[]> sources = new ArrayList<>();
         for (LoraPair p : pairs) {
             String base = "blk." + p.layer() + "." + p.target().ggufName() + ".weight.lora_";
@@ -179,7 +213,7 @@ public final class LoraAdapter implements AutoCloseable {
                     new SourceTensor(base + "a", p.a().type(), p.a().rows(), p.a().cols(), MemorySegment.NULL, true),
                     new SourceTensor(base + "b", p.b().type(), p.b().rows(), p.b().cols(), MemorySegment.NULL, true)});
         }
-        return new LoraAdapter(name, Path.of(name), Path.of(name), "memory", null, alpha, rsLora, false, pairs, sources, null);
+        return sources;
     }
 
     /** GGUF {@code general.name}, else the PEFT directory's or the file's name. */
