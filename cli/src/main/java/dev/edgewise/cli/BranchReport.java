@@ -1,7 +1,6 @@
 package dev.edgewise.cli;
 
 import dev.edgewise.engine.BranchResult;
-import dev.edgewise.engine.GenerationResult;
 import dev.edgewise.engine.vote.Ballot;
 import dev.edgewise.engine.vote.VoteResult;
 import dev.edgewise.engine.vote.VoteTally;
@@ -13,34 +12,25 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-/** Prints the branches of a multi-branch run: per-branch stats, the vote table and the chosen answer. */
+/** Prints branches: per-branch stats, the vote table and the chosen answer. */
 final class BranchReport {
-    private final PrintWriter out;
-    private final Voter voter;
-    private final boolean showBranches;
+    private BranchReport() {}
 
-    BranchReport(PrintWriter out, Voter voter, boolean showBranches) {
-        this.out = out;
-        this.voter = voter;
-        this.showBranches = showBranches;
-    }
-
-    /** Weighted and best-of-N votes weigh a branch by its geometric-mean token probability. */
-    static double weight(BranchResult b) {
-        return Math.exp(b.meanLogProb());
-    }
-
-    VoteResult print(GenerationResult result) {
+    /** Votes with each branch weighted by its geometric-mean token probability (no verifier). */
+    static VoteResult vote(Voter voter, List<BranchResult> branches) {
         List<Ballot> ballots = new ArrayList<>();
-        for (BranchResult b : result.branches()) ballots.add(new Ballot(b.branch(), b.text(), weight(b)));
-        VoteResult vote = voter.vote(ballots);
-        for (BranchResult b : result.branches()) {
-            if (showBranches) {
-                out.printf("--- branch %d ---%n%s%n", b.branch(), b.text());
-            }
-            out.printf(Locale.ROOT, "branch %d: %d tokens, mean log-prob %.3f, stop: %s, answer: %s%n", b.branch(), b.tokens().length,
-                    b.meanLogProb(), b.finishReason().name().toLowerCase(Locale.ROOT),
-                    vote.extracted().get(b.branch()).orElse("(none)"));
+        for (BranchResult b : branches) ballots.add(new Ballot(b.branch(), b.text(), Math.exp(b.meanLogProb())));
+        return voter.vote(ballots);
+    }
+
+    static void print(PrintWriter out, List<BranchResult> branches, VoteResult vote, List<Double> scores, boolean showBranches) {
+        for (BranchResult b : branches) {
+            if (showBranches) out.printf("--- branch %d ---%n%s%n", b.branch(), b.text());
+            String forced = b.forcedAt() >= 0 ? ", answer forced at token " + b.forcedAt() : "";
+            String score = scores.isEmpty() ? "" : String.format(Locale.ROOT, ", verifier %.3f", scores.get(b.branch()));
+            out.printf(Locale.ROOT, "branch %d: %d tokens (%d thinking)%s, mean log-prob %.3f%s, stop: %s, answer: %s%n", b.branch(),
+                    b.tokens().length, b.thinkingTokens(), forced, b.meanLogProb(), score,
+                    b.finishReason().name().toLowerCase(Locale.ROOT), vote.extracted().get(b.branch()).orElse("(none)"));
         }
         out.printf(Locale.ROOT, "%nvote (%s):%n  %-24s %5s %8s  %s%n", vote.method().name().toLowerCase(Locale.ROOT), "answer", "votes", "weight", "branches");
         for (VoteTally t : vote.table()) {
@@ -50,6 +40,5 @@ final class BranchReport {
         out.println(vote.answer().isPresent()
                 ? "answer: " + vote.display().orElseThrow() + " (branch " + vote.winningBranch() + ")"
                 : "answer: (no branch gave an answer)");
-        return vote;
     }
 }

@@ -106,7 +106,7 @@ final class RunCommand implements Callable<Integer> {
                 out.println();
             } else {
                 result = m.generate(request.branches(branches).build(), TokenListener.NONE);
-                new BranchReport(out, voter, showBranches).print(result);
+                BranchReport.print(out, result.branches(), BranchReport.vote(voter, result.branches()), List.of(), showBranches);
             }
             out.flush();
             Timings t = result.timings();

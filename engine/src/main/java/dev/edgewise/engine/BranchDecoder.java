@@ -40,7 +40,7 @@ final class BranchDecoder {
 
     /** Gives each branch its first token from the shared prompt logits, then decodes until all finish. */
     void run(List<BranchState> branches, float[] promptLogits, long[] firstTokenAt) {
-        for (BranchState b : branches) onLogits(b, promptLogits, 0);
+        for (BranchState b : branches) if (b.pendingInputs() == 0) onLogits(b, promptLogits, 0); // else it starts with injected text
         firstTokenAt[0] = System.nanoTime();
         while (true) {
             int rows = 0;
@@ -139,7 +139,7 @@ final class BranchDecoder {
     }
 
     /** Injects text into a branch's response: its tokens are accepted (log-prob NaN) and fed next step. */
-    private void inject(BranchState b, String text) {
+    void inject(BranchState b, String text) {
         for (int t : tokenizer.encode(text, true)) {
             emit(b, t, Float.NaN);
             if (!b.live()) return;

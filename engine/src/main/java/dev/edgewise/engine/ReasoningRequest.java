@@ -30,11 +30,14 @@ import java.util.List;
  * @param verifierUsesAdapter whether the adapter stays on while the verification prompt is encoded
  * @param adapterPrefill      encode the prompt a second time with the adapter on before reasoning
  *                            (for adapters not trained with masked LoRA; costs a second prefill)
+ * @param openThinking        reasoning branches start with the thinking marker injected (for models
+ *                            that do not open it themselves); otherwise the first token is sampled
+ *                            from the base model's logits
  */
 public record ReasoningRequest(List<ChatTemplate.Message> messages, ReasoningMode mode, List<ScaledAdapter> adapters, Heads heads,
                                BudgetForcing budget, String budgetSentence, int branches, SamplingParams sampling, int maxTokens,
                                VoteMethod vote, AnswerExtractor extractor, String verificationPrompt, boolean verifierUsesAdapter,
-                               boolean adapterPrefill) {
+                               boolean adapterPrefill, boolean openThinking) {
 
     public static final String DEFAULT_VERIFICATION_PROMPT = "\nIs the answer above correct?";
     public static final String DEFAULT_BUDGET_SENTENCE = "\nThink step by step, and answer within {budget} tokens.";
@@ -72,6 +75,7 @@ public record ReasoningRequest(List<ChatTemplate.Message> messages, ReasoningMod
         private String verificationPrompt;
         private boolean verifierUsesAdapter = true;
         private boolean adapterPrefill;
+        private boolean openThinking;
 
         private Builder(List<ChatTemplate.Message> messages) { this.messages = messages; }
 
@@ -88,10 +92,11 @@ public record ReasoningRequest(List<ChatTemplate.Message> messages, ReasoningMod
         public Builder verificationPrompt(String p) { this.verificationPrompt = p; return this; }
         public Builder verifierUsesAdapter(boolean b) { this.verifierUsesAdapter = b; return this; }
         public Builder adapterPrefill(boolean b) { this.adapterPrefill = b; return this; }
+        public Builder openThinking(boolean b) { this.openThinking = b; return this; }
 
         public ReasoningRequest build() {
             return new ReasoningRequest(messages, mode, adapters, heads, budget, budgetSentence, branches, sampling, maxTokens,
-                    vote, extractor, verificationPrompt, verifierUsesAdapter, adapterPrefill);
+                    vote, extractor, verificationPrompt, verifierUsesAdapter, adapterPrefill, openThinking);
         }
     }
 }

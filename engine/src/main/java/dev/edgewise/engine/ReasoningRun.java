@@ -101,6 +101,9 @@ final class ReasoningRun {
             }
             BranchDecoder decoder = new BranchDecoder(forward, cache, tokenizer, decode, listener);
             decoder.keepSequences = true;
+            if (reason && request.openThinking() && request.budget() != null) {
+                for (BranchState b : branches) if (!b.thinking) decoder.inject(b, request.budget().thinkStart() + "\n");
+            }
             long[] firstToken = new long[1];
             decoder.run(branches, firstLogits, firstToken);
             long decodeDone = System.nanoTime();

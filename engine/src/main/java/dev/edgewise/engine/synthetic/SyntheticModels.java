@@ -76,7 +76,7 @@ public final class SyntheticModels {
     }
 
     static Path cacheDirectory() {
-        String configured = System.getenv("EDGEWISE_CACHE");
+        String configured = System.getProperty("edgewise.cache", System.getenv("EDGEWISE_CACHE"));
         if (configured != null && !configured.isBlank()) return Path.of(configured);
         String xdg = System.getenv("XDG_CACHE_HOME");
         Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");

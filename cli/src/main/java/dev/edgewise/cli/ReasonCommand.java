@@ -1,0 +1,68 @@
+package dev.edgewise.cli;
+
+import dev.edgewise.engine.Model;
+import dev.edgewise.engine.ModelOptions;
+import dev.edgewise.engine.ReasoningResult;
+import dev.edgewise.engine.TokenListener;
+import dev.edgewise.engine.lora.AdapterPrecision;
+import dev.edgewise.engine.lora.ScaledAdapter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code edgewise reason}: the whole pipeline on one question. */
+@Command(name = "reason", mixinStandardHelpOptions = true,
+        description = "Answer a question through the reasoning pipeline: switcher, adapter, budget forcing, branches, verifier, vote.")
+final class ReasonCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOptionsMixin model;
+
+    @Mixin
+    LoraOptionsMixin lora;
+
+    @Mixin
+    ReasoningOptionsMixin reasoning;
+
+    @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", required = true, description = "the question")
+    String prompt;
+
+    @Option(names = "--show-branches", description = "print every branch's text")
+    boolean showBranches;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        ModelOptions options = model.options();
+        if (reasoning.branches > options.batchSize()) options = options.withBatchSize(reasoning.branches);
+        if ("fused".equalsIgnoreCase(lora.mode)) throw new UsageException("reason needs --lora-mode dynamic: the adapter is switched per sequence");
+        try (Model m = model.load(spec.commandLine().getErr(), options)) {
+            List<ScaledAdapter> adapters = lora.apply(m, AdapterPrecision.F16);
+            ReasoningResult r = m.reason(reasoning.request(prompt, adapters, reasoning.loadHeads()), TokenListener.NONE);
+            print(out, r, showBranches);
+        }
+        return 0;
+    }
+
+    static void print(PrintWriter out, ReasoningResult r, boolean showBranches) {
+        out.printf(Locale.ROOT, "decision: %s (%s%s)%n", r.reasoned() ? "reason" : "answer directly", r.decidedBy(),
+                Double.isNaN(r.switchProbability()) ? "" : String.format(Locale.ROOT, ", p(reason) = %.3f", r.switchProbability()));
+        BranchReport.print(out, r.branches(), r.vote(), r.verifierScores(), showBranches);
+        ReasoningResult.Timings t = r.timings();
+        out.printf(Locale.ROOT, "time: first token %.0f ms, prefill %.0f ms (%d tokens), decode %.0f ms, verification %.0f ms, total %.0f ms%n",
+                t.timeToFirstTokenNanos() / 1e6, t.prefillNanos() / 1e6, t.promptTokens(), t.decodeNanos() / 1e6,
+                t.verificationNanos() / 1e6, t.totalNanos() / 1e6);
+        out.printf(Locale.ROOT, "tokens: prompt %d, thinking %d, response %d, verification %d, forced %d of %d branches; transformer evaluated %d%n",
+                t.promptTokens(), t.thinkingTokens(), t.responseTokens(), t.verificationTokens(), t.forcedBranches(), r.branches().size(),
+                t.forwardTokens());
+    }
+}

@@ -1,0 +1,96 @@
+package dev.edgewise.cli;
+
+import dev.edgewise.engine.BudgetForcing;
+import dev.edgewise.engine.ReasoningMode;
+import dev.edgewise.engine.ReasoningRequest;
+import dev.edgewise.engine.heads.Heads;
+import dev.edgewise.engine.lora.ScaledAdapter;
+import dev.edgewise.engine.tokenizer.ChatTemplate;
+import dev.edgewise.engine.vote.AnswerExtractor;
+import dev.edgewise.engine.vote.VoteMethod;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Flags of the reasoning pipeline, shared by {@code reason}, {@code eval} and {@code demo}. */
+final class ReasoningOptionsMixin {
+    @Mixin
+    SamplingOptionsMixin sampling;
+
+    @Option(names = "--reasoning", paramLabel = "MODE", defaultValue = "auto", description = "auto (the switcher decides), on or off (default: ${DEFAULT-VALUE})")
+    String reasoning;
+
+    @Option(names = "--heads", paramLabel = "FILE", description = "switcher/verifier heads (safetensors, Edgewise heads format)")
+    Path heads;
+
+    @Option(names = "--branches", paramLabel = "N", defaultValue = "4", description = "reasoning branches decoded together (default: ${DEFAULT-VALUE})")
+    int branches;
+
+    @Option(names = "--budget", paramLabel = "N", defaultValue = "1000", description = "response budget in tokens, thinking + answer; 0 = no budget forcing (default: ${DEFAULT-VALUE})")
+    int budget;
+
+    @Option(names = "--thinking-budget", paramLabel = "N", defaultValue = "0", description = "cap on thinking tokens (default: none)")
+    int thinkingBudget;
+
+    @Option(names = "--min-thinking", paramLabel = "N", defaultValue = "0", description = "refuse to end thinking before N tokens and insert 'Wait' (default: off)")
+    int minThinking;
+
+    @Option(names = "--answer-allowance", paramLabel = "N", defaultValue = "64", description = "tokens allowed after forcing the answer (default: ${DEFAULT-VALUE})")
+    int answerAllowance;
+
+    @Option(names = "--forcing-text", paramLabel = "TEXT", description = "injected at the cap (default closes </think> and asks for the final answer)")
+    String forcingText;
+
+    @Option(names = "--budget-sentence", paramLabel = "TEXT", description = "appended to the question, {budget} = the budget (default: \"${DEFAULT-VALUE}\")",
+            defaultValue = ReasoningRequest.DEFAULT_BUDGET_SENTENCE)
+    String budgetSentence;
+
+    @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", defaultValue = "1200", description = "cap on any response (default: ${DEFAULT-VALUE})")
+    int maxTokens;
+
+    @Option(names = "--vote", paramLabel = "METHOD", defaultValue = "weighted", description = "majority, weighted (verifier scores, else exp(mean log-prob)) or best (default: ${DEFAULT-VALUE})")
+    String vote;
+
+    @Option(names = "--answer-regex", paramLabel = "REGEX", description = "where the answer is when there is no \\\\boxed{...}")
+    String answerRegex;
+
+    @Option(names = "--verify-prompt", paramLabel = "TEXT", description = "prefilled after each branch before the verifier reads it")
+    String verifyPrompt;
+
+    @Option(names = "--verifier-adapter", paramLabel = "on|off", defaultValue = "on", description = "adapter on while encoding the verification prompt (default: ${DEFAULT-VALUE})")
+    String verifierAdapter;
+
+    @Option(names = "--adapter-prefill", description = "encode the prompt again with the adapter on (adapters not trained with masked LoRA)")
+    boolean adapterPrefill;
+
+    @Option(names = "--open-thinking", description = "start reasoning branches with <think> injected, for models that do not open it themselves")
+    boolean openThinking;
+
+    @Option(names = "--system", paramLabel = "TEXT", description = "system message")
+    String system;
+
+    Heads loadHeads() throws IOException {
+        return heads == null ? null : Heads.load(heads);
+    }
+
+    ReasoningRequest request(String question, List<ScaledAdapter> adapters, Heads h) {
+        try {
+            List<ChatTemplate.Message> messages = system == null
+                    ? List.of(new ChatTemplate.Message("user", question))
+                    : List.of(new ChatTemplate.Message("system", system), new ChatTemplate.Message("user", question));
+            BudgetForcing forcing = budget <= 0 ? null : new BudgetForcing(budget, thinkingBudget, forcingText, answerAllowance, minThinking,
+                    null, null, null);
+            return ReasoningRequest.builder(messages).mode(ReasoningMode.parse(reasoning)).adapters(adapters).heads(h).budget(forcing)
+                    .budgetSentence(forcing == null ? null : budgetSentence).branches(branches).sampling(sampling.params())
+                    .maxTokens(maxTokens).vote(VoteMethod.parse(vote))
+                    .extractor(answerRegex == null ? AnswerExtractor.defaults() : AnswerExtractor.withRegex(answerRegex))
+                    .verificationPrompt(verifyPrompt).verifierUsesAdapter(!"off".equalsIgnoreCase(verifierAdapter))
+                    .adapterPrefill(adapterPrefill).openThinking(openThinking).build();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+}
