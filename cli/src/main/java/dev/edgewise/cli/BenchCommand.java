@@ -5,7 +5,13 @@ import dev.edgewise.engine.GenerationResult;
 import dev.edgewise.engine.Model;
 import dev.edgewise.engine.ModelOptions;
 import dev.edgewise.engine.SamplingParams;
+import dev.edgewise.engine.ReasoningMode;
+import dev.edgewise.engine.ReasoningRequest;
 import dev.edgewise.engine.TokenListener;
+import dev.edgewise.engine.lora.AdapterPrecision;
+import dev.edgewise.engine.lora.LoraAdapter;
+import dev.edgewise.engine.lora.ScaledAdapter;
+import dev.edgewise.engine.tokenizer.ChatTemplate;
 import dev.edgewise.engine.synthetic.SyntheticModels;
 import dev.edgewise.engine.synthetic.SyntheticShape;
 import dev.edgewise.quant.QuantPreset;
@@ -62,6 +68,17 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--branch-prompt", paramLabel = "N", defaultValue = "128", description = "shared prompt length for --branches (default: ${DEFAULT-VALUE})")
     int branchPrompt;
+
+    @Option(names = "--lora-ranks", paramLabel = "R", split = ",",
+            description = "also decode with a synthetic LoRA adapter of each rank: dynamic vs fused vs none (e.g. 16,64,128)")
+    int[] loraRanks = new int[0];
+
+    @Option(names = "--lora-precision", paramLabel = "TYPE", defaultValue = "f16", description = "how --lora-ranks adapters are held: f32, f16, q8_0 (default: ${DEFAULT-VALUE})")
+    String loraPrecision;
+
+    @Option(names = "--ttft-adapter-rank", paramLabel = "R", defaultValue = "0",
+            description = "compare time-to-first-token of the reasoning pipeline: shared base prefill vs --adapter-prefill, rank-R adapter, 512-token prompt")
+    int ttftAdapterRank;
 
     @Option(names = {"-r", "--repetitions"}, paramLabel = "N", defaultValue = "3", description = "repetitions per test (default: ${DEFAULT-VALUE})")
     int repetitions;
@@ -126,11 +143,79 @@ final class BenchCommand implements Callable<Integer> {
                     return r.timings().decodeTokensPerSecond();
                 }, () -> m.generate(request(randomTokens(m, random, branchPrompt), genTokens, n), TokenListener.NONE), extra));
             }
+            for (int rank : loraRanks) results.addAll(loraOverhead(m, random, rank));
+            if (ttftAdapterRank > 0) results.addAll(ttftSharedVsAdapterPrefill(m, random));
             Map<String, Object> context = context(m, file, options, loadMs);
             if (json) out.print(JsonWriter.write(toJson(context, results)));
             else printTable(out, context, results);
         }
         return 0;
+    }
+
+    /**
+     * Decode speed with a synthetic adapter of {@code rank} applied on the fly, against none; and the
+     * cost model: streaming the adapter's bytes should cost at most their share of the weights' bytes.
+     */
+    private List<Result> loraOverhead(Model m, SplittableRandom random, int rank) {
+        AdapterPrecision precision = AdapterPrecision.valueOf(loraPrecision.trim().toUpperCase(Locale.ROOT));
+        LoraAdapter adapter = m.addAdapter(LoraAdapter.synthetic(m.config(), rank, 2f * rank, 3, precision));
+        try {
+            List<ScaledAdapter> set = List.of(new ScaledAdapter(adapter, 1f));
+            m.generate(GenerationRequest.tokens(randomTokens(m, random, 8)).maxTokens(8).ignoreEndOfGeneration(true).adapters(set).build(),
+                    TokenListener.NONE); // warm up the adapter's code paths
+            Result none = measure("tg" + genTokens + " base (for r" + rank + ")", "t/s", 1, genTokens, 1, r -> r.timings().decodeTokensPerSecond(),
+                    () -> m.generate(request(randomTokens(m, random, 1), genTokens, 1), TokenListener.NONE));
+            Map<String, Object> extra = new LinkedHashMap<>();
+            long weightBytes = 0;
+            for (var t : m.file().tensors()) if (t.name().startsWith("blk.")) weightBytes += t.byteSize();
+            double share = adapter.bytes() / (double) weightBytes;
+            extra.put("rank", rank);
+            extra.put("adapter_bytes", adapter.bytes());
+            extra.put("adapter_share_of_layer_weights", share);
+            Result dynamic = measure("tg" + genTokens + " + LoRA r" + rank + " dynamic (" + loraPrecision + ")", "t/s", 1, genTokens, 1,
+                    r -> r.timings().decodeTokensPerSecond(), () -> m.generate(GenerationRequest.tokens(randomTokens(m, random, 1)).maxTokens(genTokens).ignoreEndOfGeneration(true)
+                    .adapters(set).build(), TokenListener.NONE), extra);
+            double extraTime = none.median() / dynamic.median() - 1;
+            extra.put("extra_time_fraction", extraTime);
+            extra.put("allowed_extra_time_fraction", 1.3 * share);
+            return List.of(none, dynamic);
+        } finally {
+            m.unloadAdapter(adapter);
+        }
+    }
+
+    /** TTFT of the reasoning pipeline with the prompt's KV shared from the base prefill vs re-encoded with the adapter. */
+    private List<Result> ttftSharedVsAdapterPrefill(Model m, SplittableRandom random) {
+        LoraAdapter adapter = m.addAdapter(LoraAdapter.synthetic(m.config(), ttftAdapterRank, 2f * ttftAdapterRank, 3, AdapterPrecision.F16));
+        try {
+            String question = textOfTokens(m, random, 512);
+            List<Result> out = new ArrayList<>();
+            m.reason(ReasoningRequest.builder(List.of(new ChatTemplate.Message("user", "warm up"))).mode(ReasoningMode.ON)
+                    .adapters(List.of(new ScaledAdapter(adapter, 1f))).maxTokens(2).adapterPrefill(true).build(), TokenListener.NONE);
+            for (boolean adapterPrefill : new boolean[]{false, true}) {
+                ReasoningRequest request = ReasoningRequest.builder(List.of(new ChatTemplate.Message("user", question)))
+                        .mode(ReasoningMode.ON).adapters(List.of(new ScaledAdapter(adapter, 1f))).branches(1).maxTokens(1)
+                        .sampling(SamplingParams.GREEDY).adapterPrefill(adapterPrefill).build();
+                double[] samples = new double[repetitions];
+                for (int i = 0; i < repetitions; i++) samples[i] = m.reason(request, TokenListener.NONE).timings().timeToFirstTokenNanos() / 1e6;
+                out.add(new Result("ttft reason pp512 r" + ttftAdapterRank + (adapterPrefill ? " adapter-prefill" : " shared prefill"), "ms",
+                        512, 1, 1, samples, new LinkedHashMap<>()));
+            }
+            out.get(0).extra().put("ratio_to_adapter_prefill", out.get(0).median() / out.get(1).median());
+            return out;
+        } finally {
+            m.unloadAdapter(adapter);
+        }
+    }
+
+    /** Text whose chat prompt is about {@code n} tokens: decoded random ordinary tokens. */
+    private static String textOfTokens(Model m, SplittableRandom random, int n) {
+        StringBuilder sb = new StringBuilder();
+        while (m.tokenizer().encode(sb.toString(), false).length < n - 20) {
+            int t = random.nextInt(Math.min(m.tokenizer().vocabulary().size(), m.config().vocabSize()));
+            if (m.tokenizer().vocabulary().type(t) == 1) sb.append(m.tokenizer().decode(new int[]{t}));
+        }
+        return sb.toString();
     }
 
     private Result measure(String name, String unit, int pp, int tg, int n, ToDoubleFunction<GenerationResult> figure, Run run) {
@@ -223,6 +308,15 @@ final class BenchCommand implements Callable<Integer> {
                 ((Number) c.get("peak_rss_bytes")).longValue() < 0 ? "n/a" : String.format(Locale.ROOT, "%.1f MiB", ((Number) c.get("peak_rss_bytes")).longValue() / 1048576.0),
                 c.get("kv_type"), c.get("os_arch"), c.get("cores"), c.get("java"));
         for (Result r : results) {
+            if (r.extra().containsKey("extra_time_fraction")) {
+                out.printf(Locale.ROOT, "LoRA r%d: %.1f MiB resident (%.1f%% of the layer weights); decode time +%.1f%% (cost model allows +%.1f%%)%n",
+                        r.extra().get("rank"), ((Number) r.extra().get("adapter_bytes")).longValue() / 1048576.0,
+                        100 * (double) r.extra().get("adapter_share_of_layer_weights"), 100 * (double) r.extra().get("extra_time_fraction"),
+                        100 * (double) r.extra().get("allowed_extra_time_fraction"));
+            }
+            if (r.extra().containsKey("ratio_to_adapter_prefill")) {
+                out.printf(Locale.ROOT, "TTFT shared prefill = %.2f x adapter prefill%n", (double) r.extra().get("ratio_to_adapter_prefill"));
+            }
             if (r.branches() > 1 || r.extra().containsKey("step_ms")) {
                 long kv = ((Number) r.extra().get("kv_peak_bytes")).longValue();
                 long positions = ((Number) r.extra().get("kv_positions")).longValue();
