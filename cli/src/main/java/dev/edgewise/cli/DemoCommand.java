@@ -2,12 +2,8 @@ package dev.edgewise.cli;
 
 import dev.edgewise.engine.BranchResult;
 import dev.edgewise.engine.Model;
-import dev.edgewise.engine.ModelOptions;
 import dev.edgewise.engine.ReasoningRequest;
 import dev.edgewise.engine.ReasoningResult;
-import dev.edgewise.engine.lora.AdapterPrecision;
-import dev.edgewise.engine.lora.ScaledAdapter;
-import dev.edgewise.engine.heads.Heads;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -56,13 +52,9 @@ final class DemoCommand implements Callable<Integer> {
         if (synthetic && !spec.commandLine().getParseResult().hasMatchedOption("--budget")) reasoning.budget = 48;
         if (synthetic && !spec.commandLine().getParseResult().hasMatchedOption("--answer-allowance")) reasoning.answerAllowance = 12;
         if (synthetic && !spec.commandLine().getParseResult().hasMatchedOption("--max-tokens")) reasoning.maxTokens = 96;
-        if (synthetic) reasoning.openThinking = true; // random weights never open a thinking section themselves
-        ModelOptions options = model.options();
-        if (reasoning.branches > options.batchSize()) options = options.withBatchSize(reasoning.branches);
-        try (Model m = model.load(err, options)) {
-            List<ScaledAdapter> adapters = lora.lora.isEmpty() && synthetic ? SyntheticPipeline.adapter(m, err) : lora.apply(m, AdapterPrecision.F16);
-            Heads heads = reasoning.heads != null ? reasoning.loadHeads() : synthetic ? SyntheticPipeline.heads(m) : null;
-            ReasoningRequest request = reasoning.request(prompt, adapters, heads);
+        try (PipelineSetup setup = PipelineSetup.open(model, lora, reasoning, err)) {
+            Model m = setup.model();
+            ReasoningRequest request = reasoning.request(prompt, setup.adapters(), setup.heads());
             List<List<Long>> tokenTimes = new ArrayList<>();
             for (int i = 0; i < request.branches(); i++) tokenTimes.add(new ArrayList<>());
             long start = System.nanoTime();

@@ -2,11 +2,9 @@ package dev.edgewise.cli;
 
 import dev.edgewise.engine.BranchResult;
 import dev.edgewise.engine.Model;
-import dev.edgewise.engine.ModelOptions;
 import dev.edgewise.engine.ReasoningResult;
 import dev.edgewise.engine.TokenListener;
 import dev.edgewise.engine.heads.Heads;
-import dev.edgewise.engine.lora.AdapterPrecision;
 import dev.edgewise.engine.lora.ScaledAdapter;
 import dev.edgewise.engine.vote.AnswerNormalizer;
 import dev.edgewise.loader.ModelFormatException;
@@ -66,13 +64,10 @@ final class EvalCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         List<Item> items = read(data);
         if (limit > 0 && limit < items.size()) items = items.subList(0, limit);
-        ModelOptions options = model.options();
-        if (reasoning.branches > options.batchSize()) options = options.withBatchSize(reasoning.branches);
-        boolean synthetic = model.model == null;
-        if (synthetic) reasoning.openThinking = true; // random weights never open a thinking section themselves
-        try (Model m = model.load(err, options)) {
-            List<ScaledAdapter> adapters = lora.lora.isEmpty() && synthetic ? SyntheticPipeline.adapter(m, err) : lora.apply(m, AdapterPrecision.F16);
-            Heads heads = reasoning.heads != null ? reasoning.loadHeads() : synthetic ? SyntheticPipeline.heads(m) : null;
+        try (PipelineSetup setup = PipelineSetup.open(model, lora, reasoning, err)) {
+            Model m = setup.model();
+            List<ScaledAdapter> adapters = setup.adapters();
+            Heads heads = setup.heads();
             List<Outcome> outcomes = new ArrayList<>();
             for (int i = 0; i < items.size(); i++) {
                 Item item = items.get(i);
@@ -85,7 +80,7 @@ final class EvalCommand implements Callable<Integer> {
                             item.answer(), r.vote().display().orElse("(none)"), r.reasoned() ? "reasoned" : "direct", r.timings().totalNanos() / 1e6);
                 }
             }
-            Map<String, Object> report = report(outcomes, m, options);
+            Map<String, Object> report = report(outcomes, m);
             if (json) out.print(JsonWriter.write(report));
             else printTable(out, report);
         }
@@ -113,7 +108,7 @@ final class EvalCommand implements Callable<Integer> {
         return items;
     }
 
-    private Map<String, Object> report(List<Outcome> outcomes, Model m, ModelOptions options) {
+    private Map<String, Object> report(List<Outcome> outcomes, Model m) {
         int n = outcomes.size(), correct = 0, reasoned = 0, branches = 0, forced = 0;
         long thinking = 0, answer = 0;
         double[] ttft = new double[n], latency = new double[n];
@@ -133,7 +128,7 @@ final class EvalCommand implements Callable<Integer> {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("data", data.toString());
         r.put("model", m.config().name());
-        r.put("threads", options.threads());
+        r.put("threads", model.options().threads());
         r.put("items", n);
         r.put("accuracy", correct / (double) n);
         r.put("reasoned_rate", reasoned / (double) n);

@@ -1,11 +1,7 @@
 package dev.edgewise.cli;
 
-import dev.edgewise.engine.Model;
-import dev.edgewise.engine.ModelOptions;
 import dev.edgewise.engine.ReasoningResult;
 import dev.edgewise.engine.TokenListener;
-import dev.edgewise.engine.lora.AdapterPrecision;
-import dev.edgewise.engine.lora.ScaledAdapter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -13,7 +9,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -42,12 +37,8 @@ final class ReasonCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        ModelOptions options = model.options();
-        if (reasoning.branches > options.batchSize()) options = options.withBatchSize(reasoning.branches);
-        if ("fused".equalsIgnoreCase(lora.mode)) throw new UsageException("reason needs --lora-mode dynamic: the adapter is switched per sequence");
-        try (Model m = model.load(spec.commandLine().getErr(), options)) {
-            List<ScaledAdapter> adapters = lora.apply(m, AdapterPrecision.F16);
-            ReasoningResult r = m.reason(reasoning.request(prompt, adapters, reasoning.loadHeads()), TokenListener.NONE);
+        try (PipelineSetup setup = PipelineSetup.open(model, lora, reasoning, spec.commandLine().getErr())) {
+            ReasoningResult r = setup.model().reason(reasoning.request(prompt, setup.adapters(), setup.heads()), TokenListener.NONE);
             print(out, r, showBranches);
         }
         return 0;

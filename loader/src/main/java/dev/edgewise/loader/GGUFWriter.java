@@ -2,21 +2,14 @@ package dev.edgewise.loader;
 
 import dev.edgewise.quant.GGMLType;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -110,34 +103,20 @@ public final class GGUFWriter {
     public void write(Path out) throws IOException {
         long alignment = metadata.containsKey(GGUFHeaderReader.ALIGNMENT_KEY)
                 ? alignmentOf(metadata.get(GGUFHeaderReader.ALIGNMENT_KEY)) : GGUFHeaderReader.DEFAULT_ALIGNMENT;
-        Path abs = out.toAbsolutePath();
-        Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName() + ".", ".tmp");
-        boolean done = false;
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                Out o = new Out(new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16));
-                writeHeader(o, alignment);
-                o.pad(alignment);
-                for (Pending t : tensors) {
-                    if (t.bytes != null) {
-                        o.bytes(t.bytes);
-                    } else {
-                        o.segment(t.segment);
-                    }
-                    o.pad(alignment);
+        AtomicFile.write(out, stream -> {
+            Out o = new Out(stream);
+            writeHeader(o, alignment);
+            o.pad(alignment);
+            for (Pending t : tensors) {
+                if (t.bytes != null) {
+                    o.bytes(t.bytes);
+                } else {
+                    o.segment(t.segment);
                 }
-                o.flush();
-                ch.force(true);
+                o.pad(alignment);
             }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-            done = true;
-        } finally {
-            if (!done) Files.deleteIfExists(tmp);
-        }
+            o.flush();
+        });
     }
 
     private void writeHeader(Out o, long alignment) throws IOException {

@@ -2,19 +2,11 @@ package dev.edgewise.loader;
 
 import dev.edgewise.quant.Float16;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -119,28 +111,12 @@ public final class SafeTensorsWriter {
             throw new IllegalArgumentException("header of " + header.length + " bytes exceeds the limit of "
                     + SafeTensorsFile.MAX_HEADER_BYTES + " bytes that readers accept");
         }
-        Path abs = out.toAbsolutePath();
-        Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName() + ".", ".tmp");
-        boolean done = false;
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                OutputStream o = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
-                long n = header.length;
-                for (int i = 0; i < 8; i++) o.write((int) (n >>> (8 * i)));
-                o.write(header);
-                for (Pending p : layout) o.write(p.data);
-                o.flush();
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-            done = true;
-        } finally {
-            if (!done) Files.deleteIfExists(tmp);
-        }
+        AtomicFile.write(out, o -> {
+            long n = header.length;
+            for (int i = 0; i < 8; i++) o.write((int) (n >>> (8 * i)));
+            o.write(header);
+            for (Pending p : layout) o.write(p.data);
+        });
     }
 
     /** The JSON header, padded with spaces to a multiple of 8 bytes; offsets follow {@code layout}. */
