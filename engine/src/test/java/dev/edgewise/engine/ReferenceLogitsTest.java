@@ -6,9 +6,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
@@ -34,17 +32,8 @@ class ReferenceLogitsTest {
     @TestFactory
     Stream<DynamicTest> modelDumpsMatchTheExactReference() throws IOException {
         Path root = Fixtures.root();
-        return dumps(root, root.resolve("ref")).stream()
+        return ReferenceDump.all(root, "ref").stream()
                 .map(d -> DynamicTest.dynamicTest(d.name(), () -> check(d)));
-    }
-
-    static List<ReferenceDump> dumps(Path root, Path dir) throws IOException {
-        List<ReferenceDump> out = new ArrayList<>();
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path p : files.filter(f -> f.toString().endsWith(".json")).sorted().toList()) out.add(ReferenceDump.read(root, p));
-        }
-        assertThat(out).as("reference dumps in " + dir).isNotEmpty();
-        return out;
     }
 
     static void check(ReferenceDump d) throws IOException {
@@ -55,7 +44,7 @@ class ReferenceLogitsTest {
 
     static void check(ReferenceDump d, LogitsTrace trace) throws IOException {
         int vocab = d.vocab();
-        double std = ((Number) d.json().get("logit_std_exact_mean")).doubleValue();
+        double std = d.logitStd();
         double tol = TOLERANCE_OF_STD * std;
         int[] stored = d.ints("stored_rows");
         float[][] exact = d.rows("logits_exact");

@@ -1,5 +1,6 @@
 package dev.edgewise.engine.lora;
 
+import dev.edgewise.engine.ReferenceDump;
 import dev.edgewise.engine.ModelConfig;
 import dev.edgewise.loader.GGUFFile;
 import dev.edgewise.loader.ModelFormatException;
@@ -67,8 +68,8 @@ class LoraAdapterFixtureTest {
     @Test
     void scaleMatchesEveryDumpsS() throws IOException {
         int checked = 0;
-        for (LoraDump d : LoraDump.all(Fixtures.root(), "lora/ref")) {
-            for (LoraDump.Applied a : d.lora()) {
+        for (ReferenceDump d : ReferenceDump.all(Fixtures.root(), "lora/ref")) {
+            for (ReferenceDump.Applied a : d.lora()) {
                 for (Path p : List.of(a.gguf(), a.peft())) {
                     try (LoraAdapter ad = LoraAdapter.load(p, AdapterPrecision.F16)) {
                         assertThat(ad.rank()).isEqualTo(a.rank());

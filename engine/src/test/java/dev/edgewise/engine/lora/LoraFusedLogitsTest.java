@@ -1,5 +1,6 @@
 package dev.edgewise.engine.lora;
 
+import dev.edgewise.engine.ReferenceDump;
 import dev.edgewise.engine.ForwardBatch;
 import dev.edgewise.engine.ModelConfig;
 import dev.edgewise.engine.ModelWeights;
@@ -60,12 +61,12 @@ class LoraFusedLogitsTest {
 
     /** A base model and the dump's adapters, loaded (alternating GGUF and PEFT forms). */
     record Loaded(GGUFFile gguf, ModelConfig config, ModelWeights weights, List<ScaledAdapter> adapters) implements AutoCloseable {
-        static Loaded of(LoraDump d, AdapterPrecision precision) throws IOException {
+        static Loaded of(ReferenceDump d, AdapterPrecision precision) throws IOException {
             GGUFFile gguf = GGUFFile.open(d.model());
             ModelConfig c = ModelConfig.from(gguf);
             List<ScaledAdapter> adapters = new ArrayList<>();
             int i = 0;
-            for (LoraDump.Applied a : d.lora()) {
+            for (ReferenceDump.Applied a : d.lora()) {
                 LoraAdapter adapter = LoraAdapter.load(i++ % 2 == 0 ? a.gguf() : a.peft(), precision);
                 assertThat(adapter.scale(a.userScale())).isEqualTo(a.s());
                 adapters.add(new ScaledAdapter(adapter, a.userScale()));
@@ -109,7 +110,7 @@ class LoraFusedLogitsTest {
     }
 
     /** Max |ours - exact| over the stored rows (full vocabulary) and over the exact top-8 of every row. */
-    static double distance(LoraDump d, float[][] ours) throws IOException {
+    static double distance(ReferenceDump d, float[][] ours) throws IOException {
         int[] stored = d.ints("stored_rows");
         float[][] exact = d.rows("logits_exact");
         double worst = 0;
@@ -126,7 +127,7 @@ class LoraFusedLogitsTest {
     }
 
     /** Greedy tokens must agree with the exact reference wherever its top-2 margin exceeds twice {@code tol}. */
-    static void assertGreedyAgrees(LoraDump d, float[][] ours, double tol, String what) {
+    static void assertGreedyAgrees(ReferenceDump d, float[][] ours, double tol, String what) {
         float[] margin = d.floats("margin_exact");
         int[] argmax = d.ints("argmax_exact");
         for (int r = 0; r < ours.length; r++) {
@@ -136,8 +137,8 @@ class LoraFusedLogitsTest {
         }
     }
 
-    static Stream<LoraDump> dumps() throws IOException {
-        return LoraDump.all(Fixtures.root(), "lora/ref").stream();
+    static Stream<ReferenceDump> dumps() throws IOException {
+        return ReferenceDump.all(Fixtures.root(), "lora/ref").stream();
     }
 
     @TestFactory
@@ -210,7 +211,7 @@ class LoraFusedLogitsTest {
     }
 
     /** Max |logits(family-f32) - logits(family-type)| over every row and logit of the dump's tokens: what quantizing the base to {@code type} does. */
-    static double quantizationDistance(LoraDump d, String type) throws IOException {
+    static double quantizationDistance(ReferenceDump d, String type) throws IOException {
         String model = d.model().getFileName().toString();
         String family = model.substring(0, model.indexOf('-'));
         float[][] f32 = baseLogits(family + "-f32.gguf", d);
@@ -221,7 +222,7 @@ class LoraFusedLogitsTest {
     }
 
     /** Logits of a fixture model without adapters on the dump's tokens, computed once per test run. */
-    static float[][] baseLogits(String model, LoraDump d) throws IOException {
+    static float[][] baseLogits(String model, ReferenceDump d) throws IOException {
         String key = model + "|" + d.name();
         float[][] cached = BASE_LOGITS.get(key);
         if (cached != null) return cached;
