@@ -1,6 +1,7 @@
 package dev.edgewise.engine.lora;
 
 import dev.edgewise.kernels.MatMul;
+import dev.edgewise.kernels.WeightMatrix;
 import dev.edgewise.kernels.VectorOps;
 import dev.edgewise.kernels.WorkerPool;
 
@@ -23,6 +24,14 @@ import java.util.Objects;
 public final class LoraKernels {
     private LoraKernels() {}
 
+    /** Below this many multiply-adds a rank-r matmul runs on the calling thread: waking workers costs more. */
+    static final long INLINE_MACS = 1 << 18;
+
+    private static void matmul(WorkerPool pool, WeightMatrix w, float[] x, float[] out, int batch) {
+        if ((long) w.rows() * w.cols() * batch < INLINE_MACS) MatMul.matmulRows(w, x, out, batch, 0, w.rows());
+        else MatMul.matmul(pool, w, x, out, batch);
+    }
+
     /**
      * {@code out[b*outDim + o] += scale * sum_k B[o][k] * (sum_i A[k][i] * x[b*inDim + i])} for
      * {@code b} in {@code [0, batch)}: every row of a batch laid out as {@code [batch][inDim]} in and
@@ -33,9 +42,9 @@ public final class LoraKernels {
         if (batch == 0 || scale == 0) return;
         int in = p.inDim(), outDim = p.outDim(), r = p.rank();
         scratch.ensure(batch, r, in, outDim);
-        MatMul.matmul(pool, p.a(), x, scratch.t, batch);
+        matmul(pool, p.a(), x, scratch.t, batch);
         VectorOps.scale(scratch.t, 0, batch * r, scale);
-        MatMul.matmul(pool, p.b(), scratch.t, scratch.delta, batch);
+        matmul(pool, p.b(), scratch.t, scratch.delta, batch);
         VectorOps.add(scratch.delta, 0, out, 0, batch * outDim);
     }
 
@@ -59,9 +68,9 @@ public final class LoraKernels {
         scratch.ensure(nRows, r, in, outDim);
         float[] gathered = scratch.x;
         for (int i = 0; i < nRows; i++) System.arraycopy(x, rows[i] * in, gathered, i * in, in);
-        MatMul.matmul(pool, p.a(), gathered, scratch.t, nRows);
+        matmul(pool, p.a(), gathered, scratch.t, nRows);
         VectorOps.scale(scratch.t, 0, nRows * r, scale);
-        MatMul.matmul(pool, p.b(), scratch.t, scratch.delta, nRows);
+        matmul(pool, p.b(), scratch.t, scratch.delta, nRows);
         for (int i = 0; i < nRows; i++) VectorOps.add(scratch.delta, i * outDim, out, rows[i] * outDim, outDim);
     }
 
