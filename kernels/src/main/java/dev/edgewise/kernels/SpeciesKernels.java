@@ -130,6 +130,20 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     }
 
     @Override
+    public boolean hasSimdDecoder(GGMLType type) {
+        if (type == GGMLType.F16 || type == GGMLType.BF16) return HALF_SIMD;
+        return BLOCK_SIMD && (type == GGMLType.Q8_0 || type == GGMLType.Q4_0 || type == GGMLType.Q5_0
+                || type == GGMLType.Q4_K || type == GGMLType.Q6_K);
+    }
+
+    @Override
+    public void decodeRow(GGMLType type, MemorySegment src, long offset, float[] dst, int dstOff, int cols) {
+        Objects.checkFromIndexSize(dstOff, cols, dst.length);
+        if (cols % type.blockSize != 0) throw new IllegalArgumentException(cols + " is not a whole number of " + type + " blocks");
+        decodeRow(type, true, src, offset, dst, dstOff, cols);
+    }
+
+    @Override
     public void matmulRowsDequantized(WeightMatrix w, float[] x, float[] out, int batch, int rowStart, int rowEnd) {
         MatMul.checkArguments(w, x, out, batch, rowStart, rowEnd);
         if (batch == 0 || rowStart == rowEnd) return;
@@ -234,6 +248,12 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             q4_0Decode(seg, src, cols / 32, dst, dstOff);
         } else if (simd && type == GGMLType.Q8_0 && BLOCK_SIMD) {
             q8_0Decode(seg, src, cols / 32, dst, dstOff);
+        } else if (simd && type == GGMLType.Q4_K && BLOCK_SIMD) {
+            q4_KDecode(seg, src, cols / 256, dst, dstOff);
+        } else if (simd && type == GGMLType.Q6_K && BLOCK_SIMD) {
+            q6_KDecode(seg, src, cols / 256, dst, dstOff);
+        } else if (simd && type == GGMLType.Q5_0 && BLOCK_SIMD) {
+            q5_0Decode(seg, src, cols / 32, dst, dstOff);
         } else if (simd && type == GGMLType.F16 && HALF_SIMD) {
             int c = 0;
             for (int bound = F.loopBound(cols); c < bound; c += L) f16At(seg, src + 2L * c).intoArray(dst, dstOff + c);
@@ -657,6 +677,122 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         }
         out[r] = aA.reduceLanes(VectorOperators.ADD);
         out[r + 1] = aB.reduceLanes(VectorOperators.ADD);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // SIMD decoders of Q5_0, Q4_K and Q6_K rows (Q4_K_M files mix these with Q8_0). Each writes
+    // exactly the floats of quant's scalar Dequantize.row (ggml's dequantize_row_*): the same float
+    // operations in the same order, on lanes. They feed the decoded-rows matmul at every batch.
+    //   Q5_0 (22 bytes): d, 32-bit qh, 16 bytes qs; element j < 16 = (low nibble of qs[j] | bit j of
+    //        qh << 4) - 16, element j + 16 = (high nibble | bit j + 16 of qh << 4) - 16; times d.
+    //   Q4_K (144 bytes per 256): d, dmin, 12 bytes of packed 6-bit scales/mins, 128 bytes qs; four
+    //        groups of 64: 32 low nibbles with (d*sc, dmin*m) of sub-block 2g, 32 high nibbles with
+    //        sub-block 2g+1's; element = (d*sc) * q - dmin*m.
+    //   Q6_K (210 bytes per 256): ql[128], qh[64], int8 scales[16], d; two halves of 128, each from 64
+    //        ql bytes and 32 qh bytes: four 6-bit quants per (ql, ql+32, qh) lane; (d*sc) * (q - 32).
+
+    private static final int Q5_0_BLOCK_BYTES = 22;
+    private static final int Q4_K_BLOCK_BYTES = 144;
+    private static final int Q6_K_BLOCK_BYTES = 210;
+    private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
+
+    /** 0, 1, .., L-1: element indices within a part, for Q5_0's per-element high-bit shifts. */
+    private static IntVector laneIndices() {
+        return IntVector.zero(I).addIndex(1);
+    }
+
+    private static void q5_0Decode(MemorySegment seg, long row, int blocks, float[] dst, int dstOff) {
+        IntVector lanes = laneIndices();
+        for (int blk = 0; blk < blocks; blk++) {
+            long block = row + (long) Q5_0_BLOCK_BYTES * blk;
+            float d = Float.float16ToFloat(seg.get(LE_SHORT, block));
+            IntVector qh = IntVector.broadcast(I, seg.get(LE_INT, block + 2));
+            int o = dstOff + 32 * blk;
+            for (int k = 0; k < 16; k += QCHUNK) {
+                ByteVector q = quantBytes(seg, block + 6 + k);
+                for (int p = 0; p < QPARTS; p++) {
+                    int j = k + p * L;
+                    IntVector qi = nibblePairs(q, p);
+                    IntVector shift = lanes.add(j);
+                    IntVector high0 = qh.lanewise(VectorOperators.LSHR, shift).lanewise(VectorOperators.LSHL, 4).and(0x10);
+                    IntVector high1 = qh.lanewise(VectorOperators.LSHR, shift.add(12)).and(0x10);
+                    toFloat(qi.and(0x0F).or(high0).sub(16)).mul(d).intoArray(dst, o + j);
+                    toFloat(qi.lanewise(VectorOperators.LSHR, 4).or(high1).sub(16)).mul(d).intoArray(dst, o + j + 16);
+                }
+            }
+        }
+    }
+
+    private static int u8(MemorySegment seg, long offset) {
+        return seg.get(ValueLayout.JAVA_BYTE, offset) & 0xFF;
+    }
+
+    /** ggml's get_scale_min_k4: the 6-bit scale (bits 8..13) and min (bits 0..5) of Q4_K sub-block j. */
+    private static int q4kScaleMin(MemorySegment seg, long scales, int j) {
+        int sc, m;
+        if (j < 4) {
+            sc = u8(seg, scales + j) & 63;
+            m = u8(seg, scales + j + 4) & 63;
+        } else {
+            sc = (u8(seg, scales + j + 4) & 0xF) | ((u8(seg, scales + j - 4) >>> 6) << 4);
+            m = (u8(seg, scales + j + 4) >>> 4) | ((u8(seg, scales + j) >>> 6) << 4);
+        }
+        return (sc << 8) | m;
+    }
+
+    private static void q4_KDecode(MemorySegment seg, long row, int blocks, float[] dst, int dstOff) {
+        for (int blk = 0; blk < blocks; blk++) {
+            long block = row + (long) Q4_K_BLOCK_BYTES * blk;
+            float d = Float.float16ToFloat(seg.get(LE_SHORT, block));
+            float dmin = Float.float16ToFloat(seg.get(LE_SHORT, block + 2));
+            long scales = block + 4;
+            for (int g = 0; g < 4; g++) {
+                int sm = q4kScaleMin(seg, scales, 2 * g);
+                FloatVector d1 = FloatVector.broadcast(F, d * (sm >>> 8));
+                FloatVector m1 = FloatVector.broadcast(F, dmin * (sm & 0xFF));
+                sm = q4kScaleMin(seg, scales, 2 * g + 1);
+                FloatVector d2 = FloatVector.broadcast(F, d * (sm >>> 8));
+                FloatVector m2 = FloatVector.broadcast(F, dmin * (sm & 0xFF));
+                long qs = block + 16 + 32L * g;
+                int o = dstOff + 256 * blk + 64 * g;
+                for (int l = 0; l < 32; l += QCHUNK) {
+                    ByteVector q = quantBytes(seg, qs + l);
+                    for (int p = 0; p < QPARTS; p++) {
+                        IntVector qi = nibblePairs(q, p);
+                        int e = o + l + p * L;
+                        d1.mul(toFloat(qi.and(0x0F))).sub(m1).intoArray(dst, e);
+                        d2.mul(toFloat(qi.lanewise(VectorOperators.LSHR, 4))).sub(m2).intoArray(dst, e + 32);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void q6_KDecode(MemorySegment seg, long row, int blocks, float[] dst, int dstOff) {
+        for (int blk = 0; blk < blocks; blk++) {
+            long block = row + (long) Q6_K_BLOCK_BYTES * blk;
+            float d = Float.float16ToFloat(seg.get(LE_SHORT, block + 208));
+            for (int n = 0; n < 2; n++) {
+                long ql = block + 64L * n, qh = block + 128 + 32L * n, sc = block + 192 + 8L * n;
+                int o = dstOff + 256 * blk + 128 * n;
+                // Quarter t (elements 32t..32t+31 of the half): nibble t>>1 of ql[l + 32*(t&1)], bits
+                // 2t..2t+1 of qh[l], scale sc[is + 2t]. One loop body for the four quarters keeps the
+                // method small enough for C2 to inline every vector operation.
+                for (int t = 0; t < 4; t++) {
+                    int nibbleShift = 4 * (t >> 1), highShift = 2 * t;
+                    for (int l = 0; l < 32; l += QCHUNK) {
+                        ByteVector q = quantBytes(seg, ql + l + 32 * (t & 1)), h = quantBytes(seg, qh + l);
+                        for (int p = 0; p < QPARTS; p++) {
+                            int j = l + p * L; // L divides 16: a part never straddles two scales
+                            IntVector low4 = nibblePairs(q, p).lanewise(VectorOperators.LSHR, nibbleShift).and(0x0F);
+                            IntVector high2 = nibblePairs(h, p).lanewise(VectorOperators.LSHR, highShift).and(3).lanewise(VectorOperators.LSHL, 4);
+                            float scale = d * seg.get(ValueLayout.JAVA_BYTE, sc + j / 16 + 2 * t);
+                            toFloat(low4.or(high2).sub(32)).mul(scale).intoArray(dst, o + 32 * t + j);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     // ---------------------------------------------------------------------------------------------
