@@ -29,12 +29,11 @@ import java.util.Objects;
  * switches (each would be a separate, normally loaded class that sees the normally loaded
  * {@code SpeciesKernels}, not this copy), and all width-dependent facts derived from {@link #F}.
  *
- * <p>Matmul structure: for each weight row, the batch is processed in tiles of four vectors (a tile
- * of two or three repeats its last vector, and the duplicate result lands on the same output) plus a
- * single-vector tile for a lone remainder. A tile walks the row once, decoding each block or vector of
- * weights into registers once and fusing it into one accumulator per batch vector. Rows are short
- * (a few KiB), so the second and later tiles of a row read it from cache: the weights are streamed
- * from memory once per call whatever the batch.
+ * <p>Matmul structure: F32 reads its weights in place at every batch (tiles of four vectors). For
+ * the other formats, a single vector runs a fused kernel where one exists (F16, BF16, Q8_0, Q4_0:
+ * weights decoded in registers, never written); a batch of two or more, or a format without a fused
+ * kernel, goes through {@code decodedRows}: four rows decoded into a per-thread float scratch
+ * (SIMD decoders, or quant's scalar Dequantize.row), then 4 x 4 register tiles over the batch.
  */
 final class SpeciesKernels implements SimdKernels, KernelInternals {
 
@@ -67,7 +66,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     /** 2^112: rebiases a half's exponent (bias 15) to a float's (bias 127), normals and subnormals alike. */
     private static final float HALF_EXPONENT_REBIAS = 0x1p112f;
 
-    /** Per-thread row buffer of the dequantizing fallback (allocated once per thread, grown on demand). */
+    /** Per-thread decoded rows of {@code decodedRows} (allocated once per thread, grown on demand). */
     private static final ThreadLocal<float[]> ROW_SCRATCH = new ThreadLocal<>();
 
     SpeciesKernels() {}
@@ -181,12 +180,14 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     }
 
     // ---------------------------------------------------------------------------------------------
-    // Matmul: batches of two or more vectors, every format but F32. Each thread decodes two rows at a
-    // time into a per-thread float scratch (SIMD decoders for F16/BF16/Q8_0/Q4_0, ggml's scalar
-    // dequantization for the rest; the values are exactly ggml's dequantized weights), then runs
-    // register tiles of 2 rows x 4 vectors over the batch: per step 2 weight loads and 4 activation
-    // loads feed 8 FMAs. Decoding is paid once per row whatever the batch, so a batch costs little
-    // more than its FMAs and prompt chunks become compute-bound.
+    // Matmul: batches of two or more vectors, every format but F32 (and one vector for formats
+    // without a fused kernel). Each thread decodes four rows at a time into a per-thread float
+    // scratch (SIMD decoders for F16/BF16/Q8_0/Q4_0/Q5_0/Q4_K/Q6_K, quant's scalar dequantization
+    // for the rest; the values are exactly ggml's dequantized weights), then runs register tiles
+    // of 4 rows x 4 vectors over the batch: per step 4 weight loads and 4 activation loads feed
+    // 16 FMAs (C2 keeps the 16 accumulators in registers on AVX-512 and AVX2 alike). Leftover rows
+    // go in pairs (2 x 4 tiles), then singly. Decoding is paid once per row whatever the batch,
+    // so a batch costs little more than its FMAs and prompt chunks become compute-bound.
 
     private static float[] scratch(int n) {
         float[] s = ROW_SCRATCH.get();
