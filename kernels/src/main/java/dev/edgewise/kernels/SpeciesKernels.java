@@ -98,7 +98,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     public boolean hasDirectKernel(GGMLType type) {
         if (type == GGMLType.F32) return true;
         if (type == GGMLType.F16 || type == GGMLType.BF16) return HALF_SIMD;
-        if (type == GGMLType.Q8_0 || type == GGMLType.Q4_0) return BLOCK_SIMD;
+        if (type == GGMLType.Q8_0 || type == GGMLType.Q4_0 || type == GGMLType.Q5_0) return BLOCK_SIMD;
         return false;
     }
 
@@ -123,6 +123,8 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             q8_0Rows(seg, rowBytes, cols, x, out, rowStart, rowEnd);
         } else if (type == GGMLType.Q4_0 && BLOCK_SIMD) {
             q4_0Rows(seg, rowBytes, cols, x, out, rowStart, rowEnd);
+        } else if (type == GGMLType.Q5_0 && BLOCK_SIMD) {
+            for (int r = rowStart; r < rowEnd; r++) out[r] = q5_0Tile1(seg, r * rowBytes, cols / 32, x, 0);
         } else {
             decodedRows(type, true, seg, rowBytes, rows, cols, x, out, batch, rowStart, rowEnd);
         }
@@ -711,6 +713,33 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
                 }
             }
         }
+    }
+
+    /** One Q5_0 row against one vector, decoded in registers as {@link #q5_0Decode} does, summed per block then scaled. */
+    private static float q5_0Tile1(MemorySegment seg, long row, int blocks, float[] x, int x0) {
+        IntVector lanes = laneIndices();
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int blk = 0; blk < blocks; blk++) {
+            long block = row + (long) Q5_0_BLOCK_BYTES * blk;
+            IntVector qh = IntVector.broadcast(I, seg.get(LE_INT, block + 2));
+            int xb = x0 + 32 * blk;
+            FloatVector s = FloatVector.zero(F);
+            for (int k = 0; k < 16; k += QCHUNK) {
+                ByteVector q = quantBytes(seg, block + 6 + k);
+                for (int p = 0; p < QPARTS; p++) {
+                    int j = k + p * L;
+                    IntVector qi = nibblePairs(q, p);
+                    IntVector shift = lanes.add(j);
+                    IntVector high0 = qh.lanewise(VectorOperators.LSHR, shift).lanewise(VectorOperators.LSHL, 4).and(0x10);
+                    IntVector high1 = qh.lanewise(VectorOperators.LSHR, shift.add(12)).and(0x10);
+                    s = FloatVector.fromArray(F, x, xb + j).fma(toFloat(qi.and(0x0F).or(high0).sub(16)), s);
+                    s = FloatVector.fromArray(F, x, xb + j + 16).fma(toFloat(qi.lanewise(VectorOperators.LSHR, 4).or(high1).sub(16)), s);
+                }
+            }
+            if ((blk & 1) == 0) a0 = s.fma(blockScale(seg, block), a0);
+            else a1 = s.fma(blockScale(seg, block), a1);
+        }
+        return a0.add(a1).reduceLanes(VectorOperators.ADD);
     }
 
     private static int u8(MemorySegment seg, long offset) {

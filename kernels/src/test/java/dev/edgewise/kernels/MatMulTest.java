@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class MatMulTest {
 
-    private static final List<GGMLType> DIRECT = List.of(GGMLType.F32, GGMLType.F16, GGMLType.BF16, GGMLType.Q8_0, GGMLType.Q4_0);
+    private static final List<GGMLType> DIRECT = List.of(GGMLType.F32, GGMLType.F16, GGMLType.BF16, GGMLType.Q8_0, GGMLType.Q4_0, GGMLType.Q5_0);
     private static final int[] ROWS = {1, 3, 17, 67};
     private static final int[] ELEMENT_COLS = {1, 7, 33, 100, 288}; // formats with 1-element blocks: not multiples of any width
     private static final int[] BLOCK_COLS = {32, 96, 288};
@@ -66,6 +66,7 @@ class MatMulTest {
         assertThat(internals.hasDirectKernel(GGMLType.BF16)).isEqualTo(lanes >= 4);
         assertThat(internals.hasDirectKernel(GGMLType.Q8_0)).isEqualTo(lanes >= 4 && lanes <= 16);
         assertThat(internals.hasDirectKernel(GGMLType.Q4_0)).isEqualTo(lanes >= 4 && lanes <= 16);
+        assertThat(internals.hasDirectKernel(GGMLType.Q5_0)).isEqualTo(lanes >= 4 && lanes <= 16);
         assertThat(internals.hasDirectKernel(GGMLType.Q4_K)).isFalse();
     }
 
