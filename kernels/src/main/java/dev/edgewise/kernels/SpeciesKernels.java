@@ -111,20 +111,20 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         long rowBytes = w.rowBytes();
         int rows = w.rows();
         int cols = w.cols();
-        if (type == GGMLType.F32) {
+        if (type == GGMLType.F32 && batch == 1) {
             f32Rows(seg, rowBytes, rows, cols, x, out, batch, rowStart, rowEnd);
         } else if (batch >= 2) {
             decodedRows(type, true, seg, rowBytes, rows, cols, x, out, batch, rowStart, rowEnd);
         } else if (type == GGMLType.F16 && HALF_SIMD) {
-            for (int r = rowStart; r < rowEnd; r++) out[r] = f16Tile1(seg, r * rowBytes, cols, x, 0);
+            f16Rows(seg, rowBytes, cols, x, out, rowStart, rowEnd);
         } else if (type == GGMLType.BF16 && HALF_SIMD) {
-            for (int r = rowStart; r < rowEnd; r++) out[r] = bf16Tile1(seg, r * rowBytes, cols, x, 0);
+            bf16Rows(seg, rowBytes, cols, x, out, rowStart, rowEnd);
         } else if (type == GGMLType.Q8_0 && BLOCK_SIMD) {
             q8_0Rows(seg, rowBytes, cols, x, out, rowStart, rowEnd);
         } else if (type == GGMLType.Q4_0 && BLOCK_SIMD) {
             q4_0Rows(seg, rowBytes, cols, x, out, rowStart, rowEnd);
         } else if (type == GGMLType.Q5_0 && BLOCK_SIMD) {
-            for (int r = rowStart; r < rowEnd; r++) out[r] = q5_0Tile1(seg, r * rowBytes, cols / 32, x, 0);
+            q5_0Rows(seg, rowBytes, cols, x, out, rowStart, rowEnd);
         } else {
             decodedRows(type, true, seg, rowBytes, rows, cols, x, out, batch, rowStart, rowEnd);
         }
@@ -132,6 +132,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
 
     @Override
     public boolean hasSimdDecoder(GGMLType type) {
+        if (type == GGMLType.F32) return true;
         if (type == GGMLType.F16 || type == GGMLType.BF16) return HALF_SIMD;
         return BLOCK_SIMD && (type == GGMLType.Q8_0 || type == GGMLType.Q4_0 || type == GGMLType.Q5_0
                 || type == GGMLType.Q4_K || type == GGMLType.Q6_K);
@@ -151,9 +152,9 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         decodedRows(w.type(), false, w.data(), w.rowBytes(), w.rows(), w.cols(), x, out, batch, rowStart, rowEnd);
     }
 
-    // F32 (any batch): for each row, tiles of 4 batch vectors while at least 2 remain (indices past
-    // the end repeat the last vector), then a 1-vector tile if 1 remains. Its weights need no
-    // decoding, so it reads them in place rather than through the decoded-rows path.
+    // F32, one vector: reads the weights in place. (The tile-of-4 loop below also serves batches
+    // when called directly; matmulRows sends F32 batches through decodedRows, whose "decoder" is
+    // a copy, because the 4 x 4 tiles there measured 1.5-2x faster than these 1 x 4 tiles.)
 
     private static void f32Rows(MemorySegment seg, long rowBytes, int rows, int cols, float[] x, float[] out, int batch, int r0, int r1) {
         for (int r = r0; r < r1; r++) {
@@ -166,6 +167,23 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             }
             if (b < batch) out[b * rows + r] = f32Tile1(seg, row, cols, x, b * cols);
         }
+    }
+
+    // One vector, F16/BF16/Q5_0: one row at a time. Each format's loop is its own small method so
+    // that matmulRows stays small: C2 inlines callees into one compilation unit up to a node
+    // budget, and a kernel inlined past it keeps its vector operations as boxed calls (BF16 ran
+    // 18x slower when these loops sat in matmulRows).
+
+    private static void f16Rows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
+        for (int r = r0; r < r1; r++) out[r] = f16Tile1(seg, r * rowBytes, cols, x, 0);
+    }
+
+    private static void bf16Rows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
+        for (int r = r0; r < r1; r++) out[r] = bf16Tile1(seg, r * rowBytes, cols, x, 0);
+    }
+
+    private static void q5_0Rows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
+        for (int r = r0; r < r1; r++) out[r] = q5_0Tile1(seg, r * rowBytes, cols / 32, x, 0);
     }
 
     // Q8_0/Q4_0 with one vector (decode): rows in pairs, so each activation load serves two rows.
@@ -256,17 +274,30 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             q6_KDecode(seg, src, cols / 256, dst, dstOff);
         } else if (simd && type == GGMLType.Q5_0 && BLOCK_SIMD) {
             q5_0Decode(seg, src, cols / 32, dst, dstOff);
+        } else if (simd && type == GGMLType.F32) {
+            MemorySegment.copy(seg, LE_FLOAT, src, dst, dstOff, cols);
         } else if (simd && type == GGMLType.F16 && HALF_SIMD) {
-            int c = 0;
-            for (int bound = F.loopBound(cols); c < bound; c += L) f16At(seg, src + 2L * c).intoArray(dst, dstOff + c);
-            for (; c < cols; c++) dst[dstOff + c] = Float.float16ToFloat(seg.get(LE_SHORT, src + 2L * c));
+            f16Decode(seg, src, dst, dstOff, cols);
         } else if (simd && type == GGMLType.BF16 && HALF_SIMD) {
-            int c = 0;
-            for (int bound = F.loopBound(cols); c < bound; c += L) bf16At(seg, src + 2L * c).intoArray(dst, dstOff + c);
-            for (; c < cols; c++) dst[dstOff + c] = bf16Scalar(seg, src + 2L * c);
+            bf16Decode(seg, src, dst, dstOff, cols);
         } else {
             Dequantize.row(type, seg, src, dst, dstOff, cols);
         }
+    }
+
+    // Each decoder is its own method: inlined into decodeRow together, they overflowed C2's node
+    // budget and left the F16 conversion as boxed calls (batch 8 ran 2.3x slower than before).
+
+    private static void f16Decode(MemorySegment seg, long src, float[] dst, int dstOff, int cols) {
+        int c = 0;
+        for (int bound = F.loopBound(cols); c < bound; c += L) f16At(seg, src + 2L * c).intoArray(dst, dstOff + c);
+        for (; c < cols; c++) dst[dstOff + c] = Float.float16ToFloat(seg.get(LE_SHORT, src + 2L * c));
+    }
+
+    private static void bf16Decode(MemorySegment seg, long src, float[] dst, int dstOff, int cols) {
+        int c = 0;
+        for (int bound = F.loopBound(cols); c < bound; c += L) bf16At(seg, src + 2L * c).intoArray(dst, dstOff + c);
+        for (; c < cols; c++) dst[dstOff + c] = bf16Scalar(seg, src + 2L * c);
     }
 
     /** Rows at {@code w[i*cols ..)} for i in 0..3 against four vectors; row r+i's outputs are at o + i. */
