@@ -29,11 +29,11 @@ import java.util.Objects;
  * switches (each would be a separate, normally loaded class that sees the normally loaded
  * {@code SpeciesKernels}, not this copy), and all width-dependent facts derived from {@link #F}.
  *
- * <p>Matmul structure: F32 reads its weights in place at every batch (tiles of four vectors). For
- * the other formats, a single vector runs a fused kernel where one exists (F16, BF16, Q8_0, Q4_0:
- * weights decoded in registers, never written); a batch of two or more, or a format without a fused
- * kernel, goes through {@code decodedRows}: four rows decoded into a per-thread float scratch
- * (SIMD decoders, or quant's scalar Dequantize.row), then 4 x 4 register tiles over the batch.
+ * <p>Matmul structure: a single vector runs a fused kernel where one exists (F32, F16, BF16, Q8_0,
+ * Q4_0, Q5_0: weights read and decoded in registers, never written); a batch of two or more, or a
+ * format without a fused kernel, goes through {@code decodedRows}: four rows decoded into a
+ * per-thread float scratch (SIMD decoders, a copy for F32, or quant's scalar Dequantize.row), then
+ * 4 x 4 register tiles over the batch.
  */
 final class SpeciesKernels implements SimdKernels, KernelInternals {
 
