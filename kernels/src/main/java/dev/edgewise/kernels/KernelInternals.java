@@ -10,7 +10,13 @@ interface KernelInternals {
     /** Whether {@code type} has a hand-written SIMD matmul kernel at this width (else the dequantizing fallback runs). */
     boolean hasDirectKernel(GGMLType type);
 
-    /** The fallback matmul (dequantize a row into scratch, SIMD dot), whatever the type. */
+    /** Whether rows of {@code type} decode to floats in SIMD at this width (else quant's scalar Dequantize.row). */
+    boolean hasSimdDecoder(GGMLType type);
+
+    /** Decodes one row of {@code cols} values as the matmul does (SIMD where {@link #hasSimdDecoder}); must equal Dequantize.row bit for bit. */
+    void decodeRow(GGMLType type, MemorySegment src, long offset, float[] dst, int dstOff, int cols);
+
+    /** The fallback matmul (quant's scalar Dequantize.row into scratch, SIMD tiles), whatever the type. */
     void matmulRowsDequantized(WeightMatrix w, float[] x, float[] out, int batch, int rowStart, int rowEnd);
 
     /** Decodes {@code n} little-endian IEEE halves from {@code src} at byte {@code offset} with the SIMD conversion. */

@@ -29,12 +29,11 @@ import java.util.Objects;
  * switches (each would be a separate, normally loaded class that sees the normally loaded
  * {@code SpeciesKernels}, not this copy), and all width-dependent facts derived from {@link #F}.
  *
- * <p>Matmul structure: for each weight row, the batch is processed in tiles of four vectors (a tile
- * of two or three repeats its last vector, and the duplicate result lands on the same output) plus a
- * single-vector tile for a lone remainder. A tile walks the row once, decoding each block or vector of
- * weights into registers once and fusing it into one accumulator per batch vector. Rows are short
- * (a few KiB), so the second and later tiles of a row read it from cache: the weights are streamed
- * from memory once per call whatever the batch.
+ * <p>Matmul structure: a single vector runs a fused kernel where one exists (F32, F16, BF16, Q8_0,
+ * Q4_0, Q5_0: weights read and decoded in registers, never written); a batch of two or more, or a
+ * format without a fused kernel, goes through {@code decodedRows}: four rows decoded into a
+ * per-thread float scratch (SIMD decoders, a copy for F32, or quant's scalar Dequantize.row), then
+ * 4 x 4 register tiles over the batch.
  */
 final class SpeciesKernels implements SimdKernels, KernelInternals {
 
@@ -67,7 +66,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     /** 2^112: rebiases a half's exponent (bias 15) to a float's (bias 127), normals and subnormals alike. */
     private static final float HALF_EXPONENT_REBIAS = 0x1p112f;
 
-    /** Per-thread row buffer of the dequantizing fallback (allocated once per thread, grown on demand). */
+    /** Per-thread decoded rows of {@code decodedRows} (allocated once per thread, grown on demand). */
     private static final ThreadLocal<float[]> ROW_SCRATCH = new ThreadLocal<>();
 
     SpeciesKernels() {}
@@ -99,7 +98,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     public boolean hasDirectKernel(GGMLType type) {
         if (type == GGMLType.F32) return true;
         if (type == GGMLType.F16 || type == GGMLType.BF16) return HALF_SIMD;
-        if (type == GGMLType.Q8_0 || type == GGMLType.Q4_0) return BLOCK_SIMD;
+        if (type == GGMLType.Q8_0 || type == GGMLType.Q4_0 || type == GGMLType.Q5_0) return BLOCK_SIMD;
         return false;
     }
 
@@ -112,31 +111,50 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         long rowBytes = w.rowBytes();
         int rows = w.rows();
         int cols = w.cols();
-        if (type == GGMLType.F32) {
+        if (type == GGMLType.F32 && batch == 1) {
             f32Rows(seg, rowBytes, rows, cols, x, out, batch, rowStart, rowEnd);
+        } else if (batch >= 2) {
+            decodedRows(type, true, seg, rowBytes, rows, cols, x, out, batch, rowStart, rowEnd);
         } else if (type == GGMLType.F16 && HALF_SIMD) {
-            f16Rows(seg, rowBytes, rows, cols, x, out, batch, rowStart, rowEnd);
+            f16Rows(seg, rowBytes, cols, x, out, rowStart, rowEnd);
         } else if (type == GGMLType.BF16 && HALF_SIMD) {
-            bf16Rows(seg, rowBytes, rows, cols, x, out, batch, rowStart, rowEnd);
+            bf16Rows(seg, rowBytes, cols, x, out, rowStart, rowEnd);
         } else if (type == GGMLType.Q8_0 && BLOCK_SIMD) {
-            q8_0Rows(seg, rowBytes, rows, cols, x, out, batch, rowStart, rowEnd);
+            q8_0Rows(seg, rowBytes, cols, x, out, rowStart, rowEnd);
         } else if (type == GGMLType.Q4_0 && BLOCK_SIMD) {
-            q4_0Rows(seg, rowBytes, rows, cols, x, out, batch, rowStart, rowEnd);
+            q4_0Rows(seg, rowBytes, cols, x, out, rowStart, rowEnd);
+        } else if (type == GGMLType.Q5_0 && BLOCK_SIMD) {
+            q5_0Rows(seg, rowBytes, cols, x, out, rowStart, rowEnd);
         } else {
-            dequantizedRows(w, x, out, batch, rowStart, rowEnd);
+            decodedRows(type, true, seg, rowBytes, rows, cols, x, out, batch, rowStart, rowEnd);
         }
+    }
+
+    @Override
+    public boolean hasSimdDecoder(GGMLType type) {
+        if (type == GGMLType.F32) return true;
+        if (type == GGMLType.F16 || type == GGMLType.BF16) return HALF_SIMD;
+        return BLOCK_SIMD && (type == GGMLType.Q8_0 || type == GGMLType.Q4_0 || type == GGMLType.Q5_0
+                || type == GGMLType.Q4_K || type == GGMLType.Q6_K);
+    }
+
+    @Override
+    public void decodeRow(GGMLType type, MemorySegment src, long offset, float[] dst, int dstOff, int cols) {
+        Objects.checkFromIndexSize(dstOff, cols, dst.length);
+        if (cols % type.blockSize != 0) throw new IllegalArgumentException(cols + " is not a whole number of " + type + " blocks");
+        decodeRow(type, true, src, offset, dst, dstOff, cols);
     }
 
     @Override
     public void matmulRowsDequantized(WeightMatrix w, float[] x, float[] out, int batch, int rowStart, int rowEnd) {
         MatMul.checkArguments(w, x, out, batch, rowStart, rowEnd);
         if (batch == 0 || rowStart == rowEnd) return;
-        dequantizedRows(w, x, out, batch, rowStart, rowEnd);
+        decodedRows(w.type(), false, w.data(), w.rowBytes(), w.rows(), w.cols(), x, out, batch, rowStart, rowEnd);
     }
 
-    // Each *Rows method below is the same row/tile loop around its format's tiles (kept per format so
-    // the type dispatch happens once per call). For each row: tiles of 4 batch vectors while at least
-    // 2 remain (indices past the end repeat the last vector), then a 1-vector tile if 1 remains.
+    // F32, one vector: reads the weights in place. (The tile-of-4 loop below also serves batches
+    // when called directly; matmulRows sends F32 batches through decodedRows, whose "decoder" is
+    // a copy, because the 4 x 4 tiles there measured 1.5-2x faster than these 1 x 4 tiles.)
 
     private static void f32Rows(MemorySegment seg, long rowBytes, int rows, int cols, float[] x, float[] out, int batch, int r0, int r1) {
         for (int r = r0; r < r1; r++) {
@@ -151,82 +169,240 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         }
     }
 
-    private static void f16Rows(MemorySegment seg, long rowBytes, int rows, int cols, float[] x, float[] out, int batch, int r0, int r1) {
-        for (int r = r0; r < r1; r++) {
-            long row = r * rowBytes;
-            int b = 0;
-            for (; batch - b >= 2; b += 4) {
-                int b1 = b + 1, b2 = Math.min(b + 2, batch - 1), b3 = Math.min(b + 3, batch - 1);
-                f16Tile4(seg, row, cols, x, b * cols, b1 * cols, b2 * cols, b3 * cols,
-                        out, b * rows + r, b1 * rows + r, b2 * rows + r, b3 * rows + r);
-            }
-            if (b < batch) out[b * rows + r] = f16Tile1(seg, row, cols, x, b * cols);
-        }
+    // One vector, F16/BF16/Q5_0: one row at a time. Each format's loop is its own small method so
+    // that matmulRows stays small: C2 inlines callees into one compilation unit up to a node
+    // budget, and a kernel inlined past it keeps its vector operations as boxed calls (BF16 ran
+    // 18x slower when these loops sat in matmulRows).
+
+    private static void f16Rows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
+        for (int r = r0; r < r1; r++) out[r] = f16Tile1(seg, r * rowBytes, cols, x, 0);
     }
 
-    private static void bf16Rows(MemorySegment seg, long rowBytes, int rows, int cols, float[] x, float[] out, int batch, int r0, int r1) {
-        for (int r = r0; r < r1; r++) {
-            long row = r * rowBytes;
-            int b = 0;
-            for (; batch - b >= 2; b += 4) {
-                int b1 = b + 1, b2 = Math.min(b + 2, batch - 1), b3 = Math.min(b + 3, batch - 1);
-                bf16Tile4(seg, row, cols, x, b * cols, b1 * cols, b2 * cols, b3 * cols,
-                        out, b * rows + r, b1 * rows + r, b2 * rows + r, b3 * rows + r);
-            }
-            if (b < batch) out[b * rows + r] = bf16Tile1(seg, row, cols, x, b * cols);
-        }
+    private static void bf16Rows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
+        for (int r = r0; r < r1; r++) out[r] = bf16Tile1(seg, r * rowBytes, cols, x, 0);
     }
 
-    private static void q8_0Rows(MemorySegment seg, long rowBytes, int rows, int cols, float[] x, float[] out, int batch, int r0, int r1) {
+    private static void q5_0Rows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
+        for (int r = r0; r < r1; r++) out[r] = q5_0Tile1(seg, r * rowBytes, cols / 32, x, 0);
+    }
+
+    // Q8_0/Q4_0 with one vector (decode): rows in pairs, so each activation load serves two rows.
+
+    private static void q8_0Rows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
         int blocks = cols / 32;
-        for (int r = r0; r < r1; r++) {
-            long row = r * rowBytes;
+        for (int r = r0; r < r1; r++) out[r] = q8_0Tile1(seg, r * rowBytes, blocks, x, 0);
+    }
+
+    private static void q4_0Rows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
+        int blocks = cols / 32, r = r0;
+        for (; r + 1 < r1; r += 2) q4_0Rows2(seg, r * rowBytes, (r + 1) * rowBytes, blocks, x, out, r);
+        if (r < r1) out[r] = q4_0Tile1(seg, r * rowBytes, blocks, x, 0);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Matmul: batches of two or more vectors, every format but F32 (and one vector for formats
+    // without a fused kernel). Each thread decodes four rows at a time into a per-thread float
+    // scratch (SIMD decoders for F16/BF16/Q8_0/Q4_0/Q5_0/Q4_K/Q6_K, quant's scalar dequantization
+    // for the rest; the values are exactly ggml's dequantized weights), then runs register tiles
+    // of 4 rows x 4 vectors over the batch: per step 4 weight loads and 4 activation loads feed
+    // 16 FMAs (C2 keeps the 16 accumulators in registers on AVX-512 and AVX2 alike). Leftover rows
+    // go in pairs (2 x 4 tiles), then singly. Decoding is paid once per row whatever the batch,
+    // so a batch costs little more than its FMAs and prompt chunks become compute-bound.
+
+    private static float[] scratch(int n) {
+        float[] s = ROW_SCRATCH.get();
+        if (s == null || s.length < n) {
+            s = new float[n];
+            ROW_SCRATCH.set(s);
+        }
+        return s;
+    }
+
+    private static void decodedRows(GGMLType type, boolean simdDecode, MemorySegment seg, long rowBytes, int rows, int cols,
+                                    float[] x, float[] out, int batch, int r0, int r1) {
+        float[] w = scratch(4 * cols);
+        int r = r0;
+        if (batch >= 2) {
+            for (; r + 3 < r1; r += 4) {
+                for (int i = 0; i < 4; i++) decodeRow(type, simdDecode, seg, (r + i) * rowBytes, w, i * cols, cols);
+                int b = 0;
+                for (; batch - b >= 2; b += 4) {
+                    int b1 = b + 1, b2 = Math.min(b + 2, batch - 1), b3 = Math.min(b + 3, batch - 1);
+                    quadTile4(w, cols, x, b * cols, b1 * cols, b2 * cols, b3 * cols,
+                            out, b * rows + r, b1 * rows + r, b2 * rows + r, b3 * rows + r);
+                }
+                if (b < batch) {
+                    for (int i = 0; i < 4; i++) out[b * rows + r + i] = arrayDot(w, i * cols, x, b * cols, cols);
+                }
+            }
+        }
+        for (; r + 1 < r1; r += 2) {
+            decodeRow(type, simdDecode, seg, r * rowBytes, w, 0, cols);
+            decodeRow(type, simdDecode, seg, (r + 1) * rowBytes, w, cols, cols);
             int b = 0;
             for (; batch - b >= 2; b += 4) {
                 int b1 = b + 1, b2 = Math.min(b + 2, batch - 1), b3 = Math.min(b + 3, batch - 1);
-                q8_0Tile4(seg, row, blocks, x, b * cols, b1 * cols, b2 * cols, b3 * cols,
+                pairTile4(w, cols, x, b * cols, b1 * cols, b2 * cols, b3 * cols,
                         out, b * rows + r, b1 * rows + r, b2 * rows + r, b3 * rows + r);
             }
-            if (b < batch) out[b * rows + r] = q8_0Tile1(seg, row, blocks, x, b * cols);
+            if (b < batch) {
+                out[b * rows + r] = arrayDot(w, 0, x, b * cols, cols);
+                out[b * rows + r + 1] = arrayDot(w, cols, x, b * cols, cols);
+            }
+        }
+        if (r < r1) {
+            decodeRow(type, simdDecode, seg, r * rowBytes, w, 0, cols);
+            int b = 0;
+            for (; batch - b >= 2; b += 4) {
+                int b1 = b + 1, b2 = Math.min(b + 2, batch - 1), b3 = Math.min(b + 3, batch - 1);
+                arrayTile4(w, cols, x, b * cols, b1 * cols, b2 * cols, b3 * cols,
+                        out, b * rows + r, b1 * rows + r, b2 * rows + r, b3 * rows + r);
+            }
+            if (b < batch) out[b * rows + r] = arrayDot(w, 0, x, b * cols, cols);
         }
     }
 
-    private static void q4_0Rows(MemorySegment seg, long rowBytes, int rows, int cols, float[] x, float[] out, int batch, int r0, int r1) {
-        int blocks = cols / 32;
-        for (int r = r0; r < r1; r++) {
-            long row = r * rowBytes;
-            int b = 0;
-            for (; batch - b >= 2; b += 4) {
-                int b1 = b + 1, b2 = Math.min(b + 2, batch - 1), b3 = Math.min(b + 3, batch - 1);
-                q4_0Tile4(seg, row, blocks, x, b * cols, b1 * cols, b2 * cols, b3 * cols,
-                        out, b * rows + r, b1 * rows + r, b2 * rows + r, b3 * rows + r);
-            }
-            if (b < batch) out[b * rows + r] = q4_0Tile1(seg, row, blocks, x, b * cols);
+    /** Writes row {@code src} as {@code cols} floats at {@code dst[dstOff]}, exactly as {@link Dequantize#row} would. */
+    private static void decodeRow(GGMLType type, boolean simd, MemorySegment seg, long src, float[] dst, int dstOff, int cols) {
+        if (simd && type == GGMLType.Q4_0 && BLOCK_SIMD) {
+            q4_0Decode(seg, src, cols / 32, dst, dstOff);
+        } else if (simd && type == GGMLType.Q8_0 && BLOCK_SIMD) {
+            q8_0Decode(seg, src, cols / 32, dst, dstOff);
+        } else if (simd && type == GGMLType.Q4_K && BLOCK_SIMD) {
+            q4_KDecode(seg, src, cols / 256, dst, dstOff);
+        } else if (simd && type == GGMLType.Q6_K && BLOCK_SIMD) {
+            q6_KDecode(seg, src, cols / 256, dst, dstOff);
+        } else if (simd && type == GGMLType.Q5_0 && BLOCK_SIMD) {
+            q5_0Decode(seg, src, cols / 32, dst, dstOff);
+        } else if (simd && type == GGMLType.F32) {
+            MemorySegment.copy(seg, LE_FLOAT, src, dst, dstOff, cols);
+        } else if (simd && type == GGMLType.F16 && HALF_SIMD) {
+            f16Decode(seg, src, dst, dstOff, cols);
+        } else if (simd && type == GGMLType.BF16 && HALF_SIMD) {
+            bf16Decode(seg, src, dst, dstOff, cols);
+        } else {
+            Dequantize.row(type, seg, src, dst, dstOff, cols);
         }
     }
 
-    /** Formats without a direct kernel: dequantize each row once into scratch, then dot it with every batch vector. */
-    private void dequantizedRows(WeightMatrix w, float[] x, float[] out, int batch, int r0, int r1) {
-        GGMLType type = w.type();
-        MemorySegment seg = w.data();
-        long rowBytes = w.rowBytes();
-        int rows = w.rows();
-        int cols = w.cols();
-        float[] row = ROW_SCRATCH.get();
-        if (row == null || row.length < cols) {
-            row = new float[cols];
-            ROW_SCRATCH.set(row);
+    // Each decoder is its own method: inlined into decodeRow together, they overflowed C2's node
+    // budget and left the F16 conversion as boxed calls (batch 8 ran 2.3x slower than before).
+
+    private static void f16Decode(MemorySegment seg, long src, float[] dst, int dstOff, int cols) {
+        int c = 0;
+        for (int bound = F.loopBound(cols); c < bound; c += L) f16At(seg, src + 2L * c).intoArray(dst, dstOff + c);
+        for (; c < cols; c++) dst[dstOff + c] = Float.float16ToFloat(seg.get(LE_SHORT, src + 2L * c));
+    }
+
+    private static void bf16Decode(MemorySegment seg, long src, float[] dst, int dstOff, int cols) {
+        int c = 0;
+        for (int bound = F.loopBound(cols); c < bound; c += L) bf16At(seg, src + 2L * c).intoArray(dst, dstOff + c);
+        for (; c < cols; c++) dst[dstOff + c] = bf16Scalar(seg, src + 2L * c);
+    }
+
+    /** Rows at {@code w[i*cols ..)} for i in 0..3 against four vectors; row r+i's outputs are at o + i. */
+    private static void quadTile4(float[] w, int cols, float[] x, int x0, int x1, int x2, int x3,
+                                  float[] out, int o0, int o1, int o2, int o3) {
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        int w1 = cols, w2 = 2 * cols, w3 = 3 * cols;
+        int c = 0;
+        for (int bound = F.loopBound(cols); c < bound; c += L) {
+            FloatVector r0 = FloatVector.fromArray(F, w, c);
+            FloatVector r1 = FloatVector.fromArray(F, w, w1 + c);
+            FloatVector r2 = FloatVector.fromArray(F, w, w2 + c);
+            FloatVector r3 = FloatVector.fromArray(F, w, w3 + c);
+            FloatVector v = FloatVector.fromArray(F, x, x0 + c);
+            a00 = v.fma(r0, a00);
+            a10 = v.fma(r1, a10);
+            a20 = v.fma(r2, a20);
+            a30 = v.fma(r3, a30);
+            v = FloatVector.fromArray(F, x, x1 + c);
+            a01 = v.fma(r0, a01);
+            a11 = v.fma(r1, a11);
+            a21 = v.fma(r2, a21);
+            a31 = v.fma(r3, a31);
+            v = FloatVector.fromArray(F, x, x2 + c);
+            a02 = v.fma(r0, a02);
+            a12 = v.fma(r1, a12);
+            a22 = v.fma(r2, a22);
+            a32 = v.fma(r3, a32);
+            v = FloatVector.fromArray(F, x, x3 + c);
+            a03 = v.fma(r0, a03);
+            a13 = v.fma(r1, a13);
+            a23 = v.fma(r2, a23);
+            a33 = v.fma(r3, a33);
         }
-        for (int r = r0; r < r1; r++) {
-            Dequantize.row(type, seg, r * rowBytes, row, 0, cols);
-            int b = 0;
-            for (; batch - b >= 2; b += 4) {
-                int b1 = b + 1, b2 = Math.min(b + 2, batch - 1), b3 = Math.min(b + 3, batch - 1);
-                arrayTile4(row, cols, x, b * cols, b1 * cols, b2 * cols, b3 * cols,
-                        out, b * rows + r, b1 * rows + r, b2 * rows + r, b3 * rows + r);
-            }
-            if (b < batch) out[b * rows + r] = dot(row, 0, x, b * cols, cols);
+        storeQuad(w, 0, cols, c, x, x0, x1, x2, x3, out, o0, o1, o2, o3, a00, a01, a02, a03);
+        storeQuad(w, w1, cols, c, x, x0, x1, x2, x3, out, o0 + 1, o1 + 1, o2 + 1, o3 + 1, a10, a11, a12, a13);
+        storeQuad(w, w2, cols, c, x, x0, x1, x2, x3, out, o0 + 2, o1 + 2, o2 + 2, o3 + 2, a20, a21, a22, a23);
+        storeQuad(w, w3, cols, c, x, x0, x1, x2, x3, out, o0 + 3, o1 + 3, o2 + 3, o3 + 3, a30, a31, a32, a33);
+    }
+
+    /** One row of a tile: reduces its four accumulators, adds the scalar tail from column {@code c}, stores. */
+    private static void storeQuad(float[] w, int wOff, int cols, int c, float[] x, int x0, int x1, int x2, int x3,
+                                  float[] out, int o0, int o1, int o2, int o3,
+                                  FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
+        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; c < cols; c++) {
+            float wc = w[wOff + c];
+            s0 = Math.fma(wc, x[x0 + c], s0);
+            s1 = Math.fma(wc, x[x1 + c], s1);
+            s2 = Math.fma(wc, x[x2 + c], s2);
+            s3 = Math.fma(wc, x[x3 + c], s3);
         }
+        out[o0] = s0;
+        out[o1] = s1;
+        out[o2] = s2;
+        out[o3] = s3;
+    }
+
+    /** Rows at {@code w[0..cols)} and {@code w[cols..2cols)} against four vectors; row r+1's outputs follow row r's. */
+    private static void pairTile4(float[] w, int cols, float[] x, int x0, int x1, int x2, int x3,
+                                  float[] out, int o0, int o1, int o2, int o3) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+        int c = 0;
+        for (int bound = F.loopBound(cols); c < bound; c += L) {
+            FloatVector wa = FloatVector.fromArray(F, w, c);
+            FloatVector wb = FloatVector.fromArray(F, w, cols + c);
+            FloatVector v = FloatVector.fromArray(F, x, x0 + c);
+            a0 = v.fma(wa, a0);
+            c0 = v.fma(wb, c0);
+            v = FloatVector.fromArray(F, x, x1 + c);
+            a1 = v.fma(wa, a1);
+            c1 = v.fma(wb, c1);
+            v = FloatVector.fromArray(F, x, x2 + c);
+            a2 = v.fma(wa, a2);
+            c2 = v.fma(wb, c2);
+            v = FloatVector.fromArray(F, x, x3 + c);
+            a3 = v.fma(wa, a3);
+            c3 = v.fma(wb, c3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        float t0 = c0.reduceLanes(VectorOperators.ADD), t1 = c1.reduceLanes(VectorOperators.ADD);
+        float t2 = c2.reduceLanes(VectorOperators.ADD), t3 = c3.reduceLanes(VectorOperators.ADD);
+        for (; c < cols; c++) {
+            float wa = w[c], wb = w[cols + c];
+            float v0 = x[x0 + c], v1 = x[x1 + c], v2 = x[x2 + c], v3 = x[x3 + c];
+            s0 = Math.fma(wa, v0, s0);
+            s1 = Math.fma(wa, v1, s1);
+            s2 = Math.fma(wa, v2, s2);
+            s3 = Math.fma(wa, v3, s3);
+            t0 = Math.fma(wb, v0, t0);
+            t1 = Math.fma(wb, v1, t1);
+            t2 = Math.fma(wb, v2, t2);
+            t3 = Math.fma(wb, v3, t3);
+        }
+        out[o0] = s0;
+        out[o1] = s1;
+        out[o2] = s2;
+        out[o3] = s3;
+        out[o0 + 1] = t0;
+        out[o1 + 1] = t1;
+        out[o2 + 1] = t2;
+        out[o3 + 1] = t3;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -325,32 +501,6 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         return s;
     }
 
-    private static void f16Tile4(MemorySegment seg, long row, int cols, float[] x, int x0, int x1, int x2, int x3,
-                                 float[] out, int o0, int o1, int o2, int o3) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        int c = 0;
-        for (int bound = F.loopBound(cols); c < bound; c += L) {
-            FloatVector w = f16At(seg, row + 2L * c);
-            a0 = FloatVector.fromArray(F, x, x0 + c).fma(w, a0);
-            a1 = FloatVector.fromArray(F, x, x1 + c).fma(w, a1);
-            a2 = FloatVector.fromArray(F, x, x2 + c).fma(w, a2);
-            a3 = FloatVector.fromArray(F, x, x3 + c).fma(w, a3);
-        }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
-        for (; c < cols; c++) {
-            float w = Float.float16ToFloat(seg.get(LE_SHORT, row + 2L * c));
-            s0 = Math.fma(w, x[x0 + c], s0);
-            s1 = Math.fma(w, x[x1 + c], s1);
-            s2 = Math.fma(w, x[x2 + c], s2);
-            s3 = Math.fma(w, x[x3 + c], s3);
-        }
-        out[o0] = s0;
-        out[o1] = s1;
-        out[o2] = s2;
-        out[o3] = s3;
-    }
-
     private static float bf16Scalar(MemorySegment seg, long offset) {
         return Float.intBitsToFloat((seg.get(LE_SHORT, offset) & 0xFFFF) << 16);
     }
@@ -369,32 +519,6 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
         for (; c < cols; c++) s = Math.fma(bf16Scalar(seg, row + 2L * c), x[x0 + c], s);
         return s;
-    }
-
-    private static void bf16Tile4(MemorySegment seg, long row, int cols, float[] x, int x0, int x1, int x2, int x3,
-                                  float[] out, int o0, int o1, int o2, int o3) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        int c = 0;
-        for (int bound = F.loopBound(cols); c < bound; c += L) {
-            FloatVector w = bf16At(seg, row + 2L * c);
-            a0 = FloatVector.fromArray(F, x, x0 + c).fma(w, a0);
-            a1 = FloatVector.fromArray(F, x, x1 + c).fma(w, a1);
-            a2 = FloatVector.fromArray(F, x, x2 + c).fma(w, a2);
-            a3 = FloatVector.fromArray(F, x, x3 + c).fma(w, a3);
-        }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
-        for (; c < cols; c++) {
-            float w = bf16Scalar(seg, row + 2L * c);
-            s0 = Math.fma(w, x[x0 + c], s0);
-            s1 = Math.fma(w, x[x1 + c], s1);
-            s2 = Math.fma(w, x[x2 + c], s2);
-            s3 = Math.fma(w, x[x3 + c], s3);
-        }
-        out[o0] = s0;
-        out[o1] = s1;
-        out[o2] = s2;
-        out[o3] = s3;
     }
 
     /** Weights held in a float array (the fallback's dequantized row); the 1-vector tile is {@link #dot}. */
@@ -425,16 +549,16 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     }
 
     // ---------------------------------------------------------------------------------------------
-    // Matmul: 32-element blocks with an F16 scale d. Quants are widened to float in registers and
-    // multiplied by d, giving exactly the floats ggml's dequantize_row_* would (q * d, one rounding),
-    // and are never written to memory.
+    // Matmul: 32-element blocks with an F16 scale d.
     //   Q8_0 (34 bytes): d, then 32 int8 quants, element j = qs[j].
     //   Q4_0 (18 bytes): d, then 16 bytes; element j < 16 is the low nibble of byte j minus 8,
     //                    element j + 16 the high nibble of byte j minus 8.
-
-    private static FloatVector widen(ByteVector quants, int part) {
-        return (FloatVector) quants.convertShape(VectorOperators.B2F, F, part);
-    }
+    // Quants are extended straight to int lanes (one instruction on x86), the nibbles split and
+    // re-centred with int ops (x86 has no byte shift), then converted to float: the integer values
+    // are exact in float. The decoders (batches) multiply by d, giving exactly ggml's
+    // dequantize_row_* values. The one-vector kernels instead sum x*q over the block and scale that
+    // sum by d once (one FMA per block instead of one multiply per weight vector): the same
+    // products, rounded differently, well within float rounding of the exact sum.
 
     private static FloatVector blockScale(MemorySegment seg, long block) {
         return FloatVector.broadcast(F, Float.float16ToFloat(seg.get(LE_SHORT, block)));
@@ -444,14 +568,68 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         return ByteVector.fromMemorySegment(BQ, seg, offset, LE);
     }
 
-    private static ByteVector lowNibbles(ByteVector q) {
-        return q.and((byte) 0x0F).sub((byte) 8);
+    /** Lanes {@code [part*L, part*L + L)} of the chunk, sign-extended to ints. */
+    private static IntVector ints(ByteVector quants, int part) {
+        return (IntVector) quants.convertShape(VectorOperators.B2I, I, part);
     }
 
-    private static ByteVector highNibbles(ByteVector q) {
-        return q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8);
+    private static FloatVector toFloat(IntVector v) {
+        return (FloatVector) v.convertShape(VectorOperators.I2F, F, 0);
     }
 
+    /** Q8_0 quants as floats. */
+    private static FloatVector q8(ByteVector quants, int part) {
+        return toFloat(ints(quants, part));
+    }
+
+    /** Q4_0 bytes {@code [part*L, part*L + L)} of the chunk, zero-extended to ints. */
+    private static IntVector nibblePairs(ByteVector quants, int part) {
+        return (IntVector) quants.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
+    }
+
+    /** Q4_0 low-nibble values (nibble - 8) as floats, from zero-extended bytes. */
+    private static FloatVector lowNibbles(IntVector q) {
+        return toFloat(q.and(0x0F).sub(8));
+    }
+
+    /** Q4_0 high-nibble values (nibble - 8) as floats, from zero-extended bytes. */
+    private static FloatVector highNibbles(IntVector q) {
+        return toFloat(q.lanewise(VectorOperators.LSHR, 4).sub(8));
+    }
+
+    private static void q8_0Decode(MemorySegment seg, long row, int blocks, float[] dst, int dstOff) {
+        for (int blk = 0; blk < blocks; blk++) {
+            long block = row + (long) Q8_0_BLOCK_BYTES * blk;
+            FloatVector d = blockScale(seg, block);
+            int o = dstOff + 32 * blk;
+            for (int k = 0; k < 32; k += QCHUNK) {
+                ByteVector q = quantBytes(seg, block + 2 + k);
+                for (int p = 0; p < QPARTS; p++) q8(q, p).mul(d).intoArray(dst, o + k + p * L);
+            }
+        }
+    }
+
+    private static void q4_0Decode(MemorySegment seg, long row, int blocks, float[] dst, int dstOff) {
+        for (int blk = 0; blk < blocks; blk++) {
+            long block = row + (long) Q4_0_BLOCK_BYTES * blk;
+            FloatVector d = blockScale(seg, block);
+            int o = dstOff + 32 * blk;
+            for (int k = 0; k < 16; k += QCHUNK) {
+                ByteVector q = quantBytes(seg, block + 2 + k);
+                for (int p = 0; p < QPARTS; p++) {
+                    IntVector qi = nibblePairs(q, p);
+                    lowNibbles(qi).mul(d).intoArray(dst, o + k + p * L);
+                    highNibbles(qi).mul(d).intoArray(dst, o + k + p * L + 16);
+                }
+            }
+        }
+    }
+
+    /**
+     * One Q8_0 row against one vector. Unlike Q4_0, each weight vector is scaled by d before its
+     * FMA (two accumulators, one per half block): Q8_0 decodes in so few instructions that a
+     * per-block sum-then-scale chain became the critical path and measured 1.5x slower.
+     */
     private static float q8_0Tile1(MemorySegment seg, long row, int blocks, float[] x, int x0) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int blk = 0; blk < blocks; blk++) {
@@ -471,81 +649,200 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         return a0.add(a1).reduceLanes(VectorOperators.ADD);
     }
 
-    private static void q8_0Tile4(MemorySegment seg, long row, int blocks, float[] x, int x0, int x1, int x2, int x3,
-                                  float[] out, int o0, int o1, int o2, int o3) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int blk = 0; blk < blocks; blk++) {
-            long block = row + (long) Q8_0_BLOCK_BYTES * blk;
-            FloatVector d = blockScale(seg, block);
-            int xb = 32 * blk;
-            for (int k = 0; k < 32; k += QCHUNK) {
-                ByteVector q = quantBytes(seg, block + 2 + k);
-                for (int p = 0; p < QPARTS; p++) {
-                    FloatVector w = widen(q, p).mul(d);
-                    int e = xb + k + p * L;
-                    a0 = FloatVector.fromArray(F, x, x0 + e).fma(w, a0);
-                    a1 = FloatVector.fromArray(F, x, x1 + e).fma(w, a1);
-                    a2 = FloatVector.fromArray(F, x, x2 + e).fma(w, a2);
-                    a3 = FloatVector.fromArray(F, x, x3 + e).fma(w, a3);
-                }
-            }
-        }
-        out[o0] = a0.reduceLanes(VectorOperators.ADD);
-        out[o1] = a1.reduceLanes(VectorOperators.ADD);
-        out[o2] = a2.reduceLanes(VectorOperators.ADD);
-        out[o3] = a3.reduceLanes(VectorOperators.ADD);
+    /** Bytes {@code [part*L, part*L + L)} of the chunk widened to floats in one conversion. */
+    private static FloatVector widen(ByteVector quants, int part) {
+        return (FloatVector) quants.convertShape(VectorOperators.B2F, F, part);
     }
 
     private static float q4_0Tile1(MemorySegment seg, long row, int blocks, float[] x, int x0) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int blk = 0; blk < blocks; blk++) {
             long block = row + (long) Q4_0_BLOCK_BYTES * blk;
-            FloatVector d = blockScale(seg, block);
             int xb = x0 + 32 * blk;
-            for (int k = 0; k < 16; k += QCHUNK) { // low nibbles (elements 0..15) into a0, high into a1
+            FloatVector s = FloatVector.zero(F);
+            for (int k = 0; k < 16; k += QCHUNK) {
                 ByteVector q = quantBytes(seg, block + 2 + k);
-                ByteVector lo = lowNibbles(q);
-                ByteVector hi = highNibbles(q);
                 for (int p = 0; p < QPARTS; p++) {
                     int e = xb + k + p * L;
-                    a0 = FloatVector.fromArray(F, x, e).fma(widen(lo, p).mul(d), a0);
-                    a1 = FloatVector.fromArray(F, x, e + 16).fma(widen(hi, p).mul(d), a1);
+                    IntVector qi = nibblePairs(q, p);
+                    s = FloatVector.fromArray(F, x, e).fma(lowNibbles(qi), s);
+                    s = FloatVector.fromArray(F, x, e + 16).fma(highNibbles(qi), s);
                 }
             }
+            if ((blk & 1) == 0) a0 = s.fma(blockScale(seg, block), a0);
+            else a1 = s.fma(blockScale(seg, block), a1);
         }
         return a0.add(a1).reduceLanes(VectorOperators.ADD);
     }
 
-    private static void q4_0Tile4(MemorySegment seg, long row, int blocks, float[] x, int x0, int x1, int x2, int x3,
-                                  float[] out, int o0, int o1, int o2, int o3) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+    /** Rows at {@code rowA} and {@code rowB} (out[r], out[r + 1]) against the single vector x. */
+    private static void q4_0Rows2(MemorySegment seg, long rowA, long rowB, int blocks, float[] x, float[] out, int r) {
+        FloatVector aA = FloatVector.zero(F), aB = aA;
         for (int blk = 0; blk < blocks; blk++) {
-            long block = row + (long) Q4_0_BLOCK_BYTES * blk;
-            FloatVector d = blockScale(seg, block);
+            long blockA = rowA + (long) Q4_0_BLOCK_BYTES * blk, blockB = rowB + (long) Q4_0_BLOCK_BYTES * blk;
             int xb = 32 * blk;
+            FloatVector sA = FloatVector.zero(F), sB = sA;
             for (int k = 0; k < 16; k += QCHUNK) {
-                ByteVector q = quantBytes(seg, block + 2 + k);
-                ByteVector lo = lowNibbles(q);
-                ByteVector hi = highNibbles(q);
+                ByteVector qA = quantBytes(seg, blockA + 2 + k);
+                ByteVector qB = quantBytes(seg, blockB + 2 + k);
                 for (int p = 0; p < QPARTS; p++) {
                     int e = xb + k + p * L;
-                    FloatVector w = widen(lo, p).mul(d);
-                    a0 = FloatVector.fromArray(F, x, x0 + e).fma(w, a0);
-                    a1 = FloatVector.fromArray(F, x, x1 + e).fma(w, a1);
-                    a2 = FloatVector.fromArray(F, x, x2 + e).fma(w, a2);
-                    a3 = FloatVector.fromArray(F, x, x3 + e).fma(w, a3);
-                    w = widen(hi, p).mul(d);
-                    a0 = FloatVector.fromArray(F, x, x0 + e + 16).fma(w, a0);
-                    a1 = FloatVector.fromArray(F, x, x1 + e + 16).fma(w, a1);
-                    a2 = FloatVector.fromArray(F, x, x2 + e + 16).fma(w, a2);
-                    a3 = FloatVector.fromArray(F, x, x3 + e + 16).fma(w, a3);
+                    FloatVector xlo = FloatVector.fromArray(F, x, e), xhi = FloatVector.fromArray(F, x, e + 16);
+                    IntVector iA = nibblePairs(qA, p), iB = nibblePairs(qB, p);
+                    sA = xlo.fma(lowNibbles(iA), sA);
+                    sB = xlo.fma(lowNibbles(iB), sB);
+                    sA = xhi.fma(highNibbles(iA), sA);
+                    sB = xhi.fma(highNibbles(iB), sB);
+                }
+            }
+            aA = sA.fma(blockScale(seg, blockA), aA);
+            aB = sB.fma(blockScale(seg, blockB), aB);
+        }
+        out[r] = aA.reduceLanes(VectorOperators.ADD);
+        out[r + 1] = aB.reduceLanes(VectorOperators.ADD);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // SIMD decoders of Q5_0, Q4_K and Q6_K rows (Q4_K_M files mix these with Q8_0). Each writes
+    // exactly the floats of quant's scalar Dequantize.row (ggml's dequantize_row_*): the same float
+    // operations in the same order, on lanes. They feed the decoded-rows matmul at every batch.
+    //   Q5_0 (22 bytes): d, 32-bit qh, 16 bytes qs; element j < 16 = (low nibble of qs[j] | bit j of
+    //        qh << 4) - 16, element j + 16 = (high nibble | bit j + 16 of qh << 4) - 16; times d.
+    //   Q4_K (144 bytes per 256): d, dmin, 12 bytes of packed 6-bit scales/mins, 128 bytes qs; four
+    //        groups of 64: 32 low nibbles with (d*sc, dmin*m) of sub-block 2g, 32 high nibbles with
+    //        sub-block 2g+1's; element = (d*sc) * q - dmin*m.
+    //   Q6_K (210 bytes per 256): ql[128], qh[64], int8 scales[16], d; two halves of 128, each from 64
+    //        ql bytes and 32 qh bytes: four 6-bit quants per (ql, ql+32, qh) lane; (d*sc) * (q - 32).
+
+    private static final int Q5_0_BLOCK_BYTES = 22;
+    private static final int Q4_K_BLOCK_BYTES = 144;
+    private static final int Q6_K_BLOCK_BYTES = 210;
+    private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
+
+    /** 0, 1, .., L-1: element indices within a part, for Q5_0's per-element high-bit shifts. */
+    private static IntVector laneIndices() {
+        return IntVector.zero(I).addIndex(1);
+    }
+
+    private static void q5_0Decode(MemorySegment seg, long row, int blocks, float[] dst, int dstOff) {
+        IntVector lanes = laneIndices();
+        for (int blk = 0; blk < blocks; blk++) {
+            long block = row + (long) Q5_0_BLOCK_BYTES * blk;
+            float d = Float.float16ToFloat(seg.get(LE_SHORT, block));
+            IntVector qh = IntVector.broadcast(I, seg.get(LE_INT, block + 2));
+            int o = dstOff + 32 * blk;
+            for (int k = 0; k < 16; k += QCHUNK) {
+                ByteVector q = quantBytes(seg, block + 6 + k);
+                for (int p = 0; p < QPARTS; p++) {
+                    int j = k + p * L;
+                    IntVector qi = nibblePairs(q, p);
+                    IntVector shift = lanes.add(j);
+                    IntVector high0 = qh.lanewise(VectorOperators.LSHR, shift).lanewise(VectorOperators.LSHL, 4).and(0x10);
+                    IntVector high1 = qh.lanewise(VectorOperators.LSHR, shift.add(12)).and(0x10);
+                    toFloat(qi.and(0x0F).or(high0).sub(16)).mul(d).intoArray(dst, o + j);
+                    toFloat(qi.lanewise(VectorOperators.LSHR, 4).or(high1).sub(16)).mul(d).intoArray(dst, o + j + 16);
                 }
             }
         }
-        out[o0] = a0.reduceLanes(VectorOperators.ADD);
-        out[o1] = a1.reduceLanes(VectorOperators.ADD);
-        out[o2] = a2.reduceLanes(VectorOperators.ADD);
-        out[o3] = a3.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** One Q5_0 row against one vector, decoded in registers as {@link #q5_0Decode} does, summed per block then scaled. */
+    private static float q5_0Tile1(MemorySegment seg, long row, int blocks, float[] x, int x0) {
+        IntVector lanes = laneIndices();
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int blk = 0; blk < blocks; blk++) {
+            long block = row + (long) Q5_0_BLOCK_BYTES * blk;
+            IntVector qh = IntVector.broadcast(I, seg.get(LE_INT, block + 2));
+            int xb = x0 + 32 * blk;
+            FloatVector s = FloatVector.zero(F);
+            for (int k = 0; k < 16; k += QCHUNK) {
+                ByteVector q = quantBytes(seg, block + 6 + k);
+                for (int p = 0; p < QPARTS; p++) {
+                    int j = k + p * L;
+                    IntVector qi = nibblePairs(q, p);
+                    IntVector shift = lanes.add(j);
+                    IntVector high0 = qh.lanewise(VectorOperators.LSHR, shift).lanewise(VectorOperators.LSHL, 4).and(0x10);
+                    IntVector high1 = qh.lanewise(VectorOperators.LSHR, shift.add(12)).and(0x10);
+                    s = FloatVector.fromArray(F, x, xb + j).fma(toFloat(qi.and(0x0F).or(high0).sub(16)), s);
+                    s = FloatVector.fromArray(F, x, xb + j + 16).fma(toFloat(qi.lanewise(VectorOperators.LSHR, 4).or(high1).sub(16)), s);
+                }
+            }
+            if ((blk & 1) == 0) a0 = s.fma(blockScale(seg, block), a0);
+            else a1 = s.fma(blockScale(seg, block), a1);
+        }
+        return a0.add(a1).reduceLanes(VectorOperators.ADD);
+    }
+
+    private static int u8(MemorySegment seg, long offset) {
+        return seg.get(ValueLayout.JAVA_BYTE, offset) & 0xFF;
+    }
+
+    /** ggml's get_scale_min_k4: the 6-bit scale (bits 8..13) and min (bits 0..5) of Q4_K sub-block j. */
+    private static int q4kScaleMin(MemorySegment seg, long scales, int j) {
+        int sc, m;
+        if (j < 4) {
+            sc = u8(seg, scales + j) & 63;
+            m = u8(seg, scales + j + 4) & 63;
+        } else {
+            sc = (u8(seg, scales + j + 4) & 0xF) | ((u8(seg, scales + j - 4) >>> 6) << 4);
+            m = (u8(seg, scales + j + 4) >>> 4) | ((u8(seg, scales + j) >>> 6) << 4);
+        }
+        return (sc << 8) | m;
+    }
+
+    private static void q4_KDecode(MemorySegment seg, long row, int blocks, float[] dst, int dstOff) {
+        for (int blk = 0; blk < blocks; blk++) {
+            long block = row + (long) Q4_K_BLOCK_BYTES * blk;
+            float d = Float.float16ToFloat(seg.get(LE_SHORT, block));
+            float dmin = Float.float16ToFloat(seg.get(LE_SHORT, block + 2));
+            long scales = block + 4;
+            for (int g = 0; g < 4; g++) {
+                int sm = q4kScaleMin(seg, scales, 2 * g);
+                FloatVector d1 = FloatVector.broadcast(F, d * (sm >>> 8));
+                FloatVector m1 = FloatVector.broadcast(F, dmin * (sm & 0xFF));
+                sm = q4kScaleMin(seg, scales, 2 * g + 1);
+                FloatVector d2 = FloatVector.broadcast(F, d * (sm >>> 8));
+                FloatVector m2 = FloatVector.broadcast(F, dmin * (sm & 0xFF));
+                long qs = block + 16 + 32L * g;
+                int o = dstOff + 256 * blk + 64 * g;
+                for (int l = 0; l < 32; l += QCHUNK) {
+                    ByteVector q = quantBytes(seg, qs + l);
+                    for (int p = 0; p < QPARTS; p++) {
+                        IntVector qi = nibblePairs(q, p);
+                        int e = o + l + p * L;
+                        d1.mul(toFloat(qi.and(0x0F))).sub(m1).intoArray(dst, e);
+                        d2.mul(toFloat(qi.lanewise(VectorOperators.LSHR, 4))).sub(m2).intoArray(dst, e + 32);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void q6_KDecode(MemorySegment seg, long row, int blocks, float[] dst, int dstOff) {
+        for (int blk = 0; blk < blocks; blk++) {
+            long block = row + (long) Q6_K_BLOCK_BYTES * blk;
+            float d = Float.float16ToFloat(seg.get(LE_SHORT, block + 208));
+            for (int n = 0; n < 2; n++) {
+                long ql = block + 64L * n, qh = block + 128 + 32L * n, sc = block + 192 + 8L * n;
+                int o = dstOff + 256 * blk + 128 * n;
+                // Quarter t (elements 32t..32t+31 of the half): nibble t>>1 of ql[l + 32*(t&1)], bits
+                // 2t..2t+1 of qh[l], scale sc[is + 2t]. One loop body for the four quarters keeps the
+                // method small enough for C2 to inline every vector operation.
+                for (int t = 0; t < 4; t++) {
+                    int nibbleShift = 4 * (t >> 1), highShift = 2 * t;
+                    for (int l = 0; l < 32; l += QCHUNK) {
+                        ByteVector q = quantBytes(seg, ql + l + 32 * (t & 1)), h = quantBytes(seg, qh + l);
+                        for (int p = 0; p < QPARTS; p++) {
+                            int j = l + p * L; // L divides 16: a part never straddles two scales
+                            IntVector low4 = nibblePairs(q, p).lanewise(VectorOperators.LSHR, nibbleShift).and(0x0F);
+                            IntVector high2 = nibblePairs(h, p).lanewise(VectorOperators.LSHR, highShift).and(3).lanewise(VectorOperators.LSHL, 4);
+                            float scale = d * seg.get(ValueLayout.JAVA_BYTE, sc + j / 16 + 2 * t);
+                            toFloat(low4.or(high2).sub(32)).mul(scale).intoArray(dst, o + 32 * t + j);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -578,6 +875,10 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         Objects.checkFromIndexSize(aOff, n, a.length);
         Objects.checkFromIndexSize(bOff, n, b.length);
+        return arrayDot(a, aOff, b, bOff, n);
+    }
+
+    private static float arrayDot(float[] a, int aOff, float[] b, int bOff, int n) {
         FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
         int i = 0;
         for (; i <= n - 4 * L; i += 4 * L) {

@@ -6,12 +6,14 @@
  * <ul>
  *   <li>{@link dev.edgewise.kernels.MatMul}: {@code out = W x} for a batch of float32 vectors against a
  *       {@link dev.edgewise.kernels.WeightMatrix} read in place from a (mapped) {@code MemorySegment}.
- *       Hand-written kernels for F32, F16, BF16 (16-bit values widened in registers; the JDK 25
- *       Vector API has no float16 conversion, so halves use an exact bit trick), Q8_0 and Q4_0
- *       (quants loaded as bytes, nibbles split with and/shift, widened to float and scaled by the
- *       block's F16 scale in registers: no dequantized matrix is ever materialised). Every other
- *       ggml format takes a correct fallback: each row is dequantized once into a per-thread scratch
- *       row with {@code dev.edgewise.quant.Dequantize.row}, then dotted with the batch in SIMD.</li>
+ *       One vector (decode): hand-written fused kernels for F32, F16, BF16 (16-bit values widened in
+ *       registers; the JDK 25 Vector API has no float16 conversion, so halves use an exact bit
+ *       trick), Q8_0, Q4_0 and Q5_0 (quants widened to int lanes, nibbles split with int ops,
+ *       converted to float and scaled by the block's F16 scale in registers). Two or more vectors (prompt
+ *       chunks, branches), and every other format at any batch: rows are decoded four at a time
+ *       into a per-thread float scratch, exactly as ggml dequantizes them (SIMD decoders for
+ *       F16/BF16/Q8_0/Q4_0/Q5_0/Q4_K/Q6_K, {@code dev.edgewise.quant.Dequantize.row} for the
+ *       rest), then multiplied by the batch in 4 rows x 4 vectors register tiles.</li>
  *   <li>{@link dev.edgewise.kernels.VectorOps}: dot, axpy, add, scale, rmsnorm (double sum of
  *       squares), softmax, SwiGLU's silu-times-up, max.</li>
  *   <li>{@link dev.edgewise.kernels.Rope}: NeoX-style rotary embedding with double-precision angles.</li>
@@ -19,13 +21,20 @@
  * </ul>
  *
  * <h2>Batching and threading</h2>
- * For each weight row the batch is processed in tiles of four vectors: each block (or vector) of
- * weights is decoded into registers once and fused into four accumulators, and the later tiles of a
- * row find it in cache, so weights stream from memory once per call whatever the batch (prompt
- * processing is then compute-bound rather than bandwidth-bound). {@code MatMul.matmul} hands the rows
- * to the pool in groups of {@link dev.edgewise.kernels.MatMul#ROW_GROUP} rows; the pool gives each
- * thread one contiguous range of groups, so a thread reads a contiguous slice of the matrix. The
- * weight type is dispatched once per call, not per row.
+ * A batch pays for decoding once per row, whatever its size, and then runs 16 FMAs per 8 vector
+ * loads (4 weight rows x 4 activation vectors), so prompt processing is compute-bound. The tiles
+ * of different rows read the batch from L1/L2 while the weights stream from memory once per call.
+ * {@code MatMul.matmul} hands the rows to the pool in groups of
+ * {@link dev.edgewise.kernels.MatMul#ROW_GROUP} rows; the pool gives each thread one contiguous range
+ * of groups, so a thread reads a contiguous slice of the matrix. The weight type is dispatched once
+ * per call (per row for the decoders), not per block.
+ *
+ * <h2>C2 limits that shape the code</h2>
+ * Every Vector API call must be inlined to become an instruction; a method whose inlined body
+ * grows past C2's node budget ({@code NodeCountInliningCutoff}) silently leaves the rest as calls
+ * that box vectors, 10-40x slower. Hence small kernels: hand-unrolled tiles wider than 4 x 4 or
+ * decoders that spell out every sub-block (an 8-vector Q4_0 tile, a fully unrolled Q6_K decoder)
+ * measured far slower and were replaced by loops.
  *
  * <h2>Vector width</h2>
  * Nothing assumes a width: kernels are correct on 128-bit NEON/SSE and on 256/512-bit AVX. C2 only

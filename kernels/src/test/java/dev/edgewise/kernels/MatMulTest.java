@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class MatMulTest {
 
-    private static final List<GGMLType> DIRECT = List.of(GGMLType.F32, GGMLType.F16, GGMLType.BF16, GGMLType.Q8_0, GGMLType.Q4_0);
+    private static final List<GGMLType> DIRECT = List.of(GGMLType.F32, GGMLType.F16, GGMLType.BF16, GGMLType.Q8_0, GGMLType.Q4_0, GGMLType.Q5_0);
     private static final int[] ROWS = {1, 3, 17, 67};
     private static final int[] ELEMENT_COLS = {1, 7, 33, 100, 288}; // formats with 1-element blocks: not multiples of any width
     private static final int[] BLOCK_COLS = {32, 96, 288};
@@ -66,7 +66,35 @@ class MatMulTest {
         assertThat(internals.hasDirectKernel(GGMLType.BF16)).isEqualTo(lanes >= 4);
         assertThat(internals.hasDirectKernel(GGMLType.Q8_0)).isEqualTo(lanes >= 4 && lanes <= 16);
         assertThat(internals.hasDirectKernel(GGMLType.Q4_0)).isEqualTo(lanes >= 4 && lanes <= 16);
+        assertThat(internals.hasDirectKernel(GGMLType.Q5_0)).isEqualTo(lanes >= 4 && lanes <= 16);
         assertThat(internals.hasDirectKernel(GGMLType.Q4_K)).isFalse();
+    }
+
+    /** The batched matmul reads rows through these decoders: each must reproduce quant's dequantization exactly. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.edgewise.kernels.TestKernels#all")
+    void rowDecodersEqualDequantizeRowBitForBit(SimdKernels k) {
+        KernelInternals internals = TestKernels.internals(k);
+        int lanes = k.species().length();
+        for (GGMLType t : List.of(GGMLType.Q8_0, GGMLType.Q4_0, GGMLType.Q5_0, GGMLType.Q4_K, GGMLType.Q6_K)) {
+            assertThat(internals.hasSimdDecoder(t)).as(t.name()).isEqualTo(lanes >= 4 && lanes <= 16);
+        }
+        assertThat(internals.hasSimdDecoder(GGMLType.F16)).isEqualTo(lanes >= 4);
+        assertThat(internals.hasSimdDecoder(GGMLType.Q5_K)).isFalse();
+        Random rnd = new Random(11);
+        try (Arena arena = Arena.ofConfined()) {
+            for (GGMLType type : Arrays.stream(GGMLType.values()).filter(GGMLType::supported).toList()) {
+                int rows = 3, cols = type.blockSize == 1 ? 100 : 3 * type.blockSize, dstOff = 5;
+                MemorySegment m = RandomWeights.matrix(arena, type, rows, cols, rnd);
+                for (int r = 0; r < rows; r++) {
+                    float[] expected = new float[dstOff + cols + 2];
+                    float[] got = new float[dstOff + cols + 2];
+                    Dequantize.row(type, m, r * type.rowBytes(cols), expected, dstOff, cols);
+                    internals.decodeRow(type, m, r * type.rowBytes(cols), got, dstOff, cols);
+                    assertArrayEquals(expected, got, type + " row " + r);
+                }
+            }
+        }
     }
 
     @FunctionalInterface

@@ -22,12 +22,21 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Matrix × batch-of-vectors throughput per weight type, at the projection shapes of Qwen2.5
- * 0.5B/1.5B/7B. Besides ops/s, reports GB/s of weights streamed and GFLOP/s as auxiliary counters.
+ * Matrix × batch-of-vectors throughput per weight type, at the FFN shapes of Qwen2.5 0.5B/1.5B/7B
+ * (gate/up: {@code ffn x dim}; down: {@code dim x ffn}). Besides ops/s, reports GB/s of weights
+ * streamed and GFLOP/s as auxiliary counters; {@code rows*batch/s} is ops/s times rows times batch.
+ *
+ * <p>Types quant can quantize are filled from Gaussian rows; the K-quants get random bytes with
+ * sane F16 scales (the speed of a kernel does not depend on the values). K-quants need columns that
+ * are a multiple of 256: with the 0.5B/1.5B gate/up shapes (896 and 1536 columns) their trial fails
+ * at set-up with a message saying so, and the run goes on (llama.cpp stores such matrices in other
+ * types). The 0.5B output matrix is {@code -p shape=151936x896}.
  *
  * <pre>java --add-modules jdk.incubator.vector -jar perf/target/benchmarks.jar MatMul -p type=Q4_0 -p batch=1,8</pre>
  */
@@ -39,10 +48,10 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class MatMulBenchmark {
     /** rows x cols: the FFN up/gate projection of each model (the largest per-layer matmul). */
-    @Param({"4864x896", "8960x1536", "18944x3584"})
+    @Param({"4864x896", "896x4864", "8960x1536", "1536x8960", "18944x3584", "3584x18944"})
     public String shape;
 
-    @Param({"Q4_0", "Q8_0", "F16", "F32"})
+    @Param({"Q4_0", "Q8_0", "Q5_0", "Q4_K", "Q6_K", "F16", "BF16", "F32"})
     public String type;
 
     @Param({"1", "4", "8", "16"})
@@ -62,18 +71,42 @@ public class MatMulBenchmark {
         int rows = Integer.parseInt(rc[0]), cols = Integer.parseInt(rc[1]);
         GGMLType t = GGMLType.valueOf(type);
         arena = Arena.ofShared();
+        if (cols % t.blockSize != 0) {
+            throw new IllegalArgumentException(t + " needs columns in multiples of " + t.blockSize + "; shape " + shape + " has " + cols);
+        }
         MemorySegment data = arena.allocate(rows * t.rowBytes(cols), 64);
         SplittableRandom r = new SplittableRandom(1);
-        float[] row = new float[cols];
-        for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < cols; j++) row[j] = (float) r.nextGaussian();
-            Quantize.row(t, row, 0, data, i * t.rowBytes(cols), cols);
+        int[] scaleFields = randomFillScaleFields(t);
+        if (scaleFields != null) {
+            for (long i = 0; i < data.byteSize(); i++) data.set(ValueLayout.JAVA_BYTE, i, (byte) r.nextInt());
+            for (long block = 0; block < data.byteSize(); block += t.typeSize) {
+                for (int f : scaleFields) data.set(LE_SHORT, block + f, Float.floatToFloat16((float) (0.01 * (1 + r.nextDouble()))));
+            }
+        } else {
+            float[] row = new float[cols];
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) row[j] = (float) r.nextGaussian();
+                Quantize.row(t, row, 0, data, i * t.rowBytes(cols), cols);
+            }
         }
         w = new WeightMatrix(t, data, rows, cols);
         x = new float[batch * cols];
         for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
         out = new float[batch * rows];
         pool = new WorkerPool(threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
+    }
+
+    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** Byte offsets of the F16 scale fields in a block of the types filled with random bytes (ggml-common.h), else null. */
+    private static int[] randomFillScaleFields(GGMLType t) {
+        return switch (t) {
+            case Q4_K, Q5_K -> new int[] {0, 2};
+            case Q6_K -> new int[] {208};
+            case Q3_K -> new int[] {108};
+            case Q2_K -> new int[] {80, 82};
+            default -> null;
+        };
     }
 
     @TearDown(Level.Trial)
