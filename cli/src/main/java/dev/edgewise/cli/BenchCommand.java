@@ -141,7 +141,7 @@ final class BenchCommand implements Callable<Integer> {
                     extra.put("kv_positions", (long) branchPrompt + (long) n * genTokens);
                     extra.put("kv_bytes_per_position", m.kvCache().pool().bytesPerBlock() / m.kvCache().blockSize());
                     return r.timings().decodeTokensPerSecond();
-                }, () -> m.generate(request(randomTokens(m, random, branchPrompt), genTokens, n), TokenListener.NONE), extra));
+                }, () -> m.generate(request(randomTokens(m, random, branchPrompt), genTokens, n, SamplingParams.defaults(7)), TokenListener.NONE), extra));
             }
             for (int rank : loraRanks) results.addAll(loraOverhead(m, random, rank));
             if (ttftAdapterRank > 0) results.addAll(ttftSharedVsAdapterPrefill(m, random));
@@ -163,8 +163,6 @@ final class BenchCommand implements Callable<Integer> {
             List<ScaledAdapter> set = List.of(new ScaledAdapter(adapter, 1f));
             m.generate(GenerationRequest.tokens(randomTokens(m, random, 8)).maxTokens(8).ignoreEndOfGeneration(true).adapters(set).build(),
                     TokenListener.NONE); // warm up the adapter's code paths
-            Result none = measure("tg" + genTokens + " base (for r" + rank + ")", "t/s", 1, genTokens, 1, r -> r.timings().decodeTokensPerSecond(),
-                    () -> m.generate(request(randomTokens(m, random, 1), genTokens, 1), TokenListener.NONE));
             Map<String, Object> extra = new LinkedHashMap<>();
             long weightBytes = 0;
             for (var t : m.file().tensors()) if (t.name().startsWith("blk.")) weightBytes += t.byteSize();
@@ -172,9 +170,16 @@ final class BenchCommand implements Callable<Integer> {
             extra.put("rank", rank);
             extra.put("adapter_bytes", adapter.bytes());
             extra.put("adapter_share_of_layer_weights", share);
-            Result dynamic = measure("tg" + genTokens + " + LoRA r" + rank + " dynamic (" + loraPrecision + ")", "t/s", 1, genTokens, 1,
-                    r -> r.timings().decodeTokensPerSecond(), () -> m.generate(GenerationRequest.tokens(randomTokens(m, random, 1)).maxTokens(genTokens).ignoreEndOfGeneration(true)
-                    .adapters(set).build(), TokenListener.NONE), extra);
+            // alternate the two runs so drift in the machine's speed hits both alike
+            double[] base = new double[repetitions], withAdapter = new double[repetitions];
+            for (int i = 0; i < repetitions; i++) {
+                base[i] = m.generate(request(randomTokens(m, random, 1), genTokens, 1), TokenListener.NONE).timings().decodeTokensPerSecond();
+                withAdapter[i] = m.generate(GenerationRequest.tokens(randomTokens(m, random, 1)).maxTokens(genTokens).ignoreEndOfGeneration(true)
+                        .adapters(set).build(), TokenListener.NONE).timings().decodeTokensPerSecond();
+            }
+            Result none = new Result("tg" + genTokens + " base (for r" + rank + ")", "t/s", 1, genTokens, 1, base, new LinkedHashMap<>());
+            Result dynamic = new Result("tg" + genTokens + " + LoRA r" + rank + " dynamic (" + loraPrecision + ")", "t/s", 1, genTokens, 1,
+                    withAdapter, extra);
             double extraTime = none.median() / dynamic.median() - 1;
             extra.put("extra_time_fraction", extraTime);
             extra.put("allowed_extra_time_fraction", 1.3 * share);
@@ -233,9 +238,13 @@ final class BenchCommand implements Callable<Integer> {
         GenerationResult run();
     }
 
+    /** Plain speed tests decode greedily; branch tests sample (as branches do), whatever their count, to compare like with like. */
     private static GenerationRequest request(int[] prompt, int tokens, int branches) {
-        return GenerationRequest.tokens(prompt).maxTokens(tokens).branches(branches).ignoreEndOfGeneration(true)
-                .sampling(branches == 1 ? SamplingParams.GREEDY : SamplingParams.defaults(7)).build();
+        return request(prompt, tokens, branches, SamplingParams.GREEDY);
+    }
+
+    private static GenerationRequest request(int[] prompt, int tokens, int branches, SamplingParams sampling) {
+        return GenerationRequest.tokens(prompt).maxTokens(tokens).branches(branches).ignoreEndOfGeneration(true).sampling(sampling).build();
     }
 
     /** Random ordinary tokens (llama-bench also times random tokens). */

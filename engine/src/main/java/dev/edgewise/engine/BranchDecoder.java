@@ -3,6 +3,7 @@ package dev.edgewise.engine;
 import dev.edgewise.engine.kv.KvCacheFullException;
 import dev.edgewise.engine.kv.PagedKvCache;
 import dev.edgewise.engine.tokenizer.Tokenizer;
+import dev.edgewise.kernels.WorkerPool;
 
 import java.util.List;
 
@@ -20,13 +21,24 @@ final class BranchDecoder {
     private final TokenListener listener;
     private final int vocab;
     private final int thinkStartId, thinkEndId;
+    private final WorkerPool pool;
     private ForwardBatch batch = new ForwardBatch(8);
+    private BranchState[] owners = new BranchState[8];
+    private int[] sampled = new int[8];
+    private float[] sampledLogProbs = new float[8];
     /** Whether a finished branch keeps its KV blocks (for verification); the caller releases them. */
     boolean keepSequences;
     int steps, decoded;
     long kvPeakBytes;
 
     BranchDecoder(Qwen2Forward forward, PagedKvCache cache, Tokenizer tokenizer, GenerationRequest request, TokenListener listener) {
+        this(forward, cache, tokenizer, request, listener, null);
+    }
+
+    /** With a pool, the branches of a step sample in parallel (each owns its sampler; the rest stays in order). */
+    BranchDecoder(Qwen2Forward forward, PagedKvCache cache, Tokenizer tokenizer, GenerationRequest request, TokenListener listener,
+                  WorkerPool pool) {
+        this.pool = pool;
         this.forward = forward;
         this.cache = cache;
         this.tokenizer = tokenizer;
@@ -67,14 +79,33 @@ final class BranchDecoder {
             float[] logits = forward.forward(batch, cache);
             kvPeakBytes = Math.max(kvPeakBytes, cache.pool().bytesInUse());
             steps++;
-            int row = 0;
-            for (int i = 0; i < batch.size(); i++) {
-                if (!batch.wantLogits[i]) continue;
-                BranchState b = owner(branches, i);
-                onLogits(b, logits, row++ * vocab);
+            int n = 0;
+            if (owners.length < batch.size()) {
+                owners = new BranchState[batch.size()];
+                sampled = new int[batch.size()];
+                sampledLogProbs = new float[batch.size()];
+            }
+            for (int i = 0; i < batch.size(); i++) if (batch.wantLogits[i]) owners[n++] = owner(branches, i);
+            sampleAll(logits, n);
+            for (int r = 0; r < n; r++) {
+                apply(owners[r], sampled[r], sampledLogProbs[r]);
                 decoded++;
             }
         }
+    }
+
+    /** Draws every live branch's next token from its logits row: independent work, so spread over the pool. */
+    private void sampleAll(float[] logits, int n) {
+        WorkerPool.RangeTask task = (from, to) -> {
+            for (int r = from; r < to; r++) {
+                BranchState b = owners[r];
+                if (b.count >= request.maxTokens()) continue; // apply() finishes it
+                sampled[r] = b.sample(logits, r * vocab, vocab);
+                sampledLogProbs[r] = Sampler.logProbability(logits, r * vocab, vocab, sampled[r]);
+            }
+        };
+        if (pool == null || n < 2) task.run(0, n);
+        else pool.parallelFor(n, task);
     }
 
     private BranchState owner(List<BranchState> branches, int row) {
@@ -84,11 +115,16 @@ final class BranchDecoder {
 
     /** Samples a branch's next token and applies end-of-generation, stop strings, budgets and limits. */
     private void onLogits(BranchState b, float[] logits, int offset) {
+        int token = b.count >= request.maxTokens() ? -1 : b.sample(logits, offset, vocab);
+        apply(b, token, token < 0 ? 0f : Sampler.logProbability(logits, offset, vocab, token));
+    }
+
+    /** Applies a sampled token: end-of-generation, minimum thinking, stop strings, budgets and limits. */
+    private void apply(BranchState b, int token, float logProb) {
         if (b.count >= request.maxTokens()) {
             finish(b, FinishReason.MAX_TOKENS);
             return;
         }
-        int token = b.sample(logits, offset, vocab);
         BudgetForcing budget = request.budget();
         if (budget != null && token == thinkEndId && thinkEndId >= 0 && b.thinking && b.thinkingTokens < budget.minThinkingTokens()) {
             b.waits++;
@@ -99,7 +135,7 @@ final class BranchDecoder {
             finish(b, FinishReason.END_OF_GENERATION);
             return;
         }
-        emit(b, token, Sampler.logProbability(logits, offset, vocab, token));
+        emit(b, token, logProb);
         if (b.live() && budget != null) applyBudget(b, budget);
         if (b.live() && b.count >= request.maxTokens()) finish(b, FinishReason.MAX_TOKENS);
     }

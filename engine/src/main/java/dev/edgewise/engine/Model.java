@@ -166,7 +166,7 @@ public final class Model implements AutoCloseable {
                 b.adapter = slot;
                 branches.add(b);
             }
-            BranchDecoder decoder = new BranchDecoder(forward, cache, tokenizer, request, listener);
+            BranchDecoder decoder = new BranchDecoder(forward, cache, tokenizer, request, listener, pool);
             long[] firstToken = new long[1];
             decoder.run(branches, promptLogits, firstToken);
             long end = System.nanoTime();
@@ -196,7 +196,7 @@ public final class Model implements AutoCloseable {
         if (need > forward.maxBatch()) {
             throw new IllegalArgumentException(need + " branches exceed the batch size " + forward.maxBatch() + " (raise --batch-size)");
         }
-        return new ReasoningRun(forward, cache, tokenizer, request, lora.slot(request.adapters()), listener).run();
+        return new ReasoningRun(forward, cache, tokenizer, request, lora.slot(request.adapters()), listener, pool).run();
     }
 
     /** Whether the prompt ends inside a thinking section (templates of R1-style models open it). */

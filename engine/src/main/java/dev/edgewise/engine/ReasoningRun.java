@@ -10,6 +10,7 @@ import dev.edgewise.engine.tokenizer.Tokenizer;
 import dev.edgewise.engine.vote.Ballot;
 import dev.edgewise.engine.vote.VoteResult;
 import dev.edgewise.engine.vote.Voter;
+import dev.edgewise.kernels.WorkerPool;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,9 +29,11 @@ final class ReasoningRun {
     private final ReasoningRequest request;
     private final int adapterSlot;
     private final TokenListener listener;
+    private final WorkerPool pool;
 
     ReasoningRun(Qwen2Forward forward, PagedKvCache cache, Tokenizer tokenizer, ReasoningRequest request, int adapterSlot,
-                 TokenListener listener) {
+                 TokenListener listener, WorkerPool pool) {
+        this.pool = pool;
         this.forward = forward;
         this.cache = cache;
         this.tokenizer = tokenizer;
@@ -99,7 +102,7 @@ final class ReasoningRun {
                 b.thinking = opensThinking;
                 branches.add(b);
             }
-            BranchDecoder decoder = new BranchDecoder(forward, cache, tokenizer, decode, listener);
+            BranchDecoder decoder = new BranchDecoder(forward, cache, tokenizer, decode, listener, pool);
             decoder.keepSequences = true;
             if (reason && request.openThinking() && request.budget() != null) {
                 for (BranchState b : branches) if (!b.thinking) decoder.inject(b, request.budget().thinkStart() + "\n");
