@@ -182,6 +182,13 @@ final class BranchDecoder {
         }
     }
 
+    /** Whether a prompt ends inside a thinking section (templates of R1-style models open it). */
+    static boolean opensThinking(Tokenizer tokenizer, int[] prompt, BudgetForcing budget) {
+        int from = Math.max(0, prompt.length - 4);
+        String tail = tokenizer.decode(java.util.Arrays.copyOfRange(prompt, from, prompt.length), true).strip();
+        return tail.endsWith(budget.thinkStart());
+    }
+
     private static boolean endsWith(CharSequence s, String suffix) {
         int n = suffix.length(), start = s.length() - n;
         if (start < 0) return false;

@@ -158,7 +158,7 @@ public final class Model implements AutoCloseable {
 
             KvSequence[] sequences = n == 1 ? new KvSequence[]{root} : cache.fork(root, n);
             if (n > 1) cache.release(root);
-            boolean promptOpensThinking = request.budget() != null && opensThinking(prompt, request.budget());
+            boolean promptOpensThinking = request.budget() != null && BranchDecoder.opensThinking(tokenizer, prompt, request.budget());
             for (int i = 0; i < n; i++) {
                 Sampler sampler = new Sampler(request.sampling().withSeed(request.sampling().seed() + i));
                 BranchState b = new BranchState(i, sequences[i], sampler, tokenizer, prompt, request);
@@ -197,13 +197,6 @@ public final class Model implements AutoCloseable {
             throw new IllegalArgumentException(need + " branches exceed the batch size " + forward.maxBatch() + " (raise --batch-size)");
         }
         return new ReasoningRun(forward, cache, tokenizer, request, lora.slot(request.adapters()), listener, pool).run();
-    }
-
-    /** Whether the prompt ends inside a thinking section (templates of R1-style models open it). */
-    private boolean opensThinking(int[] prompt, BudgetForcing budget) {
-        int from = Math.max(0, prompt.length - 4);
-        String tail = tokenizer.decode(Arrays.copyOfRange(prompt, from, prompt.length), true).strip();
-        return tail.endsWith(budget.thinkStart());
     }
 
     /**

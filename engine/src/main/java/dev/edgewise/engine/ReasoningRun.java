@@ -91,9 +91,7 @@ final class ReasoningRun {
             GenerationRequest decode = GenerationRequest.tokens(prompt).maxTokens(request.maxTokens()).sampling(request.sampling())
                     .branches(n).budget(reason ? request.budget() : null).build();
             KvSequence[] sequences = cache.fork(base, n);
-            boolean opensThinking = reason && request.budget() != null
-                    && tokenizer.decode(Arrays.copyOfRange(prompt, Math.max(0, prompt.length - 4), prompt.length), true)
-                    .strip().endsWith(request.budget().thinkStart());
+            boolean opensThinking = reason && request.budget() != null && BranchDecoder.opensThinking(tokenizer, prompt, request.budget());
             for (int i = 0; i < n; i++) {
                 held.add(sequences[i]);
                 BranchState b = new BranchState(i, sequences[i], new Sampler(request.sampling().withSeed(request.sampling().seed() + i)),
