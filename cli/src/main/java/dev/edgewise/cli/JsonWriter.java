@@ -1,5 +1,7 @@
 package dev.edgewise.cli;
 
+import dev.edgewise.loader.json.Json;
+
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,7 +19,7 @@ final class JsonWriter {
     private static void append(StringBuilder sb, Object v, int depth) {
         switch (v) {
             case null -> sb.append("null");
-            case String s -> string(sb, s);
+            case String s -> Json.quote(sb, s);
             case Boolean b -> sb.append(b);
             case Float f -> number(sb, f.doubleValue(), true);
             case Double d -> number(sb, d, false);
@@ -41,7 +43,7 @@ final class JsonWriter {
                 for (Map.Entry<?, ?> e : m.entrySet()) {
                     sb.append(first ? "\n" : ",\n").append("  ".repeat(depth + 1));
                     first = false;
-                    string(sb, String.valueOf(e.getKey()));
+                    Json.quote(sb, String.valueOf(e.getKey()));
                     sb.append(": ");
                     append(sb, e.getValue(), depth + 1);
                 }
@@ -67,24 +69,5 @@ final class JsonWriter {
         } else {
             sb.append(d);
         }
-    }
-
-    private static void string(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
-                    else sb.append(c);
-                }
-            }
-        }
-        sb.append('"');
     }
 }

@@ -6,8 +6,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,7 +42,7 @@ public final class GGUFWriter {
     /** Adds or replaces (keeping its original position) a metadata entry. */
     public GGUFWriter put(String key, GGUFValue v) {
         Objects.requireNonNull(v, "value");
-        utf8(key, "key");
+        Utf8.require(key, "key");
         if (key.equals(GGUFHeaderReader.ALIGNMENT_KEY)) alignmentOf(v);
         metadata.put(key, v);
         return this;
@@ -81,7 +79,7 @@ public final class GGUFWriter {
 
     private long checkTensor(String name, GGMLType type, long[] ne, long dataBytes) {
         Objects.requireNonNull(type, "type");
-        utf8(name, "tensor name");
+        Utf8.require(name, "tensor name");
         if (tensorNames.contains(name)) throw new IllegalArgumentException("duplicate tensor '" + name + "'");
         if (ne.length < 1 || ne.length > GGUFHeaderReader.MAX_DIMS) {
             throw new IllegalArgumentException("tensor '" + name + "': " + ne.length + " dimensions, expected 1 to 4");
@@ -183,18 +181,6 @@ public final class GGUFWriter {
             throw new IllegalArgumentException("general.alignment " + a + " is not a power of two up to 2^31");
         }
         return a;
-    }
-
-    private static void utf8(String s, String what) {
-        Objects.requireNonNull(s, what);
-        try {
-            StandardCharsets.UTF_8.newEncoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .encode(java.nio.CharBuffer.wrap(s));
-        } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException(what + " '" + s + "' is not encodable as UTF-8 (lone surrogate)");
-        }
     }
 
     /** Little-endian output that counts bytes written, for padding. */

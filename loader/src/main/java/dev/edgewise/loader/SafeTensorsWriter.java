@@ -1,10 +1,10 @@
 package dev.edgewise.loader;
 
+import dev.edgewise.loader.json.Json;
+
 import dev.edgewise.quant.Float16;
 
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,8 +42,8 @@ public final class SafeTensorsWriter {
 
     /** Adds or replaces (keeping its original position) a {@code __metadata__} entry. */
     public SafeTensorsWriter metadata(String key, String value) {
-        utf8(key, "metadata key");
-        utf8(value, "metadata value for '" + key + "'");
+        Utf8.require(key, "metadata key");
+        Utf8.require(value, "metadata value for '" + key + "'");
         metadata.put(key, value);
         return this;
     }
@@ -57,7 +57,7 @@ public final class SafeTensorsWriter {
      * @param values exactly {@code product(shape)} values in row-major order
      */
     public SafeTensorsWriter add(String name, String dtype, long[] shape, float[] values) {
-        utf8(name, "tensor name");
+        Utf8.require(name, "tensor name");
         Objects.requireNonNull(dtype, "dtype");
         Objects.requireNonNull(shape, "shape");
         Objects.requireNonNull(values, "values");
@@ -131,13 +131,13 @@ public final class SafeTensorsWriter {
         j.append('{');
         boolean first = true;
         if (!metadata.isEmpty()) {
-            string(j, SafeTensorsFile.METADATA_KEY).append(":{");
+            Json.quote(j, SafeTensorsFile.METADATA_KEY).append(":{");
             boolean firstEntry = true;
             for (var e : metadata.entrySet()) {
                 if (!firstEntry) j.append(',');
                 firstEntry = false;
-                string(j, e.getKey()).append(':');
-                string(j, e.getValue());
+                Json.quote(j, e.getKey()).append(':');
+                Json.quote(j, e.getValue());
             }
             j.append('}');
             first = false;
@@ -145,8 +145,8 @@ public final class SafeTensorsWriter {
         for (Pending p : tensors) { // header in insertion order, independent of the data layout
             if (!first) j.append(',');
             first = false;
-            string(j, p.name).append(":{\"dtype\":");
-            string(j, p.dtype).append(",\"shape\":[");
+            Json.quote(j, p.name).append(":{\"dtype\":");
+            Json.quote(j, p.dtype).append(",\"shape\":[");
             for (int i = 0; i < p.shape.length; i++) {
                 if (i > 0) j.append(',');
                 j.append(p.shape[i]);
@@ -160,39 +160,5 @@ public final class SafeTensorsWriter {
         byte[] out = Arrays.copyOf(text, padded);
         Arrays.fill(out, text.length, padded, (byte) ' ');
         return out;
-    }
-
-    /** Appends {@code s} as a JSON string: quotes, backslashes and control characters escaped, the rest raw UTF-8. */
-    private static StringBuilder string(StringBuilder j, String s) {
-        j.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> j.append("\\\"");
-                case '\\' -> j.append("\\\\");
-                case '\n' -> j.append("\\n");
-                case '\r' -> j.append("\\r");
-                case '\t' -> j.append("\\t");
-                case '\b' -> j.append("\\b");
-                case '\f' -> j.append("\\f");
-                default -> {
-                    if (c < 0x20) j.append(String.format("\\u%04x", (int) c));
-                    else j.append(c);
-                }
-            }
-        }
-        return j.append('"');
-    }
-
-    private static void utf8(String s, String what) {
-        Objects.requireNonNull(s, what);
-        try {
-            StandardCharsets.UTF_8.newEncoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .encode(java.nio.CharBuffer.wrap(s));
-        } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException(what + " '" + s + "' is not encodable as UTF-8 (lone surrogate)");
-        }
     }
 }

@@ -284,4 +284,26 @@ public final class Json {
         }
         return new JsonParseException("JSON error at offset " + at + " (line " + line + ", column " + col + "): " + message, at);
     }
+
+    /** Appends {@code s} as a JSON string: quotes, backslashes and control characters escaped, the rest as is. */
+    public static StringBuilder quote(StringBuilder out, String s) {
+        out.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                case '\b' -> out.append("\\b");
+                case '\f' -> out.append("\\f");
+                default -> {
+                    if (c < 0x20) out.append(String.format("\\u%04x", (int) c));
+                    else out.append(c);
+                }
+            }
+        }
+        return out.append('"');
+    }
 }
