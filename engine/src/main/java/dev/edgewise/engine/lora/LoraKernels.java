@@ -25,7 +25,7 @@ public final class LoraKernels {
     private LoraKernels() {}
 
     /** Below this many multiply-adds a rank-r matmul runs on the calling thread: waking workers costs more. */
-    static final long INLINE_MACS = 1 << 18;
+    static final long INLINE_MACS = 1 << 15;
 
     private static void matmul(WorkerPool pool, WeightMatrix w, float[] x, float[] out, int batch) {
         if ((long) w.rows() * w.cols() * batch < INLINE_MACS) MatMul.matmulRows(w, x, out, batch, 0, w.rows());

@@ -62,12 +62,18 @@ class LoraFusedLogitsTest {
     /** A base model and the dump's adapters, loaded (alternating GGUF and PEFT forms). */
     record Loaded(GGUFFile gguf, ModelConfig config, ModelWeights weights, List<ScaledAdapter> adapters) implements AutoCloseable {
         static Loaded of(ReferenceDump d, AdapterPrecision precision) throws IOException {
+            return of(d, precision, null);
+        }
+
+        /** {@code peft}: every adapter from its PEFT form (true), its GGUF form (false), or alternating (null). */
+        static Loaded of(ReferenceDump d, AdapterPrecision precision, Boolean peft) throws IOException {
             GGUFFile gguf = GGUFFile.open(d.model());
             ModelConfig c = ModelConfig.from(gguf);
             List<ScaledAdapter> adapters = new ArrayList<>();
             int i = 0;
             for (ReferenceDump.Applied a : d.lora()) {
-                LoraAdapter adapter = LoraAdapter.load(i++ % 2 == 0 ? a.gguf() : a.peft(), precision);
+                boolean usePeft = peft != null ? peft : i++ % 2 == 1;
+                LoraAdapter adapter = LoraAdapter.load(usePeft ? a.peft() : a.gguf(), precision);
                 assertThat(adapter.scale(a.userScale())).isEqualTo(a.s());
                 adapters.add(new ScaledAdapter(adapter, a.userScale()));
             }
@@ -143,8 +149,8 @@ class LoraFusedLogitsTest {
 
     @TestFactory
     Stream<DynamicTest> f32FusionMatchesTheExactReference() throws IOException {
-        return dumps().map(d -> DynamicTest.dynamicTest(d.name(), () -> {
-            try (Loaded l = Loaded.of(d, AdapterPrecision.F32);
+        return dumps().flatMap(d -> Stream.of(false, true).map(peft -> DynamicTest.dynamicTest(d.name() + (peft ? " (PEFT)" : " (GGUF)"), () -> {
+            try (Loaded l = Loaded.of(d, AdapterPrecision.F32, peft);
                  FusedWeights f = LoraFuser.fuse(l.weights(), l.config(), l.adapters(), FusedPrecision.F32, pool)) {
                 assertThat(f.fusedMatrices()).isEqualTo(7 * l.config().nLayers());
                 float[][] ours = teacherForce(l.config(), f.weights(), d.sequence());
@@ -153,7 +159,7 @@ class LoraFusedLogitsTest {
                 assertThat(dist).as("%s fused F32 vs exact", d.name()).isLessThanOrEqualTo(tol);
                 assertGreedyAgrees(d, ours, tol, "fused F32");
             }
-        }));
+        })));
     }
 
     @TestFactory
