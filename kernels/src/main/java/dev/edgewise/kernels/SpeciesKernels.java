@@ -731,6 +731,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     private static final int Q4_K_BLOCK_BYTES = 144;
     private static final int Q6_K_BLOCK_BYTES = 210;
     private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
+    private static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
 
     /** 0, 1, .., L-1: element indices within a part, for Q5_0's per-element high-bit shifts. */
     private static IntVector laneIndices() {
@@ -803,6 +804,24 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         return (sc << 8) | m;
     }
 
+    // ggml's get_scale_min_k4 for all eight sub-blocks at once, bytewise in a long (byte j = the
+    // 6-bit value of sub-block j), from the 12 scale bytes b[0..7] = {@code lo}, b[8..11] = {@code hi}:
+    // j < 4: scale = b[j] & 63, min = b[j+4] & 63; j >= 4: scale = (b[j+4] & 15) | (b[j-4] >> 6) << 4,
+    // min = (b[j+4] >> 4) | (b[j] >> 6) << 4. ((b >> 6) << 4 is (b >> 2) & 0x30 within a byte.)
+
+    private static long q4kScales(long lo, int hi) {
+        int first = (int) lo & 0x3F3F3F3F;
+        int last = (hi & 0x0F0F0F0F) | (((int) lo >>> 2) & 0x30303030);
+        return (first & 0xFFFFFFFFL) | ((long) last << 32);
+    }
+
+    private static long q4kMins(long lo, int hi) {
+        int upper = (int) (lo >>> 32);
+        int first = upper & 0x3F3F3F3F;
+        int last = ((hi >>> 4) & 0x0F0F0F0F) | ((upper >>> 2) & 0x30303030);
+        return (first & 0xFFFFFFFFL) | ((long) last << 32);
+    }
+
     private static void q4_KDecode(MemorySegment seg, long row, int blocks, float[] dst, int dstOff) {
         for (int blk = 0; blk < blocks; blk++) {
             long block = row + (long) Q4_K_BLOCK_BYTES * blk;
@@ -869,14 +888,14 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             long block = row + (long) Q4_K_BLOCK_BYTES * blk;
             float d = Float.float16ToFloat(seg.get(LE_SHORT, block));
             float dmin = Float.float16ToFloat(seg.get(LE_SHORT, block + 2));
-            long scales = block + 4;
+            long packed = seg.get(LE_LONG, block + 4);
+            int packedHigh = seg.get(LE_INT, block + 12);
+            long scales = q4kScales(packed, packedHigh), mins = q4kMins(packed, packedHigh);
             for (int g = 0; g < 4; g++) {
-                int sm = q4kScaleMin(seg, scales, 2 * g);
-                FloatVector d1 = FloatVector.broadcast(F, d * (sm >>> 8));
-                FloatVector m1 = FloatVector.broadcast(F, dmin * (sm & 0xFF));
-                sm = q4kScaleMin(seg, scales, 2 * g + 1);
-                FloatVector d2 = FloatVector.broadcast(F, d * (sm >>> 8));
-                FloatVector m2 = FloatVector.broadcast(F, dmin * (sm & 0xFF));
+                FloatVector d1 = FloatVector.broadcast(F, d * ((int) (scales >>> (16 * g)) & 0xFF));
+                FloatVector m1 = FloatVector.broadcast(F, dmin * ((int) (mins >>> (16 * g)) & 0xFF));
+                FloatVector d2 = FloatVector.broadcast(F, d * ((int) (scales >>> (16 * g + 8)) & 0xFF));
+                FloatVector m2 = FloatVector.broadcast(F, dmin * ((int) (mins >>> (16 * g + 8)) & 0xFF));
                 long qs = block + 16 + 32L * g;
                 int xb = 256 * blk + 64 * g;
                 for (int l = 0; l < 32; l += QCHUNK) {
