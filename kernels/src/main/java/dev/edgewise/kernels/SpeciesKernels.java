@@ -924,7 +924,8 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             long block = row + (long) Q6_K_BLOCK_BYTES * blk;
             float d = Float.float16ToFloat(seg.get(LE_SHORT, block + 208));
             for (int n = 0; n < 2; n++) {
-                long ql = block + 64L * n, qh = block + 128 + 32L * n, sc = block + 192 + 8L * n;
+                long ql = block + 64L * n, qh = block + 128 + 32L * n;
+                long scales = seg.get(LE_LONG, block + 192 + 8L * n); // byte s + 2t: quarter t, sixteenth s
                 int xb = 256 * blk + 128 * n;
                 for (int tt = 0; tt < 2; tt++) { // quarters 2tt (ql[l]) and 2tt+1 (ql[l + 32])
                     int nibbleShift = 4 * tt, highShift = 4 * tt;
@@ -937,8 +938,8 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
                             IntVector lowB = nibblePairs(qb, p).lanewise(VectorOperators.LSHR, nibbleShift).and(0x0F);
                             IntVector highA = hi.and(3).lanewise(VectorOperators.LSHL, 4);
                             IntVector highB = hi.and(0xC).lanewise(VectorOperators.LSHL, 2);
-                            float scaleA = d * seg.get(ValueLayout.JAVA_BYTE, sc + j / 16 + 4 * tt);
-                            float scaleB = d * seg.get(ValueLayout.JAVA_BYTE, sc + j / 16 + 4 * tt + 2);
+                            int shift = 8 * (j / 16 + 4 * tt);
+                            float scaleA = d * (byte) (scales >>> shift), scaleB = d * (byte) (scales >>> (shift + 16));
                             int e = xb + 64 * tt + j;
                             a0 = FloatVector.fromArray(F, x, e).fma(toFloat(lowA.or(highA).sub(32)).mul(scaleA), a0);
                             a1 = FloatVector.fromArray(F, x, e + 32).fma(toFloat(lowB.or(highB).sub(32)).mul(scaleB), a1);
