@@ -30,7 +30,7 @@ import java.util.Objects;
  * {@code SpeciesKernels}, not this copy), and all width-dependent facts derived from {@link #F}.
  *
  * <p>Matmul structure: a single vector runs a fused kernel where one exists (F32, F16, BF16, Q8_0,
- * Q4_0, Q5_0: weights read and decoded in registers, never written); a batch of two or more, or a
+ * Q4_0, Q5_0, Q4_K, Q6_K: weights read and decoded in registers, never written); a batch of two or more, or a
  * format without a fused kernel, goes through {@code decodedRows}: four rows decoded into a
  * per-thread float scratch (SIMD decoders, a copy for F32, or quant's scalar Dequantize.row), then
  * 4 x 4 register tiles over the batch.
@@ -916,7 +916,8 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
      * One Q6_K row against one vector: each weight vector decoded in registers exactly as
      * {@link #q6_KDecode} writes it ({@code (d*sc) * (q - 32)}), then one FMA with x. A loop step
      * reads ql[l], ql[l + 32] and qh[l] once and makes two quarters of the half (nibble {@code tt}
-     * of both ql bytes, qh bits {@code 4tt..4tt+3}), one per accumulator.
+     * of both ql bytes, qh bits {@code 4tt..4tt+3}), one per accumulator. (A step making all four
+     * quarters from one load of each, into four accumulators, ran 3x slower: past C2's node budget.)
      */
     private static float q6_KTile1(MemorySegment seg, long row, int blocks, float[] x) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
