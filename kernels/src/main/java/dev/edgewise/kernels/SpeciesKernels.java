@@ -30,7 +30,7 @@ import java.util.Objects;
  * {@code SpeciesKernels}, not this copy), and all width-dependent facts derived from {@link #F}.
  *
  * <p>Matmul structure: a single vector runs a fused kernel where one exists (F32, F16, BF16, Q8_0,
- * Q4_0, Q5_0: weights read and decoded in registers, never written); a batch of two or more, or a
+ * Q4_0, Q5_0, Q4_K, Q6_K: weights read and decoded in registers, never written); a batch of two or more, or a
  * format without a fused kernel, goes through {@code decodedRows}: four rows decoded into a
  * per-thread float scratch (SIMD decoders, a copy for F32, or quant's scalar Dequantize.row), then
  * 4 x 4 register tiles over the batch.
@@ -99,6 +99,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         if (type == GGMLType.F32) return true;
         if (type == GGMLType.F16 || type == GGMLType.BF16) return HALF_SIMD;
         if (type == GGMLType.Q8_0 || type == GGMLType.Q4_0 || type == GGMLType.Q5_0) return BLOCK_SIMD;
+        if (type == GGMLType.Q4_K || type == GGMLType.Q6_K) return BLOCK_SIMD;
         return false;
     }
 
@@ -125,6 +126,10 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             q4_0Rows(seg, rowBytes, cols, x, out, rowStart, rowEnd);
         } else if (type == GGMLType.Q5_0 && BLOCK_SIMD) {
             q5_0Rows(seg, rowBytes, cols, x, out, rowStart, rowEnd);
+        } else if (type == GGMLType.Q6_K && BLOCK_SIMD) {
+            q6_KRows(seg, rowBytes, cols, x, out, rowStart, rowEnd);
+        } else if (type == GGMLType.Q4_K && BLOCK_SIMD) {
+            q4_KRows(seg, rowBytes, cols, x, out, rowStart, rowEnd);
         } else {
             decodedRows(type, true, seg, rowBytes, rows, cols, x, out, batch, rowStart, rowEnd);
         }
@@ -184,6 +189,14 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
 
     private static void q5_0Rows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
         for (int r = r0; r < r1; r++) out[r] = q5_0Tile1(seg, r * rowBytes, cols / 32, x, 0);
+    }
+
+    private static void q6_KRows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
+        for (int r = r0; r < r1; r++) out[r] = q6_KTile1(seg, r * rowBytes, cols / 256, x);
+    }
+
+    private static void q4_KRows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
+        for (int r = r0; r < r1; r++) out[r] = q4_KTile1(seg, r * rowBytes, cols / 256, x);
     }
 
     // Q8_0/Q4_0 with one vector (decode): rows in pairs, so each activation load serves two rows.
@@ -718,6 +731,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     private static final int Q4_K_BLOCK_BYTES = 144;
     private static final int Q6_K_BLOCK_BYTES = 210;
     private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
+    private static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
 
     /** 0, 1, .., L-1: element indices within a part, for Q5_0's per-element high-bit shifts. */
     private static IntVector laneIndices() {
@@ -790,6 +804,24 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         return (sc << 8) | m;
     }
 
+    // ggml's get_scale_min_k4 for all eight sub-blocks at once, bytewise in a long (byte j = the
+    // 6-bit value of sub-block j), from the 12 scale bytes b[0..7] = {@code lo}, b[8..11] = {@code hi}:
+    // j < 4: scale = b[j] & 63, min = b[j+4] & 63; j >= 4: scale = (b[j+4] & 15) | (b[j-4] >> 6) << 4,
+    // min = (b[j+4] >> 4) | (b[j] >> 6) << 4. ((b >> 6) << 4 is (b >> 2) & 0x30 within a byte.)
+
+    private static long q4kScales(long lo, int hi) {
+        int first = (int) lo & 0x3F3F3F3F;
+        int last = (hi & 0x0F0F0F0F) | (((int) lo >>> 2) & 0x30303030);
+        return (first & 0xFFFFFFFFL) | ((long) last << 32);
+    }
+
+    private static long q4kMins(long lo, int hi) {
+        int upper = (int) (lo >>> 32);
+        int first = upper & 0x3F3F3F3F;
+        int last = ((hi >>> 4) & 0x0F0F0F0F) | ((upper >>> 2) & 0x30303030);
+        return (first & 0xFFFFFFFFL) | ((long) last << 32);
+    }
+
     private static void q4_KDecode(MemorySegment seg, long row, int blocks, float[] dst, int dstOff) {
         for (int blk = 0; blk < blocks; blk++) {
             long block = row + (long) Q4_K_BLOCK_BYTES * blk;
@@ -843,6 +875,81 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
                 }
             }
         }
+    }
+
+    /**
+     * One Q4_K row against one vector: each weight vector decoded in registers exactly as
+     * {@link #q4_KDecode} writes it ({@code (d*sc) * q - dmin*m}), then one FMA with x. Low
+     * nibbles (sub-block 2g) and high nibbles (2g+1) feed separate accumulators.
+     */
+    private static float q4_KTile1(MemorySegment seg, long row, int blocks, float[] x) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int blk = 0; blk < blocks; blk++) {
+            long block = row + (long) Q4_K_BLOCK_BYTES * blk;
+            float d = Float.float16ToFloat(seg.get(LE_SHORT, block));
+            float dmin = Float.float16ToFloat(seg.get(LE_SHORT, block + 2));
+            long packed = seg.get(LE_LONG, block + 4);
+            int packedHigh = seg.get(LE_INT, block + 12);
+            long scales = q4kScales(packed, packedHigh), mins = q4kMins(packed, packedHigh);
+            for (int g = 0; g < 4; g++) {
+                FloatVector d1 = FloatVector.broadcast(F, d * ((int) (scales >>> (16 * g)) & 0xFF));
+                FloatVector m1 = FloatVector.broadcast(F, dmin * ((int) (mins >>> (16 * g)) & 0xFF));
+                FloatVector d2 = FloatVector.broadcast(F, d * ((int) (scales >>> (16 * g + 8)) & 0xFF));
+                FloatVector m2 = FloatVector.broadcast(F, dmin * ((int) (mins >>> (16 * g + 8)) & 0xFF));
+                long qs = block + 16 + 32L * g;
+                int xb = 256 * blk + 64 * g;
+                for (int l = 0; l < 32; l += QCHUNK) {
+                    ByteVector q = quantBytes(seg, qs + l);
+                    for (int p = 0; p < QPARTS; p++) {
+                        IntVector qi = nibblePairs(q, p);
+                        int e = xb + l + p * L;
+                        a0 = FloatVector.fromArray(F, x, e).fma(d1.mul(toFloat(qi.and(0x0F))).sub(m1), a0);
+                        a1 = FloatVector.fromArray(F, x, e + 32).fma(d2.mul(toFloat(qi.lanewise(VectorOperators.LSHR, 4))).sub(m2), a1);
+                    }
+                }
+            }
+        }
+        return a0.add(a1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * One Q6_K row against one vector: each weight vector decoded in registers exactly as
+     * {@link #q6_KDecode} writes it ({@code (d*sc) * (q - 32)}), then one FMA with x. A loop step
+     * reads ql[l], ql[l + 32] and qh[l] once and makes two quarters of the half (nibble {@code tt}
+     * of both ql bytes, qh bits {@code 4tt..4tt+3}), one per accumulator. (A step making all four
+     * quarters from one load of each, into four accumulators, ran 3x slower: past C2's node budget.)
+     */
+    private static float q6_KTile1(MemorySegment seg, long row, int blocks, float[] x) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int blk = 0; blk < blocks; blk++) {
+            long block = row + (long) Q6_K_BLOCK_BYTES * blk;
+            float d = Float.float16ToFloat(seg.get(LE_SHORT, block + 208));
+            for (int n = 0; n < 2; n++) {
+                long ql = block + 64L * n, qh = block + 128 + 32L * n;
+                long scales = seg.get(LE_LONG, block + 192 + 8L * n); // byte s + 2t: quarter t, sixteenth s
+                int xb = 256 * blk + 128 * n;
+                for (int tt = 0; tt < 2; tt++) { // quarters 2tt (ql[l]) and 2tt+1 (ql[l + 32])
+                    int nibbleShift = 4 * tt, highShift = 4 * tt;
+                    for (int l = 0; l < 32; l += QCHUNK) {
+                        ByteVector qa = quantBytes(seg, ql + l), qb = quantBytes(seg, ql + l + 32), h = quantBytes(seg, qh + l);
+                        for (int p = 0; p < QPARTS; p++) {
+                            int j = l + p * L; // L divides 16: a part never straddles two scales
+                            IntVector hi = nibblePairs(h, p).lanewise(VectorOperators.LSHR, highShift);
+                            IntVector lowA = nibblePairs(qa, p).lanewise(VectorOperators.LSHR, nibbleShift).and(0x0F);
+                            IntVector lowB = nibblePairs(qb, p).lanewise(VectorOperators.LSHR, nibbleShift).and(0x0F);
+                            IntVector highA = hi.and(3).lanewise(VectorOperators.LSHL, 4);
+                            IntVector highB = hi.and(0xC).lanewise(VectorOperators.LSHL, 2);
+                            int shift = 8 * (j / 16 + 4 * tt);
+                            float scaleA = d * (byte) (scales >>> shift), scaleB = d * (byte) (scales >>> (shift + 16));
+                            int e = xb + 64 * tt + j;
+                            a0 = FloatVector.fromArray(F, x, e).fma(toFloat(lowA.or(highA).sub(32)).mul(scaleA), a0);
+                            a1 = FloatVector.fromArray(F, x, e + 32).fma(toFloat(lowB.or(highB).sub(32)).mul(scaleB), a1);
+                        }
+                    }
+                }
+            }
+        }
+        return a0.add(a1).reduceLanes(VectorOperators.ADD);
     }
 
     // ---------------------------------------------------------------------------------------------

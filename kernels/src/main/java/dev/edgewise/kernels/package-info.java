@@ -9,7 +9,9 @@
  *       One vector (decode): hand-written fused kernels for F32, F16, BF16 (16-bit values widened in
  *       registers; the JDK 25 Vector API has no float16 conversion, so halves use an exact bit
  *       trick), Q8_0, Q4_0 and Q5_0 (quants widened to int lanes, nibbles split with int ops,
- *       converted to float and scaled by the block's F16 scale in registers). Two or more vectors (prompt
+ *       converted to float and scaled by the block's F16 scale in registers), Q4_K and Q6_K (each
+ *       weight vector decoded in registers to exactly the decoder's floats, sub-block scales and
+ *       mins unpacked from one or two scalar loads, then one FMA with the activations). Two or more vectors (prompt
  *       chunks, branches), and every other format at any batch: rows are decoded four at a time
  *       into a per-thread float scratch, exactly as ggml dequantizes them (SIMD decoders for
  *       F16/BF16/Q8_0/Q4_0/Q5_0/Q4_K/Q6_K, {@code dev.edgewise.quant.Dequantize.row} for the
