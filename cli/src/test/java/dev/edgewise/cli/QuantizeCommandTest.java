@@ -6,8 +6,6 @@ import dev.edgewise.loader.GGUFFile;
 import dev.edgewise.loader.GGUFTensor;
 import dev.edgewise.loader.testing.Fixtures;
 import dev.edgewise.quant.GGMLType;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,12 +20,8 @@ class QuantizeCommandTest {
     @TempDir
     Path dir;
 
-    record Run(int exit, String out, String err) {}
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int exit = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Run(exit, out.toString(), err.toString());
+    static CliTest.Run run(String... args) {
+        return CliTest.run(args);
     }
 
     /** Fixture files whose master is small-f32 / nano-f32 and whose preset the command knows. */
@@ -39,7 +33,7 @@ class QuantizeCommandTest {
         Path expected = Fixtures.path("models/" + model + ".gguf");
         Path out = dir.resolve(model + ".gguf");
         String preset = model.substring(model.indexOf('-') + 1);
-        Run r = run("quantize", master.toString(), out.toString(), preset, "--threads", "2");
+        CliTest.Run r = run("quantize", master.toString(), out.toString(), preset, "--threads", "2");
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains(preset.toUpperCase());
         try (GGUFFile ours = GGUFFile.open(out); GGUFFile theirs = GGUFFile.open(expected)) {
@@ -64,7 +58,7 @@ class QuantizeCommandTest {
     @Test
     void requantizingAQuantizedModelDequantizesFirst() throws Exception {
         Path out = dir.resolve("q4.gguf");
-        Run r = run("quantize", Fixtures.path("models/small-q8_0.gguf").toString(), out.toString(), "Q4_K_M", "--threads", "1");
+        CliTest.Run r = run("quantize", Fixtures.path("models/small-q8_0.gguf").toString(), out.toString(), "Q4_K_M", "--threads", "1");
         assertThat(r.exit()).as(r.err()).isZero();
         try (GGUFFile f = GGUFFile.open(out)) {
             assertThat(f.requireTensor("blk.0.attn_q.weight").type()).isEqualTo(GGMLType.Q4_K);
@@ -77,25 +71,25 @@ class QuantizeCommandTest {
     @Test
     void clearErrors() throws Exception {
         Path in = Fixtures.path("models/nano-f32.gguf");
-        Run unknown = run("quantize", in.toString(), dir.resolve("x.gguf").toString(), "q3_k_s");
+        CliTest.Run unknown = run("quantize", in.toString(), dir.resolve("x.gguf").toString(), "q3_k_s");
         assertThat(unknown.exit()).isEqualTo(Main.EXIT_USAGE);
         assertThat(unknown.err()).contains("q3_k_s").contains("Q4_K_M").contains("Q8_0");
 
-        Run missing = run("quantize", dir.resolve("nope.gguf").toString(), dir.resolve("x.gguf").toString(), "q8_0");
+        CliTest.Run missing = run("quantize", dir.resolve("nope.gguf").toString(), dir.resolve("x.gguf").toString(), "q8_0");
         assertThat(missing.exit()).isEqualTo(Main.EXIT_FAILURE);
         assertThat(missing.err()).contains("no such file").contains("nope.gguf");
 
         Path garbage = dir.resolve("garbage.gguf");
         Files.writeString(garbage, "not a gguf file at all");
-        Run bad = run("quantize", garbage.toString(), dir.resolve("x.gguf").toString(), "q8_0");
+        CliTest.Run bad = run("quantize", garbage.toString(), dir.resolve("x.gguf").toString(), "q8_0");
         assertThat(bad.exit()).isEqualTo(Main.EXIT_FAILURE);
         assertThat(bad.err()).contains("garbage.gguf");
 
-        Run threads = run("quantize", in.toString(), dir.resolve("x.gguf").toString(), "q8_0", "--threads", "0");
+        CliTest.Run threads = run("quantize", in.toString(), dir.resolve("x.gguf").toString(), "q8_0", "--threads", "0");
         assertThat(threads.exit()).isEqualTo(Main.EXIT_USAGE);
         assertThat(threads.err()).contains("--threads");
 
-        Run noDir = run("quantize", in.toString(), dir.resolve("no/such/dir/x.gguf").toString(), "q8_0");
+        CliTest.Run noDir = run("quantize", in.toString(), dir.resolve("no/such/dir/x.gguf").toString(), "q8_0");
         assertThat(noDir.exit()).isEqualTo(Main.EXIT_FAILURE);
         assertThat(noDir.err()).contains("output directory does not exist");
         assertThat(Files.exists(dir.resolve("x.gguf"))).isFalse();
