@@ -99,6 +99,10 @@ class CliTest {
         assertThat(missing.exit()).isEqualTo(1);
         assertThat(missing.err().strip()).isEqualTo("edgewise: no such file: " + dir.resolve("nope.gguf"));
 
+        Run directory = run("run", "--model", dir.toString());
+        assertThat(directory.exit()).isEqualTo(1);
+        assertThat(directory.err().strip()).isEqualTo("edgewise: " + dir + " is a directory, not a GGUF file");
+
         Path garbage = Files.write(dir.resolve("garbage.gguf"), "this is not a model at all".getBytes());
         Run bad = run("run", "--model", garbage.toString());
         assertThat(bad.exit()).isEqualTo(1);

@@ -43,6 +43,7 @@ public final class GGUFFile implements AutoCloseable {
      * @throws ModelFormatException if its content is not a valid, supported GGUF file
      */
     public static GGUFFile open(Path path) throws IOException {
+        if (java.nio.file.Files.isDirectory(path)) throw new ModelFormatException(path + " is a directory, not a GGUF file");
         Arena arena = Arena.ofShared();
         try {
             MemorySegment segment;

@@ -65,6 +65,7 @@ public final class SafeTensorsFile implements AutoCloseable {
      * @throws ModelFormatException if it is not a valid safetensors file
      */
     public static SafeTensorsFile open(Path path) throws IOException {
+        if (java.nio.file.Files.isDirectory(path)) throw new ModelFormatException(path + " is a directory, not a safetensors file");
         Arena arena = Arena.ofShared();
         try {
             MemorySegment segment;
