@@ -3,9 +3,7 @@ package dev.edgewise.loader;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,15 +41,9 @@ public final class GGUFFile implements AutoCloseable {
      * @throws ModelFormatException if its content is not a valid, supported GGUF file
      */
     public static GGUFFile open(Path path) throws IOException {
-        if (java.nio.file.Files.isDirectory(path)) throw new ModelFormatException(path + " is a directory, not a GGUF file");
         Arena arena = Arena.ofShared();
         try {
-            MemorySegment segment;
-            try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-                long size = ch.size();
-                if (size == 0) throw new ModelFormatException(path + ": file is empty, not a GGUF file");
-                segment = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            }
+            MemorySegment segment = MappedFiles.map(path, "GGUF", arena);
             return new GGUFFile(path, arena, segment, GGUFHeaderReader.parse(path.toString(), segment));
         } catch (Throwable t) {
             arena.close();

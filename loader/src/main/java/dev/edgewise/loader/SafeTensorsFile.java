@@ -9,12 +9,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -65,15 +63,9 @@ public final class SafeTensorsFile implements AutoCloseable {
      * @throws ModelFormatException if it is not a valid safetensors file
      */
     public static SafeTensorsFile open(Path path) throws IOException {
-        if (java.nio.file.Files.isDirectory(path)) throw new ModelFormatException(path + " is a directory, not a safetensors file");
         Arena arena = Arena.ofShared();
         try {
-            MemorySegment segment;
-            try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-                long size = ch.size();
-                if (size == 0) throw new ModelFormatException(path + ": file is empty, not a safetensors file");
-                segment = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            }
+            MemorySegment segment = MappedFiles.map(path, "safetensors", arena);
             return new SafeTensorsFile(path, arena, segment);
         } catch (Throwable t) {
             arena.close();
