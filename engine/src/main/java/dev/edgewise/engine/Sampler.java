@@ -1,5 +1,7 @@
 package dev.edgewise.engine;
 
+import dev.edgewise.kernels.VectorOps;
+
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -47,19 +49,20 @@ public final class Sampler {
         applyRepeatPenalty(history, historyLength, vocab);
         if (params.greedy()) return argmax(work, 0, vocab);
 
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < vocab; i++) max = Math.max(max, work[i]);
+        float max = VectorOps.max(work, 0, vocab);
         int n;
         double mass = 0; // unnormalised probability of the set that top-p is measured against
         if (params.topK() > 0 && params.topK() < vocab) {
             n = selectTopK(vocab, params.topK());
             for (int i = 0; i < n; i++) mass += Math.exp(work[id(candidates[i])] - max);
         } else {
-            for (int i = 0; i < vocab; i++) mass += Math.exp(work[i] - max);
+            mass = VectorOps.sumExp(work, 0, vocab, max);
             // min-p keeps p_i >= minP * p_max, i.e. logit_i >= max + ln(minP): filter before sorting
             float floor = params.minP() > 0f ? max + (float) Math.log(params.minP()) : max - NEGLIGIBLE_LOGIT_GAP;
             n = 0;
-            for (int i = 0; i < vocab; i++) if (work[i] >= floor) candidates[n++] = pack(work[i], i);
+            for (int i = VectorOps.firstAtLeast(work, 0, vocab, floor); i < vocab; i = VectorOps.firstAtLeast(work, i + 1, vocab, floor)) {
+                candidates[n++] = pack(work[i], i);
+            }
             Arrays.sort(candidates, 0, n);
         }
         for (int i = 0; i < n; i++) weights[i] = Math.exp(work[id(candidates[i])] - max);
@@ -93,17 +96,18 @@ public final class Sampler {
 
     /**
      * Puts the k best tokens into candidates[0..k), sorted (descending logit, lower id first on
-     * ties), through a bounded heap: O(vocab log k) rather than sorting the vocabulary.
+     * ties), through a bounded heap: O(vocab log k) rather than sorting the vocabulary. Once the
+     * heap is full only logits at least its worst one can enter, and a vector comparison skips
+     * the long runs of those that cannot.
      */
     private int selectTopK(int vocab, int k) {
         int size = 0; // candidates[0..size) is a heap whose root is the worst kept token
-        for (int i = 0; i < vocab; i++) {
+        for (; size < k; size++) siftUp(size, pack(work[size], size));
+        for (int i = k; ; i++) {
+            i = VectorOps.firstAtLeast(work, i, vocab, work[id(candidates[0])]);
+            if (i == vocab) break;
             long key = pack(work[i], i);
-            if (size < k) {
-                siftUp(size++, key);
-            } else if (key < candidates[0]) {
-                siftDown(k, key);
-            }
+            if (key < candidates[0]) siftDown(k, key);
         }
         Arrays.sort(candidates, 0, size);
         return size;
@@ -175,10 +179,8 @@ public final class Sampler {
 
     /** Natural log-probability of {@code token} under the softmax of the raw logits. */
     public static float logProbability(float[] logits, int offset, int vocab, int token) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < vocab; i++) max = Math.max(max, logits[offset + i]);
-        double sum = 0;
-        for (int i = 0; i < vocab; i++) sum += Math.exp(logits[offset + i] - max);
+        float max = VectorOps.max(logits, offset, vocab);
+        double sum = VectorOps.sumExp(logits, offset, vocab, max);
         return (float) (logits[offset + token] - max - Math.log(sum));
     }
 }

@@ -78,6 +78,12 @@ public interface SimdKernels {
     /** See {@link VectorOps#max}. */
     float max(float[] x, int off, int n);
 
+    /** See {@link VectorOps#sumExp}. */
+    double sumExp(float[] x, int off, int n, float shift);
+
+    /** See {@link VectorOps#firstAtLeast}. */
+    int firstAtLeast(float[] x, int from, int to, float threshold);
+
     /**
      * The rotation step of NeoX-style RoPE: for each of {@code nHeads} heads of {@code headDim}
      * floats starting at {@code off}, and each {@code i < headDim/2}, rotates the pair

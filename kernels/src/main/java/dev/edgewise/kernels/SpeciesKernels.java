@@ -239,10 +239,14 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             for (; r + 3 < r1; r += 4) {
                 for (int i = 0; i < 4; i++) decodeRow(type, simdDecode, seg, (r + i) * rowBytes, w, i * cols, cols);
                 int b = 0;
-                for (; batch - b >= 2; b += 4) {
-                    int b1 = b + 1, b2 = Math.min(b + 2, batch - 1), b3 = Math.min(b + 3, batch - 1);
+                for (; batch - b >= 3; b += 4) {
+                    int b1 = b + 1, b2 = b + 2, b3 = Math.min(b + 3, batch - 1);
                     quadTile4(w, cols, x, b * cols, b1 * cols, b2 * cols, b3 * cols,
                             out, b * rows + r, b1 * rows + r, b2 * rows + r, b3 * rows + r);
+                }
+                if (batch - b == 2) { // two vectors (two branches, or a batch's last two): half the FMAs of a 4 x 4 tile
+                    quadTile2(w, cols, x, b * cols, (b + 1) * cols, out, b * rows + r, (b + 1) * rows + r);
+                    b += 2;
                 }
                 if (b < batch) {
                     for (int i = 0; i < 4; i++) out[b * rows + r + i] = arrayDot(w, i * cols, x, b * cols, cols);
@@ -350,6 +354,33 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         storeQuad(w, w1, cols, c, x, x0, x1, x2, x3, out, o0 + 1, o1 + 1, o2 + 1, o3 + 1, a10, a11, a12, a13);
         storeQuad(w, w2, cols, c, x, x0, x1, x2, x3, out, o0 + 2, o1 + 2, o2 + 2, o3 + 2, a20, a21, a22, a23);
         storeQuad(w, w3, cols, c, x, x0, x1, x2, x3, out, o0 + 3, o1 + 3, o2 + 3, o3 + 3, a30, a31, a32, a33);
+    }
+
+    /** Rows at {@code w[i*cols ..)} for i in 0..3 against two vectors; row r+i's outputs are at o + i. */
+    private static void quadTile2(float[] w, int cols, float[] x, int x0, int x1, float[] out, int o0, int o1) {
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        int w1 = cols, w2 = 2 * cols, w3 = 3 * cols;
+        int c = 0;
+        for (int bound = F.loopBound(cols); c < bound; c += L) {
+            FloatVector r0 = FloatVector.fromArray(F, w, c);
+            FloatVector r1 = FloatVector.fromArray(F, w, w1 + c);
+            FloatVector r2 = FloatVector.fromArray(F, w, w2 + c);
+            FloatVector r3 = FloatVector.fromArray(F, w, w3 + c);
+            FloatVector v = FloatVector.fromArray(F, x, x0 + c);
+            a00 = v.fma(r0, a00);
+            a10 = v.fma(r1, a10);
+            a20 = v.fma(r2, a20);
+            a30 = v.fma(r3, a30);
+            v = FloatVector.fromArray(F, x, x1 + c);
+            a01 = v.fma(r0, a01);
+            a11 = v.fma(r1, a11);
+            a21 = v.fma(r2, a21);
+            a31 = v.fma(r3, a31);
+        }
+        storeQuad(w, 0, cols, c, x, x0, x1, x1, x1, out, o0, o1, o1, o1, a00, a01, a01, a01);
+        storeQuad(w, w1, cols, c, x, x0, x1, x1, x1, out, o0 + 1, o1 + 1, o1 + 1, o1 + 1, a10, a11, a11, a11);
+        storeQuad(w, w2, cols, c, x, x0, x1, x1, x1, out, o0 + 2, o1 + 2, o1 + 2, o1 + 2, a20, a21, a21, a21);
+        storeQuad(w, w3, cols, c, x, x0, x1, x1, x1, out, o0 + 3, o1 + 3, o1 + 3, o1 + 3, a30, a31, a31, a31);
     }
 
     /** One row of a tile: reduces its four accumulators, adds the scalar tail from column {@code c}, stores. */
@@ -1113,6 +1144,35 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         float result = m.reduceLanes(VectorOperators.MAX);
         for (; i < n; i++) result = Math.max(result, x[off + i]);
         return result;
+    }
+
+    @Override
+    public double sumExp(float[] x, int off, int n, float shift) {
+        Objects.checkFromIndexSize(off, n, x.length);
+        FloatVector s = FloatVector.broadcast(F, shift);
+        DoubleVector lo = DoubleVector.zero(D), hi = lo;
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            FloatVector e = FloatVector.fromArray(F, x, off + i).sub(s).lanewise(VectorOperators.EXP);
+            lo = lo.add(e.convertShape(VectorOperators.F2D, D, 0));
+            hi = hi.add(e.convertShape(VectorOperators.F2D, D, 1));
+        }
+        double sum = lo.add(hi).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum += (float) Math.exp(x[off + i] - shift);
+        return sum;
+    }
+
+    @Override
+    public int firstAtLeast(float[] x, int from, int to, float threshold) {
+        Objects.checkFromToIndex(from, to, x.length);
+        FloatVector t = FloatVector.broadcast(F, threshold);
+        int i = from;
+        for (int bound = from + F.loopBound(to - from); i < bound; i += L) {
+            VectorMask<Float> hit = FloatVector.fromArray(F, x, i).compare(VectorOperators.GE, t);
+            if (hit.anyTrue()) return i + hit.firstTrue();
+        }
+        for (; i < to; i++) if (x[i] >= threshold) return i;
+        return to;
     }
 
     @Override

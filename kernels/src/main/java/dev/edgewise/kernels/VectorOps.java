@@ -52,4 +52,22 @@ public final class VectorOps {
     public static float max(float[] x, int off, int n) {
         return K.max(x, off, n);
     }
+
+    /**
+     * {@code sum exp(x[off+i] - shift)} for {@code i < n}: exponentials in float (to about 1e-6
+     * relative), summed in double. With {@code shift} = the maximum, {@code shift + log(result)} is
+     * the log of the softmax denominator.
+     */
+    public static double sumExp(float[] x, int off, int n, float shift) {
+        return K.sumExp(x, off, n, shift);
+    }
+
+    /**
+     * The first index {@code i} in {@code [from, to)} with {@code x[i] >= threshold}, or {@code to}
+     * when there is none (NaN is never at least anything). Lets a scan for rare candidates skip a
+     * vector of non-candidates with one comparison.
+     */
+    public static int firstAtLeast(float[] x, int from, int to, float threshold) {
+        return K.firstAtLeast(x, from, to, threshold);
+    }
 }

@@ -162,6 +162,44 @@ class VectorOpsTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.edgewise.kernels.TestKernels#all")
+    void sumExpMatchesFloat64(SimdKernels k) {
+        Random rnd = new Random(8);
+        for (int n : LENGTHS) for (int off : OFFSETS) {
+            float[] x = random(rnd, n + off, -30, 30);
+            float shift = n == 0 ? 0 : k.max(x, off, n);
+            double want = 0, bound = 0;
+            for (int i = 0; i < n; i++) {
+                double e = Math.exp((double) x[off + i] - shift);
+                want += e;
+                bound += e * (1e-6 + Math.abs(x[off + i] - shift) * 0x1p-24); // exp error + rounding of x - shift
+            }
+            within(k.sumExp(x, off, n, shift), want, bound + 1e-300, "sumExp n=" + n);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.edgewise.kernels.TestKernels#all")
+    void firstAtLeastFindsTheFirstCandidate(SimdKernels k) {
+        Random rnd = new Random(9);
+        for (int n : LENGTHS) for (int from = 0; from <= Math.min(n, 5); from++) {
+            float[] x = random(rnd, n, -1, 1);
+            for (float threshold : new float[] {-2f, 0.9f, 0.99f, 2f}) {
+                int want = from;
+                while (want < n && !(x[want] >= threshold)) want++;
+                assertEquals(want, k.firstAtLeast(x, from, n, threshold), "n=" + n + " from=" + from + " t=" + threshold);
+            }
+            if (n > from) {
+                x[n - 1] = 5f; // only in the last lane or the scalar tail
+                for (int i = from; i < n - 1; i++) x[i] = i % 3 == 0 ? Float.NaN : 0f;
+                assertEquals(n - 1, k.firstAtLeast(x, from, n, 1f), "last element, NaN never counts; n=" + n);
+                assertEquals(n - 1, k.firstAtLeast(x, from, n - 1, 1f), "the end bound is exclusive");
+            }
+        }
+        assertThatThrownBy(() -> k.firstAtLeast(new float[4], 2, 5, 0f)).isInstanceOf(IndexOutOfBoundsException.class);
+    }
+
     @Test
     void staticFacadeDelegatesToThePreferredKernels() {
         Random rnd = new Random(7);
