@@ -377,6 +377,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             a21 = v.fma(r2, a21);
             a31 = v.fma(r3, a31);
         }
+        // storeQuad takes four vectors: the second one repeated stores the same value three times
         storeQuad(w, 0, cols, c, x, x0, x1, x1, x1, out, o0, o1, o1, o1, a00, a01, a01, a01);
         storeQuad(w, w1, cols, c, x, x0, x1, x1, x1, out, o0 + 1, o1 + 1, o1 + 1, o1 + 1, a10, a11, a11, a11);
         storeQuad(w, w2, cols, c, x, x0, x1, x1, x1, out, o0 + 2, o1 + 2, o1 + 2, o1 + 2, a20, a21, a21, a21);
