@@ -52,9 +52,9 @@ public final class Sampler {
         float max = VectorOps.max(work, 0, vocab);
         int n;
         double mass = 0; // unnormalised probability of the set that top-p is measured against
-        if (params.topK() > 0 && params.topK() < vocab) {
-            n = selectTopK(vocab, params.topK());
-            for (int i = 0; i < n; i++) mass += Math.exp(work[id(candidates[i])] - max);
+        boolean topK = params.topK() > 0 && params.topK() < vocab;
+        if (topK) {
+            n = selectTopK(vocab, params.topK()); // top-p is then measured against the k kept
         } else {
             mass = VectorOps.sumExp(work, 0, vocab, max);
             // min-p keeps p_i >= minP * p_max, i.e. logit_i >= max + ln(minP): filter before sorting
@@ -66,6 +66,7 @@ public final class Sampler {
             Arrays.sort(candidates, 0, n);
         }
         for (int i = 0; i < n; i++) weights[i] = Math.exp(work[id(candidates[i])] - max);
+        if (topK) for (int i = 0; i < n; i++) mass += weights[i];
 
         int kept = n;
         if (params.topP() < 1f) {
