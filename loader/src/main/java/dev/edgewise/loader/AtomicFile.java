@@ -49,6 +49,7 @@ public final class AtomicFile {
                 Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
             }
             done = true;
+            PageCache.evict(abs); // written in small pieces; read back fresh, it maps in huge pages
         } finally {
             if (!done) Files.deleteIfExists(tmp);
         }

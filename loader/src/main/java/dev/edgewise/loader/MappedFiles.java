@@ -21,7 +21,9 @@ final class MappedFiles {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size == 0) throw new ModelFormatException(path + ": file is empty, not a " + kind + " file");
-            return ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            MemorySegment mapping = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            PageCache.adviseHugePages(mapping);
+            return mapping;
         }
     }
 }

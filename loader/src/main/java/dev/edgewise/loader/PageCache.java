@@ -1,0 +1,119 @@
+package dev.edgewise.loader;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalDouble;
+
+/**
+ * How model files sit in Linux's page cache, which decides how fast decoding streams them.
+ *
+ * <p>Decoding reads every weight once per token. With the weights mapped in 4 KiB pages the
+ * hardware prefetchers stop at every page boundary and each page costs a TLB walk (a nested one
+ * in a VM); mapped in 2 MiB pages, the layer matmuls of a 0.5B Q4_0 model ran ~25% faster on a
+ * 2-core AVX-512 VM (decode 28-31 -> 37-38 tok/s). A file's pages can be mapped huge only when the
+ * page cache holds it in 2 MiB folios, and the cache keeps a file in the folio sizes it was read
+ * or written in: a file read in fresh after {@link #adviseHugePages} comes in 2 MiB folios, one
+ * just written in small pieces (a download, a quantizer's output) does not, until it is evicted.
+ *
+ * <p>Everything here is advice through libc (Linux only, and only when the JVM grants this module
+ * native access, so that library users who did not opt in see no warning): any failure leaves the
+ * ordinary mapping, which is equally correct.
+ */
+public final class PageCache {
+    private PageCache() {}
+
+    private static final int MADV_HUGEPAGE = 14;     // asm-generic/mman-common.h
+    private static final int POSIX_FADV_DONTNEED = 4; // linux/fadvise.h
+    private static final int O_RDONLY = 0;
+
+    private static final Optional<Libc> LIBC = Libc.load();
+
+    private record Libc(MethodHandle madvise, MethodHandle open, MethodHandle fadvise, MethodHandle close) {
+        static Optional<Libc> load() {
+            if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) return Optional.empty();
+            if (!PageCache.class.getModule().isNativeAccessEnabled()) return Optional.empty();
+            try {
+                Linker linker = Linker.nativeLinker();
+                var lookup = linker.defaultLookup();
+                ValueLayout.OfInt i = ValueLayout.JAVA_INT;
+                ValueLayout.OfLong l = ValueLayout.JAVA_LONG;
+                return Optional.of(new Libc(
+                        linker.downcallHandle(lookup.findOrThrow("madvise"), FunctionDescriptor.of(i, ValueLayout.ADDRESS, l, i)),
+                        linker.downcallHandle(lookup.findOrThrow("open"), FunctionDescriptor.of(i, ValueLayout.ADDRESS, i), Linker.Option.firstVariadicArg(2)),
+                        linker.downcallHandle(lookup.findOrThrow("posix_fadvise"), FunctionDescriptor.of(i, i, l, l, i)),
+                        linker.downcallHandle(lookup.findOrThrow("close"), FunctionDescriptor.of(i, i))));
+            } catch (RuntimeException e) {
+                return Optional.empty();
+            }
+        }
+    }
+
+    /** Asks for {@code mapping} to be backed by 2 MiB pages where the page cache allows (madvise MADV_HUGEPAGE). */
+    static void adviseHugePages(MemorySegment mapping) {
+        LIBC.ifPresent(libc -> {
+            try {
+                int ignored = (int) libc.madvise().invokeExact(mapping, mapping.byteSize(), MADV_HUGEPAGE);
+            } catch (Throwable t) {
+                // advice only
+            }
+        });
+    }
+
+    /**
+     * Drops {@code file}'s clean pages from the page cache (posix_fadvise DONTNEED), so that its
+     * next mapping reads it in fresh, in huge-page folios. For files this process has just written
+     * and forced to disk; pages other processes map stay.
+     */
+    public static void evict(Path file) {
+        LIBC.ifPresent(libc -> {
+            try (Arena arena = Arena.ofConfined()) {
+                int fd = (int) libc.open().invokeExact(arena.allocateFrom(file.toAbsolutePath().toString()), O_RDONLY);
+                if (fd < 0) return;
+                int ignored = (int) libc.fadvise().invokeExact(fd, 0L, 0L, POSIX_FADV_DONTNEED);
+                ignored = (int) libc.close().invokeExact(fd);
+            } catch (Throwable t) {
+                // advice only
+            }
+        });
+    }
+
+    /**
+     * The share of {@code mapping}'s resident bytes that the kernel maps in huge pages, from
+     * /proc/self/smaps (FilePmdMapped / Rss of the mapping that starts at its address); empty where
+     * that is not known.
+     */
+    public static OptionalDouble hugePageShare(MemorySegment mapping) {
+        try {
+            String start = Long.toHexString(mapping.address()) + "-";
+            long rss = -1, pmd = -1;
+            boolean inside = false;
+            for (String line : Files.readAllLines(Path.of("/proc/self/smaps"))) {
+                if (VMA_HEADER.matcher(line).lookingAt()) {
+                    if (inside) break;
+                    inside = line.startsWith(start);
+                } else if (inside && line.startsWith("Rss:")) {
+                    rss = kilobytes(line);
+                } else if (inside && line.startsWith("FilePmdMapped:")) {
+                    pmd = kilobytes(line);
+                }
+            }
+            return rss > 0 && pmd >= 0 ? OptionalDouble.of((double) pmd / rss) : OptionalDouble.empty();
+        } catch (Exception e) {
+            return OptionalDouble.empty();
+        }
+    }
+
+    private static final java.util.regex.Pattern VMA_HEADER = java.util.regex.Pattern.compile("[0-9a-f]+-[0-9a-f]+ ");
+
+    private static long kilobytes(String smapsLine) {
+        return Long.parseLong(smapsLine.replaceAll("[^0-9]", ""));
+    }
+}

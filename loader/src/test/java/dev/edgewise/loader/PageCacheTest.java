@@ -1,0 +1,62 @@
+package dev.edgewise.loader;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.OptionalDouble;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PageCacheTest {
+
+    @Test
+    void adviceAndEvictionLeaveTheContentIntact(@TempDir Path dir) throws Exception {
+        byte[] content = new byte[5 << 20];
+        for (int i = 0; i < content.length; i++) content[i] = (byte) (i * 31 + (i >>> 12));
+        Path file = dir.resolve("weights.bin");
+        AtomicFile.write(file, out -> out.write(content)); // evicts what it wrote
+        PageCache.evict(file); // twice is harmless
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment mapping = MappedFiles.map(file, "test", arena); // advises huge pages
+            for (int i = 0; i < content.length; i += 4093) {
+                assertThat(mapping.get(ValueLayout.JAVA_BYTE, i)).as("byte %d", i).isEqualTo(content[i]);
+            }
+        }
+    }
+
+    @Test
+    void evictingAFileThatDoesNotExistDoesNothing(@TempDir Path dir) {
+        PageCache.evict(dir.resolve("missing.gguf"));
+        assertThat(Files.exists(dir.resolve("missing.gguf"))).isFalse();
+    }
+
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void hugePageShareOfAResidentMappingIsAFraction(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("weights.bin");
+        Files.write(file, new byte[4 << 20]);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment mapping = MappedFiles.map(file, "test", arena);
+            long sum = 0;
+            for (long i = 0; i < mapping.byteSize(); i += 4096) sum += mapping.get(ValueLayout.JAVA_BYTE, i); // make it resident
+            assertThat(sum).isZero();
+            OptionalDouble share = PageCache.hugePageShare(mapping);
+            assertThat(share).isPresent();
+            assertThat(share.getAsDouble()).isBetween(0.0, 1.0);
+        }
+    }
+
+    @Test
+    void aSegmentThatIsNoMappingHasNoShare() {
+        try (Arena arena = Arena.ofConfined()) {
+            assertThat(PageCache.hugePageShare(arena.allocate(64))).isEmpty();
+        }
+    }
+}
