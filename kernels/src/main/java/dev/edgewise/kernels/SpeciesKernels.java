@@ -188,7 +188,9 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     }
 
     private static void q5_0Rows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
-        for (int r = r0; r < r1; r++) out[r] = q5_0Tile1(seg, r * rowBytes, cols / 32, x, 0);
+        int blocks = cols / 32;
+        float[] xSums = blockSums(x, blocks);
+        for (int r = r0; r < r1; r++) out[r] = q5_0Tile1(seg, r * rowBytes, blocks, x, xSums);
     }
 
     private static void q6_KRows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
@@ -208,8 +210,9 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
 
     private static void q4_0Rows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
         int blocks = cols / 32, r = r0;
-        for (; r + 1 < r1; r += 2) q4_0Rows2(seg, r * rowBytes, (r + 1) * rowBytes, blocks, x, out, r);
-        if (r < r1) out[r] = q4_0Tile1(seg, r * rowBytes, blocks, x, 0);
+        float[] xSums = blockSums(x, blocks);
+        for (; r + 1 < r1; r += 2) q4_0Rows2(seg, r * rowBytes, (r + 1) * rowBytes, blocks, x, xSums, out, r);
+        if (r < r1) out[r] = q4_0Tile1(seg, r * rowBytes, blocks, x, xSums);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -699,30 +702,39 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         return (FloatVector) quants.convertShape(VectorOperators.B2F, F, part);
     }
 
-    private static float q4_0Tile1(MemorySegment seg, long row, int blocks, float[] x, int x0) {
+    // The one-vector Q4_0 kernels sum x * nibble (0..15) per block, without the -8 bias, and take
+    // the bias off once per row as -8 * sum over blocks of d * (sum of the block's x) (as Q5_0
+    // does): two full-width subtractions fewer per block.
+
+    private static float q4_0Tile1(MemorySegment seg, long row, int blocks, float[] x, float[] xSums) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        float bias = 0;
         for (int blk = 0; blk < blocks; blk++) {
             long block = row + (long) Q4_0_BLOCK_BYTES * blk;
-            int xb = x0 + 32 * blk;
+            int xb = 32 * blk;
             FloatVector s = FloatVector.zero(F);
             for (int k = 0; k < 16; k += QCHUNK) {
                 ByteVector q = quantBytes(seg, block + 2 + k);
                 for (int p = 0; p < QPARTS; p++) {
                     int e = xb + k + p * L;
                     IntVector qi = nibblePairs(q, p);
-                    s = FloatVector.fromArray(F, x, e).fma(lowNibbles(qi), s);
-                    s = FloatVector.fromArray(F, x, e + 16).fma(highNibbles(qi), s);
+                    s = FloatVector.fromArray(F, x, e).fma(toFloat(qi.and(0x0F)), s);
+                    s = FloatVector.fromArray(F, x, e + 16).fma(toFloat(qi.lanewise(VectorOperators.LSHR, 4)), s);
                 }
             }
-            if ((blk & 1) == 0) a0 = s.fma(blockScale(seg, block), a0);
-            else a1 = s.fma(blockScale(seg, block), a1);
+            float d = Float.float16ToFloat(seg.get(LE_SHORT, block));
+            bias = Math.fma(d, xSums[blk], bias);
+            FloatVector dv = FloatVector.broadcast(F, d);
+            if ((blk & 1) == 0) a0 = s.fma(dv, a0);
+            else a1 = s.fma(dv, a1);
         }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD);
+        return a0.add(a1).reduceLanes(VectorOperators.ADD) - 8 * bias;
     }
 
     /** Rows at {@code rowA} and {@code rowB} (out[r], out[r + 1]) against the single vector x. */
-    private static void q4_0Rows2(MemorySegment seg, long rowA, long rowB, int blocks, float[] x, float[] out, int r) {
+    private static void q4_0Rows2(MemorySegment seg, long rowA, long rowB, int blocks, float[] x, float[] xSums, float[] out, int r) {
         FloatVector aA = FloatVector.zero(F), aB = aA;
+        float biasA = 0, biasB = 0;
         for (int blk = 0; blk < blocks; blk++) {
             long blockA = rowA + (long) Q4_0_BLOCK_BYTES * blk, blockB = rowB + (long) Q4_0_BLOCK_BYTES * blk;
             int xb = 32 * blk;
@@ -734,17 +746,20 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
                     int e = xb + k + p * L;
                     FloatVector xlo = FloatVector.fromArray(F, x, e), xhi = FloatVector.fromArray(F, x, e + 16);
                     IntVector iA = nibblePairs(qA, p), iB = nibblePairs(qB, p);
-                    sA = xlo.fma(lowNibbles(iA), sA);
-                    sB = xlo.fma(lowNibbles(iB), sB);
-                    sA = xhi.fma(highNibbles(iA), sA);
-                    sB = xhi.fma(highNibbles(iB), sB);
+                    sA = xlo.fma(toFloat(iA.and(0x0F)), sA);
+                    sB = xlo.fma(toFloat(iB.and(0x0F)), sB);
+                    sA = xhi.fma(toFloat(iA.lanewise(VectorOperators.LSHR, 4)), sA);
+                    sB = xhi.fma(toFloat(iB.lanewise(VectorOperators.LSHR, 4)), sB);
                 }
             }
-            aA = sA.fma(blockScale(seg, blockA), aA);
-            aB = sB.fma(blockScale(seg, blockB), aB);
+            float dA = Float.float16ToFloat(seg.get(LE_SHORT, blockA)), dB = Float.float16ToFloat(seg.get(LE_SHORT, blockB));
+            biasA = Math.fma(dA, xSums[blk], biasA);
+            biasB = Math.fma(dB, xSums[blk], biasB);
+            aA = sA.fma(FloatVector.broadcast(F, dA), aA);
+            aB = sB.fma(FloatVector.broadcast(F, dB), aB);
         }
-        out[r] = aA.reduceLanes(VectorOperators.ADD);
-        out[r + 1] = aB.reduceLanes(VectorOperators.ADD);
+        out[r] = aA.reduceLanes(VectorOperators.ADD) - 8 * biasA;
+        out[r + 1] = aB.reduceLanes(VectorOperators.ADD) - 8 * biasB;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -792,31 +807,59 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         }
     }
 
-    /** One Q5_0 row against one vector, decoded in registers as {@link #q5_0Decode} does, summed per block then scaled. */
-    private static float q5_0Tile1(MemorySegment seg, long row, int blocks, float[] x, int x0) {
+    /** Per-thread sums of 32-element blocks of the activation, for the one-vector Q4_0 and Q5_0 kernels. */
+    private static final ThreadLocal<float[]> BLOCK_SUMS = new ThreadLocal<>();
+
+    /** {@code sums[b]} = x[32b] + .. + x[32b + 31] for each of {@code blocks} blocks, in a per-thread array. */
+    private static float[] blockSums(float[] x, int blocks) {
+        float[] sums = BLOCK_SUMS.get();
+        if (sums == null || sums.length < blocks) {
+            sums = new float[blocks];
+            BLOCK_SUMS.set(sums);
+        }
+        for (int b = 0; b < blocks; b++) {
+            FloatVector v = FloatVector.fromArray(F, x, 32 * b);
+            for (int k = L; k < 32; k += L) v = v.add(FloatVector.fromArray(F, x, 32 * b + k));
+            sums[b] = v.reduceLanes(VectorOperators.ADD);
+        }
+        return sums;
+    }
+
+    /**
+     * One Q5_0 row against one vector. Each 5-bit quant u = nibble | high bit << 4 (0..31) is
+     * decoded in registers without its -16 bias: the block's sum of x*u is scaled by d, and the
+     * bias comes back once per row as -16 * sum over blocks of d * (sum of the block's x), from
+     * {@code xSums}. A quant's high bit reaches bit 4 by one rotate of qh per vector (lane j
+     * rotates right by j - 4, or j + 12 for the upper half). Per block that is 11 vector ops where
+     * decoding u - 16 with shifts took 17: Q5_0 is most of a Q4_K_M model's layer weights.
+     */
+    private static float q5_0Tile1(MemorySegment seg, long row, int blocks, float[] x, float[] xSums) {
         IntVector lanes = laneIndices();
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        float bias = 0;
         for (int blk = 0; blk < blocks; blk++) {
             long block = row + (long) Q5_0_BLOCK_BYTES * blk;
             IntVector qh = IntVector.broadcast(I, seg.get(LE_INT, block + 2));
-            int xb = x0 + 32 * blk;
+            int xb = 32 * blk;
             FloatVector s = FloatVector.zero(F);
             for (int k = 0; k < 16; k += QCHUNK) {
                 ByteVector q = quantBytes(seg, block + 6 + k);
                 for (int p = 0; p < QPARTS; p++) {
                     int j = k + p * L;
                     IntVector qi = nibblePairs(q, p);
-                    IntVector shift = lanes.add(j);
-                    IntVector high0 = qh.lanewise(VectorOperators.LSHR, shift).lanewise(VectorOperators.LSHL, 4).and(0x10);
-                    IntVector high1 = qh.lanewise(VectorOperators.LSHR, shift.add(12)).and(0x10);
-                    s = FloatVector.fromArray(F, x, xb + j).fma(toFloat(qi.and(0x0F).or(high0).sub(16)), s);
-                    s = FloatVector.fromArray(F, x, xb + j + 16).fma(toFloat(qi.lanewise(VectorOperators.LSHR, 4).or(high1).sub(16)), s);
+                    IntVector high0 = qh.lanewise(VectorOperators.ROR, lanes.add(j - 4).and(31)).and(0x10);
+                    IntVector high1 = qh.lanewise(VectorOperators.ROR, lanes.add(j + 12)).and(0x10);
+                    s = FloatVector.fromArray(F, x, xb + j).fma(toFloat(qi.and(0x0F).or(high0)), s);
+                    s = FloatVector.fromArray(F, x, xb + j + 16).fma(toFloat(qi.lanewise(VectorOperators.LSHR, 4).or(high1)), s);
                 }
             }
-            if ((blk & 1) == 0) a0 = s.fma(blockScale(seg, block), a0);
-            else a1 = s.fma(blockScale(seg, block), a1);
+            float d = Float.float16ToFloat(seg.get(LE_SHORT, block));
+            bias = Math.fma(d, xSums[blk], bias);
+            FloatVector dv = FloatVector.broadcast(F, d);
+            if ((blk & 1) == 0) a0 = s.fma(dv, a0);
+            else a1 = s.fma(dv, a1);
         }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD);
+        return a0.add(a1).reduceLanes(VectorOperators.ADD) - 16 * bias;
     }
 
     private static int u8(MemorySegment seg, long offset) {
