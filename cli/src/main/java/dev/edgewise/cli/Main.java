@@ -24,7 +24,12 @@ public final class Main {
     static final int EXIT_USAGE = 2;
 
     public static void main(String[] args) {
-        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        PrintWriter out = new PrintWriter(System.out, true), err = new PrintWriter(System.err, true);
+        int code = execute(args, out, err);
+        // Auto-flush covers println/printf only: a JSON document written with print would be lost at exit.
+        out.flush();
+        err.flush();
+        System.exit(code);
     }
 
     /** Runs the command line with the given streams; returns the exit code (tests call this). */
