@@ -14,7 +14,6 @@ import dev.edgewise.engine.lora.ScaledAdapter;
 import dev.edgewise.engine.tokenizer.ChatTemplate;
 import dev.edgewise.engine.synthetic.SyntheticModels;
 import dev.edgewise.engine.synthetic.SyntheticShape;
-import dev.edgewise.loader.PageCache;
 import dev.edgewise.quant.QuantPreset;
 import jdk.incubator.vector.FloatVector;
 import picocli.CommandLine.Command;
@@ -149,6 +148,8 @@ final class BenchCommand implements Callable<Integer> {
             Map<String, Object> context = context(m, file, options, loadMs);
             if (json) out.print(JsonWriter.write(toJson(context, results)));
             else printTable(out, context, results);
+            out.flush();
+            HugePageHint.printIfLow(HugePageHint.share(m), m.file().path(), err);
         }
         return 0;
     }
@@ -288,7 +289,7 @@ final class BenchCommand implements Callable<Integer> {
         c.put("load_ms", loadMs);
         c.put("peak_rss_bytes", peakRss());
         // Decode speed depends on it (see PageCache): -1 where the kernel does not say.
-        c.put("weights_in_huge_pages", PageCache.hugePageShare(m.file().segment()).orElse(-1));
+        c.put("weights_in_huge_pages", HugePageHint.share(m).orElse(-1));
         return c;
     }
 
@@ -320,10 +321,6 @@ final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "load: %.0f ms | peak RSS: %s | KV cache: %s | weights in 2 MiB pages: %s | %s, %d cores, Java %s%n", c.get("load_ms"),
                 ((Number) c.get("peak_rss_bytes")).longValue() < 0 ? "n/a" : String.format(Locale.ROOT, "%.1f MiB", ((Number) c.get("peak_rss_bytes")).longValue() / 1048576.0),
                 c.get("kv_type"), huge < 0 ? "n/a" : String.format(Locale.ROOT, "%.0f%%", 100 * huge), c.get("os_arch"), c.get("cores"), c.get("java"));
-        if (huge >= 0 && huge < 0.5) {
-            out.println("note: most weights are mapped in 4 KiB pages (the page cache holds the file in the small pieces it was written in), which slows"
-                    + " decoding by up to ~25%; drop the file from the page cache once (e.g. `dd if=MODEL of=/dev/null iflag=nocache count=0`) and it is read back in 2 MiB pages");
-        }
         for (Result r : results) {
             if (r.extra().containsKey("extra_time_fraction")) {
                 out.printf(Locale.ROOT, "LoRA r%d: %.1f MiB resident (%.1f%% of the layer weights); decode time +%.1f%% (cost model allows +%.1f%%)%n",
