@@ -18,7 +18,7 @@ import java.util.OptionalDouble;
  * <p>Decoding reads every weight once per token. With the weights mapped in 4 KiB pages the
  * hardware prefetchers stop at every page boundary and each page costs a TLB walk (a nested one
  * in a VM); mapped in 2 MiB pages, the layer matmuls of a 0.5B Q4_0 model ran ~25% faster on a
- * 2-core AVX-512 VM (decode 28-31 -> 37-38 tok/s). A file's pages can be mapped huge only when the
+ * 2-core AVX-512 VM (decode 28-31 -> 34-38 tok/s). A file's pages can be mapped huge only when the
  * page cache holds it in 2 MiB folios, and the cache keeps a file in the folio sizes it was read
  * or written in: a file read in fresh after {@link #adviseHugePages} comes in 2 MiB folios, one
  * just written in small pieces (a download, a quantizer's output) does not, until it is evicted.
