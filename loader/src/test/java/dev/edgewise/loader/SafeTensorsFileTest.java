@@ -7,12 +7,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -20,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
+import static dev.edgewise.loader.testing.SafeTensorsImages.image;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
@@ -65,18 +64,6 @@ class SafeTensorsFileTest {
             assertThat(first).isEqualTo(gg.data(gg.requireTensor("blk.0.attn_q.weight.lora_a")).getAtIndex(F32, 0));
             assertThat(Math.abs(first)).isBetween(1e-6f, 2f);
         }
-    }
-
-    /** Builds a safetensors image: JSON header, space padding to 8 bytes (as the reference writer does), data. */
-    static byte[] image(String header, byte[] data) {
-        byte[] h = header.getBytes(StandardCharsets.UTF_8);
-        int padded = (h.length + 7) / 8 * 8;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (int i = 0; i < 8; i++) out.write((int) ((long) padded >>> (8 * i)));
-        out.writeBytes(h);
-        for (int i = h.length; i < padded; i++) out.write(' ');
-        out.writeBytes(data);
-        return out.toByteArray();
     }
 
     private static SafeTensorsFile parse(byte[] b) {

@@ -1,5 +1,7 @@
 package dev.edgewise.loader;
 
+import dev.edgewise.loader.testing.SafeTensorsImages;
+
 import dev.edgewise.loader.json.Json;
 import dev.edgewise.quant.Float16;
 import org.junit.jupiter.api.Test;
@@ -34,7 +36,7 @@ class SafeTensorsWriterTest {
         byte[] data = new byte[8];
         MemorySegment.ofArray(data).setAtIndex(F32, 0, 1f);
         MemorySegment.ofArray(data).setAtIndex(F32, 1, -2.5f);
-        byte[] expected = SafeTensorsFileTest.image(
+        byte[] expected = SafeTensorsImages.image(
                 "{\"__metadata__\":{\"k\":\"v\"},\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", data);
         assertThat(Files.readAllBytes(p)).isEqualTo(expected);
     }

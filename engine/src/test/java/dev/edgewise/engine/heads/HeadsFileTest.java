@@ -7,7 +7,6 @@ import dev.edgewise.quant.Float16;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,6 +16,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
 
+import static dev.edgewise.loader.testing.SafeTensorsImages.image;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
@@ -330,14 +330,4 @@ class HeadsFileTest {
         fail("accepted; expected an error containing " + expected);
     }
 
-    private static byte[] image(String header, byte[]... data) {
-        byte[] h = header.getBytes(StandardCharsets.UTF_8);
-        int padded = (h.length + 7) / 8 * 8;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (int i = 0; i < 8; i++) out.write((int) ((long) padded >>> (8 * i)));
-        out.writeBytes(h);
-        for (int i = h.length; i < padded; i++) out.write(' ');
-        for (byte[] d : data) out.writeBytes(d);
-        return out.toByteArray();
-    }
 }
