@@ -32,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.function.ToDoubleFunction;
@@ -145,11 +146,12 @@ final class BenchCommand implements Callable<Integer> {
             }
             for (int rank : loraRanks) results.addAll(loraOverhead(m, random, rank));
             if (ttftAdapterRank > 0) results.addAll(ttftSharedVsAdapterPrefill(m, random));
-            Map<String, Object> context = context(m, file, options, loadMs);
+            OptionalDouble hugePages = HugePageHint.share(m);
+            Map<String, Object> context = context(m, file, options, loadMs, hugePages);
             if (json) out.print(JsonWriter.write(toJson(context, results)));
             else printTable(out, context, results);
             out.flush();
-            HugePageHint.printIfLow(HugePageHint.share(m), m.file().path(), err);
+            HugePageHint.printIfLow(hugePages, m.file().path(), m.file().segment().byteSize(), err);
         }
         return 0;
     }
@@ -272,7 +274,7 @@ final class BenchCommand implements Callable<Integer> {
         return SyntheticModels.cached(shape, preset, 1);
     }
 
-    private Map<String, Object> context(Model m, Path file, ModelOptions options, double loadMs) throws IOException {
+    private Map<String, Object> context(Model m, Path file, ModelOptions options, double loadMs, OptionalDouble hugePages) throws IOException {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("model", file.getFileName().toString());
         c.put("model_name", m.config().name());
@@ -289,7 +291,7 @@ final class BenchCommand implements Callable<Integer> {
         c.put("load_ms", loadMs);
         c.put("peak_rss_bytes", peakRss());
         // Decode speed depends on it (see PageCache): -1 where the kernel does not say.
-        c.put("weights_in_huge_pages", HugePageHint.share(m).orElse(-1));
+        c.put("weights_in_huge_pages", hugePages.orElse(-1));
         return c;
     }
 

@@ -11,10 +11,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class HugePageHintTest {
 
+    private static final long MODEL_BYTES = 350L << 20;
+
     private static String hint(OptionalDouble share) {
+        return hint(share, MODEL_BYTES);
+    }
+
+    private static String hint(OptionalDouble share, long bytes) {
         StringWriter text = new StringWriter();
         try (PrintWriter to = new PrintWriter(text)) {
-            HugePageHint.printIfLow(share, Path.of("/models/qwen.gguf"), to);
+            HugePageHint.printIfLow(share, Path.of("/models/qwen.gguf"), bytes, to);
         }
         return text.toString();
     }
@@ -32,5 +38,10 @@ class HugePageHintTest {
         assertThat(hint(OptionalDouble.of(0.5))).isEmpty();
         assertThat(hint(OptionalDouble.of(0.97))).isEmpty();
         assertThat(hint(OptionalDouble.empty())).isEmpty();
+    }
+
+    @Test
+    void smallFilesGetNoNote() {
+        assertThat(hint(OptionalDouble.of(0.0), 3L << 20)).isEmpty();
     }
 }

@@ -15,7 +15,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 /**
  * Writes a file so that it appears whole or not at all: the content goes to a temporary file in
  * the same directory, is forced to disk, and is then moved over the target; on any failure the
- * temporary file is deleted and the target is untouched.
+ * temporary file is deleted and the target is untouched. Its callers write model and adapter files,
+ * which are then mapped: a finished file is dropped from the page cache ({@link PageCache#evict})
+ * so that its next mapping reads it back in huge pages.
  */
 public final class AtomicFile {
     private AtomicFile() {}
