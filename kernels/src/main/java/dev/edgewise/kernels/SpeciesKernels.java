@@ -30,10 +30,10 @@ import java.util.Objects;
  * {@code SpeciesKernels}, not this copy), and all width-dependent facts derived from {@link #F}.
  *
  * <p>Matmul structure: a single vector runs a fused kernel where one exists (F32, F16, BF16, Q8_0,
- * Q4_0, Q5_0, Q4_K, Q6_K: weights read and decoded in registers, never written); a batch of two or more, or a
- * format without a fused kernel, goes through {@code decodedRows}: four rows decoded into a
- * per-thread float scratch (SIMD decoders, a copy for F32, or quant's scalar Dequantize.row), then
- * 4 x 4 register tiles over the batch.
+ * Q4_0, Q5_0, Q4_K, Q6_K: weights read and decoded in registers, never written), and so does a
+ * batch of exactly two for Q4_0 and Q8_0; any other batch, or a format without a fused kernel, goes
+ * through {@code decodedRows}: four rows decoded into a per-thread float scratch (SIMD decoders, a
+ * copy for F32, or quant's scalar Dequantize.row), then 4 x 4 register tiles over the batch.
  */
 final class SpeciesKernels implements SimdKernels, KernelInternals {
 
@@ -220,8 +220,8 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     }
 
     // ---------------------------------------------------------------------------------------------
-    // Matmul: batches of two or more vectors, every format but F32 (and one vector for formats
-    // without a fused kernel). Each thread decodes four rows at a time into a per-thread float
+    // Matmul: batches of two or more vectors, every format but F32 (except two vectors of Q4_0 and
+    // Q8_0, below; and one vector for formats without a fused kernel). Each thread decodes four rows at a time into a per-thread float
     // scratch (SIMD decoders for F16/BF16/Q8_0/Q4_0/Q5_0/Q4_K/Q6_K, quant's scalar dequantization
     // for the rest; the values are exactly ggml's dequantized weights), then runs register tiles
     // of 4 rows x 4 vectors over the batch: per step 4 weight loads and 4 activation loads feed
