@@ -46,6 +46,17 @@ public interface SimdKernels {
         int rows = w.rows();
         if (batch == 0) return;
         int groups = Math.ceilDiv(rows, MatMul.ROW_GROUP);
+        PackedQ4_0 packed = w.packed();
+        if (packed != null && packed.panelRows() == int8PanelRows() && MatMul.ROW_GROUP % packed.panelRows() == 0) {
+            Int8Activations q = Int8Activations.forThisThread().quantize(x, batch, w.cols());
+            if (pool.threads() == 1 || groups == 1) {
+                matmulRowsInt8(packed, q, out, 0, rows);
+            } else {
+                pool.parallelFor(groups, (g0, g1) ->
+                        matmulRowsInt8(packed, q, out, g0 * MatMul.ROW_GROUP, Math.min(rows, g1 * MatMul.ROW_GROUP)));
+            }
+            return;
+        }
         if (pool.threads() == 1 || groups == 1) {
             matmulRows(w, x, out, batch, 0, rows);
             return;
@@ -53,6 +64,21 @@ public interface SimdKernels {
         pool.parallelFor(groups, (g0, g1) ->
                 matmulRows(w, x, out, batch, g0 * MatMul.ROW_GROUP, Math.min(rows, g1 * MatMul.ROW_GROUP)));
     }
+
+    /**
+     * Rows per panel of {@link PackedQ4_0} that {@link #matmulRowsInt8} takes at this width (the
+     * float lanes), or 0 where the integer kernel does not run (vectors narrower than 128 bits).
+     */
+    int int8PanelRows();
+
+    /**
+     * {@code out[b*rows + r] = sum_c W[r][c] * x[b*cols + c]} over rows {@code [rowStart, rowEnd)}
+     * (whole panels) with the activations quantized to 8 bits: integer products of the exact Q4_0
+     * quants and {@code x}'s quants, scaled per block in float, as llama.cpp computes Q4_0.
+     *
+     * @throws IllegalArgumentException if the packing's panels are not this width's, or shapes disagree
+     */
+    void matmulRowsInt8(PackedQ4_0 w, Int8Activations x, float[] out, int rowStart, int rowEnd);
 
     /** See {@link VectorOps#dot}. */
     float dot(float[] a, int aOff, float[] b, int bOff, int n);

@@ -16,12 +16,18 @@ public final class WeightMatrix {
     private final int rows;
     private final int cols;
     private final long rowBytes;
+    private final PackedQ4_0 packed;
 
     /**
      * @throws IllegalArgumentException if the shape is not positive, {@code cols} is not a whole
      *     number of {@code type} blocks, or {@code data} is too small for the matrix
      */
     public WeightMatrix(GGMLType type, MemorySegment data, int rows, int cols) {
+        this(type, data, rows, cols, null);
+    }
+
+    private WeightMatrix(GGMLType type, MemorySegment data, int rows, int cols, PackedQ4_0 packed) {
+        this.packed = packed;
         this.type = Objects.requireNonNull(type, "type");
         this.data = Objects.requireNonNull(data, "data");
         if (rows <= 0 || cols <= 0) {
@@ -40,6 +46,20 @@ public final class WeightMatrix {
                     + " bytes (" + rowBytes + " per row) but the segment holds only " + data.byteSize());
         }
     }
+
+    /**
+     * The same matrix carrying a packing of its Q4_0 quants: {@link MatMul#matmul} then runs the
+     * integer kernel on 8-bit activations (llama.cpp's arithmetic, not exact float32; see
+     * {@link PackedQ4_0}).
+     */
+    public WeightMatrix withPacked(PackedQ4_0 p) {
+        Objects.requireNonNull(p, "p");
+        if (p.rows() != rows || p.cols() != cols || type != GGMLType.Q4_0) throw new IllegalArgumentException(p + " is not a packing of " + this);
+        return new WeightMatrix(type, data, rows, cols, p);
+    }
+
+    /** The integer kernel's packing of this matrix, or null (float kernels). */
+    public PackedQ4_0 packed() { return packed; }
 
     public GGMLType type() { return type; }
 

@@ -1,6 +1,8 @@
 package dev.edgewise.perf;
 
 import dev.edgewise.kernels.MatMul;
+import dev.edgewise.kernels.PackedQ4_0;
+import dev.edgewise.kernels.SimdKernels;
 import dev.edgewise.kernels.WeightMatrix;
 import dev.edgewise.kernels.WorkerPool;
 import dev.edgewise.quant.GGMLType;
@@ -60,6 +62,13 @@ public class MatMulBenchmark {
     @Param({"0"})
     public int threads;
 
+    /**
+     * {@code float}: the float32-activation kernels; {@code int8}: Q4_0 packed at setup for the
+     * integer kernel on 8-bit activations (what the engine runs for Q4_0 unless told to stay exact).
+     */
+    @Param({"float"})
+    public String kernel;
+
     private WeightMatrix w;
     private float[] x, out;
     private WorkerPool pool;
@@ -90,6 +99,12 @@ public class MatMulBenchmark {
             }
         }
         w = new WeightMatrix(t, data, rows, cols);
+        if (kernel.equals("int8")) {
+            if (!PackedQ4_0.canPack(w)) throw new IllegalArgumentException("kernel=int8 runs packed Q4_0 only, not " + w);
+            w = w.withPacked(PackedQ4_0.pack(w, SimdKernels.preferred().int8PanelRows(), arena));
+        } else if (!kernel.equals("float")) {
+            throw new IllegalArgumentException("kernel is float or int8, not " + kernel);
+        }
         x = new float[batch * cols];
         for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
         out = new float[batch * rows];

@@ -1,0 +1,159 @@
+package dev.edgewise.kernels;
+
+import dev.edgewise.quant.GGMLType;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Objects;
+
+/**
+ * Q4_0 weights repacked at load for the integer kernel (the way llama.cpp repacks Q4_0 for its
+ * AVX/NEON GEMM): the same quants and scales, exactly, in an order where one short vector holds
+ * one weight of each row of a panel.
+ *
+ * <p>Why: the float kernels turn every nibble into a float and are bounded by the FMA units (16
+ * multiply-adds per instruction on AVX-512). With 8-bit activations, 16-bit lanes multiply and add
+ * 32 at a time, and a panel layout lets every decoded weight vector serve a whole tile of
+ * activation vectors. Sums stay exact in 16 bits: a lane adds 16 products of a quant in [0, 15] and
+ * an activation in [-127, 127] plus the block's zero-point term, and the true total lies within
+ * +-8 * 127 * 16, so wrap-around in between cancels.
+ *
+ * <p>Layout, for {@code P = panelRows} (the float lanes of the kernels' vector, 16 on AVX-512):
+ * panels of P rows; per panel, per 32-value block, four chunks of 2P shorts then P float scales.
+ * Chunk c covers columns {@code 8c .. 8c + 7} of the block; short lane {@code 2i + p} holds, in
+ * nibble j, the quant of row i at column {@code 8c + 2j + p}. So a chunk's nibble j, read as 2P
+ * short lanes, pairs row i's columns {@code 2j} (even lane) and {@code 2j + 1} (odd lane), which
+ * one broadcast int of two activation quants multiplies; the even and odd lanes are summed when
+ * the block's sums are converted to float.
+ */
+public final class PackedQ4_0 {
+    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final int Q4_0_BLOCK_BYTES = 18;
+
+    private final MemorySegment data;
+    private final int rows;
+    private final int cols;
+    private final int panelRows;
+
+    private PackedQ4_0(MemorySegment data, int rows, int cols, int panelRows) {
+        this.data = data;
+        this.rows = rows;
+        this.cols = cols;
+        this.panelRows = panelRows;
+    }
+
+    /** Whether {@code w} can be packed for the preferred kernels (Q4_0, and whole panels of rows). */
+    public static boolean canPack(WeightMatrix w) {
+        int p = SimdKernels.preferred().int8PanelRows();
+        return w.type() == GGMLType.Q4_0 && p > 0 && w.rows() % p == 0;
+    }
+
+    /** An empty packing of {@code w} for panels of {@code panelRows}, in memory from {@code arena}; fill it with {@link #packPanels}. */
+    public static PackedQ4_0 allocate(WeightMatrix w, int panelRows, Arena arena) {
+        Objects.requireNonNull(w, "w");
+        Objects.requireNonNull(arena, "arena");
+        if (w.type() != GGMLType.Q4_0) throw new IllegalArgumentException("only Q4_0 packs, not " + w);
+        if (panelRows <= 0 || w.rows() % panelRows != 0) {
+            throw new IllegalArgumentException(w + " does not split into panels of " + panelRows + " rows");
+        }
+        long bytes = (long) w.rows() * (w.cols() / 32) * blockBytesPerRow();
+        return new PackedQ4_0(arena.allocate(bytes, 64), w.rows(), w.cols(), panelRows);
+    }
+
+    /** Packs {@code w} whole on the calling thread (see {@link #packPanels} to split the work). */
+    public static PackedQ4_0 pack(WeightMatrix w, int panelRows, Arena arena) {
+        PackedQ4_0 p = allocate(w, panelRows, arena);
+        p.packPanels(w, 0, p.panels());
+        return p;
+    }
+
+    /** 16 bytes of quants and a float scale per row and block. */
+    private static int blockBytesPerRow() {
+        return 20;
+    }
+
+    public int rows() { return rows; }
+
+    public int cols() { return cols; }
+
+    public int panelRows() { return panelRows; }
+
+    public int panels() { return rows / panelRows; }
+
+    MemorySegment data() { return data; }
+
+    /** Bytes of one block of one panel: 4 chunks of 2P shorts and P floats. */
+    long blockStride() {
+        return 20L * panelRows;
+    }
+
+    /** Bytes of one panel. */
+    long panelStride() {
+        return blockStride() * (cols / 32);
+    }
+
+    /** Bytes of one chunk: 2P shorts. */
+    long chunkBytes() {
+        return 4L * panelRows;
+    }
+
+    /** Packs panels {@code [p0, p1)} from {@code w}, which must be the matrix this was allocated for. */
+    public void packPanels(WeightMatrix w, int p0, int p1) {
+        if (w.rows() != rows || w.cols() != cols || w.type() != GGMLType.Q4_0) throw new IllegalArgumentException(w + " is not the matrix packed here");
+        Objects.checkFromToIndex(p0, p1, panels());
+        int blocks = cols / 32, rowBytes = (int) w.rowBytes();
+        byte[] src = new byte[panelRows * rowBytes];          // the panel's rows, as in the file
+        short[] quants = new short[blocks * 8 * panelRows];   // per block: 4 chunks of 2P shorts
+        float[] scales = new float[blocks * panelRows];
+        for (int p = p0; p < p1; p++) {
+            MemorySegment.copy(w.data(), ValueLayout.JAVA_BYTE, (long) p * panelRows * rowBytes, src, 0, src.length);
+            java.util.Arrays.fill(quants, (short) 0);
+            for (int i = 0; i < panelRows; i++) {
+                for (int b = 0; b < blocks; b++) {
+                    int block = i * rowBytes + Q4_0_BLOCK_BYTES * b;
+                    scales[b * panelRows + i] = Float.float16ToFloat((short) ((src[block] & 0xFF) | (src[block + 1] << 8)));
+                    int chunks = b * 8 * panelRows;
+                    for (int j = 0; j < 16; j++) {
+                        int q = src[block + 2 + j] & 0xFF;
+                        put(quants, chunks, i, j, q & 0x0F);
+                        put(quants, chunks, i, j + 16, q >>> 4);
+                    }
+                }
+            }
+            long panel = p * panelStride();
+            for (int b = 0; b < blocks; b++) {
+                long dst = panel + b * blockStride();
+                MemorySegment.copy(quants, b * 8 * panelRows, data, LE_SHORT, dst, 8 * panelRows);
+                MemorySegment.copy(scales, b * panelRows, data, LE_FLOAT, dst + 4 * chunkBytes(), panelRows);
+            }
+        }
+    }
+
+    /** Puts quant q of panel row i, block column k, into its chunk lane and nibble of the block at blockStart. */
+    private void put(short[] quants, int blockStart, int i, int k, int q) {
+        int c = k >>> 3, j = (k & 7) >>> 1, parity = k & 1;
+        quants[blockStart + c * 2 * panelRows + 2 * i + parity] |= (short) (q << (4 * j));
+    }
+
+    /** Quant (0..15) of row r, column k, read back from the packing (for tests). */
+    public int quant(int r, int k) {
+        int p = r / panelRows, i = r % panelRows, b = k / 32, kk = k % 32;
+        int c = kk >>> 3, j = (kk & 7) >>> 1, parity = kk & 1;
+        long at = p * panelStride() + b * blockStride() + 2L * (c * 2 * panelRows + 2 * i + parity);
+        return (data.get(LE_SHORT, at) >>> (4 * j)) & 0x0F;
+    }
+
+    /** Scale of row r, block b (for tests). */
+    public float scale(int r, int b) {
+        int p = r / panelRows, i = r % panelRows;
+        return data.get(LE_FLOAT, p * panelStride() + b * blockStride() + chunkBytes() * 4 + 4L * i);
+    }
+
+    @Override
+    public String toString() {
+        return "PackedQ4_0[" + rows + " x " + cols + ", panels of " + panelRows + "]";
+    }
+}

@@ -1,0 +1,186 @@
+package dev.edgewise.kernels;
+
+import dev.edgewise.quant.GGMLType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.List;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The packed Q4_0 integer kernel against a scalar reference of the same arithmetic, on every width. */
+class Int8MatMulTest {
+    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    static List<SimdKernels> kernels() {
+        return TestKernels.all().stream().filter(k -> k.int8PanelRows() > 0).toList();
+    }
+
+    @Test
+    void quantizesLikeGgmlQ8_0() {
+        Random rnd = new Random(1);
+        float[] x = new float[3 * 64];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian() * (i < 64 ? 1e-3f : 5f);
+        x[70] = 0; // a block of zeros keeps scale 0
+        for (int i = 128; i < 160; i++) x[i] = 0;
+        Int8Activations q = new Int8Activations().quantize(x, 3, 64);
+        for (int b = 0; b < 3; b++) {
+            for (int i = 0; i < 64; i++) {
+                float d = q.scale(b, i / 32);
+                float amax = 0;
+                for (int j = i / 32 * 32; j < i / 32 * 32 + 32; j++) amax = Math.max(amax, Math.abs(x[b * 64 + j]));
+                assertThat(d).isEqualTo(amax / 127);
+                assertThat(q.quant(b, i)).isBetween(-127, 127);
+                if (d != 0) assertThat((double) Math.abs(x[b * 64 + i] - q.quant(b, i) * d)).isLessThanOrEqualTo(d * 0.5000001);
+                else assertThat(q.quant(b, i)).isZero();
+            }
+        }
+    }
+
+    @Test
+    void simdQuantizerEqualsTheScalarOne() {
+        Random rnd = new Random(6);
+        float[] x = new float[5 * 256];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian() * (i % 97 == 0 ? 100 : 1);
+        for (int i = 0; i < 64; i++) x[i] = (i % 2) * 0.5f; // exact halves: ties round to even
+        Int8Activations simd = new Int8Activations().quantize(x, 5, 256);
+        Int8Activations scalar = new Int8Activations();
+        scalar.quantizeScalar(x, 5, 256);
+        assertThat(simd.pairs).containsExactly(scalar.pairs);
+        assertThat(simd.scales).containsExactly(scalar.scales);
+        assertThat(simd.zeroPoints).containsExactly(scalar.zeroPoints);
+    }
+
+    @Test
+    void packingKeepsEveryQuantAndScale() {
+        Random rnd = new Random(2);
+        try (Arena arena = Arena.ofConfined()) {
+            int rows = 32, cols = 96;
+            WeightMatrix w = new WeightMatrix(GGMLType.Q4_0, RandomWeights.matrix(arena, GGMLType.Q4_0, rows, cols, rnd), rows, cols);
+            for (int panel : new int[] {4, 8, 16}) {
+                PackedQ4_0 p = PackedQ4_0.pack(w, panel, arena);
+                for (int r = 0; r < rows; r++) {
+                    for (int k = 0; k < cols; k++) assertThat(p.quant(r, k)).as("row %d col %d", r, k).isEqualTo(q4_0Quant(w, r, k));
+                    for (int b = 0; b < cols / 32; b++) {
+                        assertThat(p.scale(r, b)).isEqualTo(Float.float16ToFloat(w.data().get(LE_SHORT, r * w.rowBytes() + 18L * b)));
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void matchesTheScalarReferenceAtEveryBatch(SimdKernels k) {
+        Random rnd = new Random(3);
+        int panel = k.int8PanelRows();
+        try (Arena arena = Arena.ofConfined()) {
+            for (int[] shape : new int[][] {{2 * panel, 32}, {4 * panel, 160}, {64, 896}}) {
+                int rows = shape[0], cols = shape[1];
+                WeightMatrix w = new WeightMatrix(GGMLType.Q4_0, RandomWeights.matrix(arena, GGMLType.Q4_0, rows, cols, rnd), rows, cols);
+                PackedQ4_0 p = PackedQ4_0.pack(w, panel, arena);
+                for (int batch : new int[] {1, 2, 3, 4, 5, 8, 9}) {
+                    float[] x = new float[batch * cols];
+                    for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian() * (i % 7 == 0 ? 10 : 1);
+                    Int8Activations q = new Int8Activations().quantize(x, batch, cols);
+                    float[] out = new float[batch * rows];
+                    k.matmulRowsInt8(p, q, out, 0, rows);
+                    float[] exactOut = new float[batch * rows];
+                    k.matmulRows(w, x, exactOut, batch, 0, rows);
+                    for (int b = 0; b < batch; b++) {
+                        for (int r = 0; r < rows; r++) {
+                            double ref = reference(w, q, b, r);
+                            double scale = rowScale(w, q, b, r);
+                            assertThat((double) out[b * rows + r]).as("%s batch %d vector %d row %d", k, batch, b, r)
+                                    .isCloseTo(ref, org.assertj.core.data.Offset.offset(1e-5 * scale + 1e-30));
+                            // and within the activation rounding of the float kernel's exact product
+                            assertThat((double) out[b * rows + r]).isCloseTo(exactOut[b * rows + r],
+                                    org.assertj.core.data.Offset.offset(roundingBound(w, q, b, r) + 1e-5 * scale + 1e-6));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void rowRangesAreWholePanels(SimdKernels k) {
+        int panel = k.int8PanelRows();
+        try (Arena arena = Arena.ofConfined()) {
+            WeightMatrix w = new WeightMatrix(GGMLType.Q4_0, RandomWeights.matrix(arena, GGMLType.Q4_0, 2 * panel, 32, new Random(4)), 2 * panel, 32);
+            PackedQ4_0 p = PackedQ4_0.pack(w, panel, arena);
+            Int8Activations q = new Int8Activations().quantize(new float[32], 1, 32);
+            float[] out = new float[2 * panel];
+            k.matmulRowsInt8(p, q, out, panel, 2 * panel); // one whole panel
+            assertThatThrownBy(() -> k.matmulRowsInt8(p, q, out, 1, panel)).isInstanceOf(IndexOutOfBoundsException.class);
+            Int8Activations wrongLength = new Int8Activations().quantize(new float[64], 1, 64);
+            assertThatThrownBy(() -> k.matmulRowsInt8(p, wrongLength, out, 0, panel)).hasMessageContaining("activations of 64");
+        }
+    }
+
+    @Test
+    void matmulUsesThePackingOnlyWhenAttached() {
+        SimdKernels k = SimdKernels.preferred();
+        int panel = k.int8PanelRows();
+        if (panel == 0) return;
+        Random rnd = new Random(5);
+        try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
+            int rows = 8 * panel, cols = 256, batch = 6;
+            WeightMatrix w = new WeightMatrix(GGMLType.Q4_0, RandomWeights.matrix(arena, GGMLType.Q4_0, rows, cols, rnd), rows, cols);
+            WeightMatrix packed = w.withPacked(PackedQ4_0.pack(w, panel, arena));
+            float[] x = new float[batch * cols];
+            for (int i = 0; i < x.length; i++) x[i] = rnd.nextFloat() - 0.5f;
+            float[] viaPool = new float[batch * rows], direct = new float[batch * rows], single = new float[batch * rows];
+            MatMul.matmul(pool, packed, x, viaPool, batch);
+            k.matmulRowsInt8(packed.packed(), new Int8Activations().quantize(x, batch, cols), direct, 0, rows);
+            MatMul.matmulRows(packed, x, single, batch, 0, rows);
+            assertThat(viaPool).containsExactly(direct);
+            assertThat(single).containsExactly(direct);
+        }
+    }
+
+    private static int q4_0Quant(WeightMatrix w, int r, int k) {
+        int b = k / 32, kk = k % 32;
+        int v = w.data().get(ValueLayout.JAVA_BYTE, r * w.rowBytes() + 18L * b + 2 + (kk & 15)) & 0xFF;
+        return kk < 16 ? v & 0x0F : v >>> 4;
+    }
+
+    /** sum over blocks of d_w * d_x * sum (q_w - 8) * q_x, in double. */
+    private static double reference(WeightMatrix w, Int8Activations q, int b, int r) {
+        double sum = 0;
+        for (int blk = 0; blk < w.cols() / 32; blk++) {
+            long dot = 0;
+            for (int i = 0; i < 32; i++) dot += (long) (q4_0Quant(w, r, 32 * blk + i) - 8) * q.quant(b, 32 * blk + i);
+            double dw = Float.float16ToFloat(w.data().get(LE_SHORT, r * w.rowBytes() + 18L * blk));
+            sum += dw * q.scale(b, blk) * dot;
+        }
+        return sum;
+    }
+
+    /** sum |w| * d_x / 2: how far rounding x to its quants can move the product. */
+    private static double roundingBound(WeightMatrix w, Int8Activations q, int b, int r) {
+        double sum = 0;
+        for (int blk = 0; blk < w.cols() / 32; blk++) {
+            double dw = Math.abs(Float.float16ToFloat(w.data().get(LE_SHORT, r * w.rowBytes() + 18L * blk)));
+            for (int i = 0; i < 32; i++) sum += dw * Math.abs(q4_0Quant(w, r, 32 * blk + i) - 8) * q.scale(b, blk) / 2;
+        }
+        return sum;
+    }
+
+    /** sum of |terms|: the size float rounding is relative to. */
+    private static double rowScale(WeightMatrix w, Int8Activations q, int b, int r) {
+        double sum = 0;
+        for (int blk = 0; blk < w.cols() / 32; blk++) {
+            double dw = Math.abs(Float.float16ToFloat(w.data().get(LE_SHORT, r * w.rowBytes() + 18L * blk)));
+            for (int i = 0; i < 32; i++) sum += dw * q.scale(b, blk) * Math.abs((q4_0Quant(w, r, 32 * blk + i) - 8) * q.quant(b, 32 * blk + i));
+        }
+        return sum;
+    }
+}
