@@ -37,6 +37,11 @@ final class ModelOptionsMixin {
             description = "memory for KV blocks in MB (default 0: 8 full contexts, at most half the heap)")
     long kvBudgetMb;
 
+    @Option(names = "--exact-activations",
+            description = "keep Q4_0 matmuls on float32 activations (exact to float rounding, 2-3x slower) instead of "
+                    + "llama.cpp's 8-bit integer products")
+    boolean exactActivations;
+
     ModelOptions options() {
         return options(KvType.F16);
     }
@@ -54,7 +59,7 @@ final class ModelOptionsMixin {
         } catch (IllegalArgumentException e) {
             throw new UsageException("--kv-type: " + e.getMessage());
         }
-        return new ModelOptions(t, contextSize, batchSize, type, kvBlockSize, kvBudgetMb << 20);
+        return new ModelOptions(t, contextSize, batchSize, type, kvBlockSize, kvBudgetMb << 20, !exactActivations);
     }
 
     /** The file to load: the given one, or the embedded synthetic model (written on first use). */

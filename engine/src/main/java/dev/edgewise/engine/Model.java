@@ -16,6 +16,7 @@ import dev.edgewise.kernels.WorkerPool;
 import dev.edgewise.loader.GGUFFile;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -39,6 +40,8 @@ public final class Model implements AutoCloseable {
     private final ModelConfig config;
     private final Tokenizer tokenizer;
     private final WorkerPool pool;
+    /** Holds Q4_0 matrices repacked for the integer kernel (see {@link ModelOptions#int8Activations}). */
+    private final Arena packing;
     private Qwen2Forward forward;
     private final PagedKvCache cache;
     private final DynamicLora lora;
@@ -47,8 +50,9 @@ public final class Model implements AutoCloseable {
     private final int contextSize;
     private final long loadNanos;
 
-    private Model(GGUFFile gguf, ModelConfig config, Tokenizer tokenizer, WorkerPool pool, Qwen2Forward forward,
+    private Model(GGUFFile gguf, ModelConfig config, Tokenizer tokenizer, WorkerPool pool, Arena packing, Qwen2Forward forward,
                   PagedKvCache cache, int contextSize, long loadNanos) {
+        this.packing = packing;
         this.gguf = gguf;
         this.config = config;
         this.tokenizer = tokenizer;
@@ -84,9 +88,11 @@ public final class Model implements AutoCloseable {
             }
             int ctx = options.contextSize() == 0 ? config.contextLength() : Math.min(options.contextSize(), config.contextLength());
             WorkerPool pool = new WorkerPool(options.threads());
+            Arena packing = Arena.ofShared();
+            if (options.int8Activations()) weights = Q4_0Packing.pack(weights, pool, packing, gguf.segment());
             Qwen2Forward forward = new Qwen2Forward(config, weights, pool, options.batchSize());
             PagedKvCache cache = new PagedKvCache(config, options.kvType(), options.kvBlockSize(), kvBudget(config, options, ctx), ctx);
-            return new Model(gguf, config, tokenizer, pool, forward, cache, ctx, System.nanoTime() - start);
+            return new Model(gguf, config, tokenizer, pool, packing, forward, cache, ctx, System.nanoTime() - start);
         } catch (RuntimeException | Error e) {
             gguf.close();
             throw e;
@@ -293,6 +299,7 @@ public final class Model implements AutoCloseable {
         for (LoraAdapter a : adapters) a.close();
         for (FusedWeights f : fused) f.close();
         pool.close();
+        packing.close();
         gguf.close();
     }
 }

@@ -13,8 +13,12 @@ import dev.edgewise.engine.kv.PagedKvCache;
  * @param kvBlockSize   positions per KV block
  * @param kvBudgetBytes bytes the KV block pool may use (0 = room for 8 full-context sequences,
  *                      capped at half the heap); storage is allocated as blocks are first used
+ * @param int8Activations Q4_0 matmuls quantize their activations to 8 bits and run integer
+ *                      products on weights repacked at load, as llama.cpp does (default, 2-3x
+ *                      faster); false keeps float32 activations, exact to float rounding
  */
-public record ModelOptions(int threads, int contextSize, int batchSize, KvType kvType, int kvBlockSize, long kvBudgetBytes) {
+public record ModelOptions(int threads, int contextSize, int batchSize, KvType kvType, int kvBlockSize, long kvBudgetBytes,
+                           boolean int8Activations) {
     public ModelOptions {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         if (contextSize < 0) throw new IllegalArgumentException("context size must be >= 0, got " + contextSize);
@@ -24,14 +28,20 @@ public record ModelOptions(int threads, int contextSize, int batchSize, KvType k
         if (kvType == null) kvType = KvType.F16;
     }
 
-    public static ModelOptions defaults() {
-        return new ModelOptions(Runtime.getRuntime().availableProcessors(), 4096, 64, KvType.F16, PagedKvCache.DEFAULT_BLOCK_SIZE, 0);
+    /** Options with 8-bit activations for Q4_0 (the default). */
+    public ModelOptions(int threads, int contextSize, int batchSize, KvType kvType, int kvBlockSize, long kvBudgetBytes) {
+        this(threads, contextSize, batchSize, kvType, kvBlockSize, kvBudgetBytes, true);
     }
 
-    public ModelOptions withThreads(int t) { return new ModelOptions(t, contextSize, batchSize, kvType, kvBlockSize, kvBudgetBytes); }
-    public ModelOptions withContextSize(int n) { return new ModelOptions(threads, n, batchSize, kvType, kvBlockSize, kvBudgetBytes); }
-    public ModelOptions withBatchSize(int n) { return new ModelOptions(threads, contextSize, n, kvType, kvBlockSize, kvBudgetBytes); }
-    public ModelOptions withKvType(KvType t) { return new ModelOptions(threads, contextSize, batchSize, t, kvBlockSize, kvBudgetBytes); }
-    public ModelOptions withKvBlockSize(int n) { return new ModelOptions(threads, contextSize, batchSize, kvType, n, kvBudgetBytes); }
-    public ModelOptions withKvBudgetBytes(long b) { return new ModelOptions(threads, contextSize, batchSize, kvType, kvBlockSize, b); }
+    public static ModelOptions defaults() {
+        return new ModelOptions(Runtime.getRuntime().availableProcessors(), 4096, 64, KvType.F16, PagedKvCache.DEFAULT_BLOCK_SIZE, 0, true);
+    }
+
+    public ModelOptions withThreads(int t) { return new ModelOptions(t, contextSize, batchSize, kvType, kvBlockSize, kvBudgetBytes, int8Activations); }
+    public ModelOptions withContextSize(int n) { return new ModelOptions(threads, n, batchSize, kvType, kvBlockSize, kvBudgetBytes, int8Activations); }
+    public ModelOptions withBatchSize(int n) { return new ModelOptions(threads, contextSize, n, kvType, kvBlockSize, kvBudgetBytes, int8Activations); }
+    public ModelOptions withKvType(KvType t) { return new ModelOptions(threads, contextSize, batchSize, t, kvBlockSize, kvBudgetBytes, int8Activations); }
+    public ModelOptions withKvBlockSize(int n) { return new ModelOptions(threads, contextSize, batchSize, kvType, n, kvBudgetBytes, int8Activations); }
+    public ModelOptions withInt8Activations(boolean on) { return new ModelOptions(threads, contextSize, batchSize, kvType, kvBlockSize, kvBudgetBytes, on); }
+    public ModelOptions withKvBudgetBytes(long b) { return new ModelOptions(threads, contextSize, batchSize, kvType, kvBlockSize, b, int8Activations); }
 }

@@ -35,7 +35,7 @@ class SyntheticModelForwardTest {
             expected = new ScalarQwen2Reference(f).logits(TOKENS);
         }
         for (int batch : new int[]{1, 4, 64}) {
-            try (Model m = Model.load(file, ModelOptions.defaults().withThreads(2).withBatchSize(batch).withKvType(KvType.F32))) {
+            try (Model m = Model.load(file, ModelOptions.defaults().withThreads(2).withBatchSize(batch).withKvType(KvType.F32).withInt8Activations(false))) {
                 LogitsTrace trace = m.logits(TOKENS, 0);
                 double worst = 0, scale = 0;
                 for (int t = 0; t < TOKENS.length; t++) {

@@ -31,6 +31,8 @@ public final class PageCache {
     private PageCache() {}
 
     private static final int MADV_HUGEPAGE = 14;     // asm-generic/mman-common.h
+    private static final int MADV_DONTNEED = 4;
+    private static final long HUGE_PAGE = 2L << 20;
     private static final int POSIX_FADV_DONTNEED = 4; // linux/fadvise.h
     private static final int O_RDONLY = 0;
 
@@ -61,6 +63,44 @@ public final class PageCache {
         LIBC.ifPresent(libc -> {
             try {
                 int ignored = (int) libc.madvise().invokeExact(mapping, mapping.byteSize(), MADV_HUGEPAGE);
+            } catch (Throwable t) {
+                // advice only
+            }
+        });
+    }
+
+    /**
+     * Unmaps the pages of {@code region} (part of a read-only file mapping) from this process
+     * (madvise MADV_DONTNEED): they leave its resident set but stay in the page cache, and a later
+     * read maps them again. For tensors that were copied (repacked) at load. Only the whole 2 MiB
+     * pages inside the region are released, so the huge-page mappings of neighbouring tensors
+     * are not split. Advice only: does nothing where it cannot.
+     */
+    public static void release(MemorySegment region) {
+        if (!region.isMapped()) throw new IllegalArgumentException("not a file mapping: " + region);
+        releaseRange(region.address(), region.byteSize());
+    }
+
+    /**
+     * {@link #release(MemorySegment)} for {@code byteSize} bytes at {@code address}, which must lie
+     * inside {@code mapping} (a file mapping; releasing anonymous memory would zero it).
+     */
+    public static void release(MemorySegment mapping, long address, long byteSize) {
+        if (!mapping.isMapped()) throw new IllegalArgumentException("not a file mapping: " + mapping);
+        if (address < mapping.address() || byteSize < 0 || address + byteSize > mapping.address() + mapping.byteSize()) {
+            throw new IndexOutOfBoundsException("range of " + byteSize + " bytes at 0x" + Long.toHexString(address) + " is outside " + mapping);
+        }
+        releaseRange(address, byteSize);
+    }
+
+    private static void releaseRange(long address, long byteSize) {
+        long start = (address + HUGE_PAGE - 1) & -HUGE_PAGE;
+        long end = (address + byteSize) & -HUGE_PAGE;
+        if (end <= start) return;
+        LIBC.ifPresent(libc -> {
+            try {
+                MemorySegment pages = MemorySegment.ofAddress(start).reinterpret(end - start);
+                int ignored = (int) libc.madvise().invokeExact(pages, end - start, MADV_DONTNEED);
             } catch (Throwable t) {
                 // advice only
             }

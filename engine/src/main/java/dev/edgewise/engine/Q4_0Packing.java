@@ -1,0 +1,78 @@
+package dev.edgewise.engine;
+
+import dev.edgewise.kernels.PackedQ4_0;
+import dev.edgewise.kernels.SimdKernels;
+import dev.edgewise.kernels.WeightMatrix;
+import dev.edgewise.kernels.WorkerPool;
+import dev.edgewise.loader.PageCache;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Repacks a model's Q4_0 matrices at load for the integer kernel ({@link PackedQ4_0}): the engine
+ * then runs Q4_0 as llama.cpp does, on 8-bit activations. Each packed matrix's file pages are
+ * released from the process as soon as it is packed (they stay in the page cache), so resident
+ * memory stays about one copy of the weights, never two.
+ */
+final class Q4_0Packing {
+    private Q4_0Packing() {}
+
+    static ModelWeights pack(ModelWeights w, WorkerPool pool, Arena arena, MemorySegment file) {
+        LayerWeights[] layers = new LayerWeights[w.layers().length];
+        Released released = new Released();
+        for (int i = 0; i < layers.length; i++) {
+            LayerWeights l = w.layers()[i];
+            layers[i] = new LayerWeights(l.attnNorm(),
+                    pack(l.wq(), pool, arena), l.bq(), pack(l.wk(), pool, arena), l.bk(), pack(l.wv(), pool, arena), l.bv(),
+                    pack(l.wo(), pool, arena), l.ffnNorm(),
+                    pack(l.gate(), pool, arena), pack(l.up(), pool, arena), pack(l.down(), pool, arena));
+            releaseLayer(l, layers[i], released, file);
+        }
+        // a tied Q4_0 embedding keeps its rows in the file for lookups; only the output projection packs
+        WeightMatrix output = w.output() == w.tokenEmbedding() ? packKeepingFile(w.output(), pool, arena) : pack(w.output(), pool, arena);
+        return new ModelWeights(w.tokenEmbedding(), layers, w.outputNorm(), output);
+    }
+
+    private static WeightMatrix pack(WeightMatrix m, WorkerPool pool, Arena arena) {
+        WeightMatrix packed = packKeepingFile(m, pool, arena);
+        if (packed != m) PageCache.release(m.data());
+        return packed;
+    }
+
+    /** The file span released so far: consecutive layers extend it, so pages across layer boundaries go too. */
+    private static final class Released {
+        long start, end;
+    }
+
+    /**
+     * Releases the file span of a layer whose matrices all packed (its small vectors are on the
+     * heap), joined to the previous layers' span when adjacent: one matrix alone rarely covers a
+     * whole 2 MiB page, and releases only ever take whole ones.
+     */
+    private static void releaseLayer(LayerWeights unpacked, LayerWeights packed, Released released, MemorySegment file) {
+        WeightMatrix[] f = {unpacked.wq(), unpacked.wk(), unpacked.wv(), unpacked.wo(), unpacked.gate(), unpacked.up(), unpacked.down()};
+        WeightMatrix[] p = {packed.wq(), packed.wk(), packed.wv(), packed.wo(), packed.gate(), packed.up(), packed.down()};
+        long start = Long.MAX_VALUE, end = 0;
+        for (int i = 0; i < f.length; i++) {
+            if (p[i].packed() == null) return;
+            start = Math.min(start, f[i].data().address());
+            end = Math.max(end, f[i].data().address() + f[i].data().byteSize());
+        }
+        long span = end - start, matrices = 0;
+        for (WeightMatrix m : f) matrices += m.data().byteSize();
+        // only when the layer's matrices are contiguous but for its small vectors (< 1% of the span)
+        if (span - matrices >= span / 100) return;
+        boolean adjacent = released.end != 0 && start >= released.end && start - released.end <= 65536;
+        if (!adjacent) released.start = start;
+        released.end = end;
+        PageCache.release(file, released.start, released.end - released.start);
+    }
+
+    private static WeightMatrix packKeepingFile(WeightMatrix m, WorkerPool pool, Arena arena) {
+        if (!PackedQ4_0.canPack(m)) return m;
+        PackedQ4_0 p = PackedQ4_0.allocate(m, SimdKernels.preferred().int8PanelRows(), arena);
+        pool.parallelFor(p.panels(), (p0, p1) -> p.packPanels(m, p0, p1));
+        return m.withPacked(p);
+    }
+}
