@@ -78,6 +78,8 @@ public final class Model implements AutoCloseable {
     public static Model load(Path path, ModelOptions options) throws IOException {
         long start = System.nanoTime();
         GGUFFile gguf = GGUFFile.open(path);
+        WorkerPool pool = null;
+        Arena packing = null;
         try {
             ModelConfig config = ModelConfig.from(gguf);
             ModelWeights weights = ModelWeights.from(gguf, config);
@@ -87,13 +89,15 @@ public final class Model implements AutoCloseable {
                         + tokenizer.vocabulary().size() + " tokens but token_embd.weight only " + config.vocabSize() + " rows");
             }
             int ctx = options.contextSize() == 0 ? config.contextLength() : Math.min(options.contextSize(), config.contextLength());
-            WorkerPool pool = new WorkerPool(options.threads());
-            Arena packing = Arena.ofShared();
+            pool = new WorkerPool(options.threads());
+            packing = Arena.ofShared();
             if (options.int8Activations()) weights = Q4_0Packing.pack(weights, pool, packing, gguf.segment());
             Qwen2Forward forward = new Qwen2Forward(config, weights, pool, options.batchSize());
             PagedKvCache cache = new PagedKvCache(config, options.kvType(), options.kvBlockSize(), kvBudget(config, options, ctx), ctx);
             return new Model(gguf, config, tokenizer, pool, packing, forward, cache, ctx, System.nanoTime() - start);
         } catch (RuntimeException | Error e) {
+            if (pool != null) pool.close();
+            if (packing != null) packing.close();
             gguf.close();
             throw e;
         }

@@ -29,15 +29,10 @@ final class Q4_0Packing {
                     pack(l.gate(), pool, arena), pack(l.up(), pool, arena), pack(l.down(), pool, arena));
             releaseLayer(l, layers[i], released, file);
         }
-        // a tied Q4_0 embedding keeps its rows in the file for lookups; only the output projection packs
-        WeightMatrix output = w.output() == w.tokenEmbedding() ? packKeepingFile(w.output(), pool, arena) : pack(w.output(), pool, arena);
+        WeightMatrix output = pack(w.output(), pool, arena);
+        // a tied Q4_0 embedding keeps its rows in the file for lookups
+        if (output.packed() != null && w.output() != w.tokenEmbedding()) PageCache.release(w.output().data());
         return new ModelWeights(w.tokenEmbedding(), layers, w.outputNorm(), output);
-    }
-
-    private static WeightMatrix pack(WeightMatrix m, WorkerPool pool, Arena arena) {
-        WeightMatrix packed = packKeepingFile(m, pool, arena);
-        if (packed != m) PageCache.release(m.data());
-        return packed;
     }
 
     /** The file span released so far: consecutive layers extend it, so pages across layer boundaries go too. */
@@ -46,30 +41,36 @@ final class Q4_0Packing {
     }
 
     /**
-     * Releases the file span of a layer whose matrices all packed (its small vectors are on the
-     * heap), joined to the previous layers' span when adjacent: one matrix alone rarely covers a
-     * whole 2 MiB page, and releases only ever take whole ones.
+     * Releases the file pages of a layer's packed matrices. When all packed and lie together (its
+     * small vectors are on the heap), the layer's whole span goes, joined to the previous layers'
+     * span when adjacent: one matrix alone rarely covers a whole 2 MiB page, and releases only
+     * ever take whole ones. Otherwise each packed matrix goes on its own.
      */
     private static void releaseLayer(LayerWeights unpacked, LayerWeights packed, Released released, MemorySegment file) {
         WeightMatrix[] f = {unpacked.wq(), unpacked.wk(), unpacked.wv(), unpacked.wo(), unpacked.gate(), unpacked.up(), unpacked.down()};
         WeightMatrix[] p = {packed.wq(), packed.wk(), packed.wv(), packed.wo(), packed.gate(), packed.up(), packed.down()};
-        long start = Long.MAX_VALUE, end = 0;
+        long start = Long.MAX_VALUE, end = 0, matrices = 0;
+        boolean allPacked = true;
         for (int i = 0; i < f.length; i++) {
-            if (p[i].packed() == null) return;
+            allPacked &= p[i].packed() != null;
             start = Math.min(start, f[i].data().address());
             end = Math.max(end, f[i].data().address() + f[i].data().byteSize());
+            matrices += f[i].data().byteSize();
         }
-        long span = end - start, matrices = 0;
-        for (WeightMatrix m : f) matrices += m.data().byteSize();
-        // only when the layer's matrices are contiguous but for its small vectors (< 1% of the span)
-        if (span - matrices >= span / 100) return;
+        long span = end - start;
+        // the matrices must fill the span but for the layer's small vectors (< 1%)
+        if (!allPacked || span - matrices >= span / 100) {
+            for (int i = 0; i < f.length; i++) if (p[i].packed() != null) PageCache.release(f[i].data());
+            released.end = 0;
+            return;
+        }
         boolean adjacent = released.end != 0 && start >= released.end && start - released.end <= 65536;
         if (!adjacent) released.start = start;
         released.end = end;
         PageCache.release(file, released.start, released.end - released.start);
     }
 
-    private static WeightMatrix packKeepingFile(WeightMatrix m, WorkerPool pool, Arena arena) {
+    private static WeightMatrix pack(WeightMatrix m, WorkerPool pool, Arena arena) {
         if (!PackedQ4_0.canPack(m)) return m;
         PackedQ4_0 p = PackedQ4_0.allocate(m, SimdKernels.preferred().int8PanelRows(), arena);
         pool.parallelFor(p.panels(), (p0, p1) -> p.packPanels(m, p0, p1));

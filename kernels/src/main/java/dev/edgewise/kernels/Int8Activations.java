@@ -40,28 +40,33 @@ public final class Int8Activations {
      * @throws IllegalArgumentException if {@code cols} is not a positive multiple of 32 or x is too short
      */
     public Int8Activations quantize(float[] x, int batch, int cols) {
-        Objects.requireNonNull(x, "x");
-        if (cols <= 0 || cols % 32 != 0) throw new IllegalArgumentException("row length " + cols + " is not a positive multiple of 32");
-        if (batch < 0 || x.length < (long) batch * cols) {
-            throw new IllegalArgumentException("x holds " + x.length + " floats, a batch of " + batch + " x " + cols + " needs more");
-        }
-        int blocks = cols / 32;
-        int nPairs = batch * cols / 2, nBlocks = batch * blocks;
-        if (pairs.length < nPairs) pairs = new int[nPairs];
-        if (scales.length < nBlocks) {
-            scales = new float[nBlocks];
-            zeroPoints = new int[nBlocks];
-        }
-        this.batch = batch;
-        this.cols = cols;
-        ((KernelInternals) KernelsBySpecies.PREFERRED).quantizeBlocks(x, nBlocks, pairs, scales, zeroPoints, blockQuants);
+        int blocks = prepare(x, batch, cols);
+        ((KernelInternals) KernelsBySpecies.PREFERRED).quantizeBlocks(x, blocks, pairs, scales, zeroPoints, blockQuants);
         return this;
     }
 
     /** The scalar definition the SIMD quantizer must equal (tests). */
     void quantizeScalar(float[] x, int batch, int cols) {
-        quantize(x, batch, cols);
-        for (int blk = 0; blk < batch * (cols / 32); blk++) quantizeBlock(x, blk);
+        int blocks = prepare(x, batch, cols);
+        for (int blk = 0; blk < blocks; blk++) quantizeBlock(x, blk);
+    }
+
+    /** Checks the shape, sizes the buffers; returns the number of blocks. */
+    private int prepare(float[] x, int batch, int cols) {
+        Objects.requireNonNull(x, "x");
+        if (cols <= 0 || cols % 32 != 0) throw new IllegalArgumentException("row length " + cols + " is not a positive multiple of 32");
+        if (batch < 0 || x.length < (long) batch * cols) {
+            throw new IllegalArgumentException("x holds " + x.length + " floats, a batch of " + batch + " x " + cols + " needs more");
+        }
+        int nPairs = batch * cols / 2, blocks = batch * (cols / 32);
+        if (pairs.length < nPairs) pairs = new int[nPairs];
+        if (scales.length < blocks) {
+            scales = new float[blocks];
+            zeroPoints = new int[blocks];
+        }
+        this.batch = batch;
+        this.cols = cols;
+        return blocks;
     }
 
     private void quantizeBlock(float[] x, int blk) {

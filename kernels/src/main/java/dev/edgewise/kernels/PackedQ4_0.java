@@ -32,6 +32,8 @@ public final class PackedQ4_0 {
     private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int Q4_0_BLOCK_BYTES = 18;
+    /** Per row and 32-value block: 16 bytes of quants and a float scale. */
+    private static final int BYTES_PER_ROW_BLOCK = 20;
 
     private final MemorySegment data;
     private final int rows;
@@ -59,7 +61,7 @@ public final class PackedQ4_0 {
         if (panelRows <= 0 || w.rows() % panelRows != 0) {
             throw new IllegalArgumentException(w + " does not split into panels of " + panelRows + " rows");
         }
-        long bytes = (long) w.rows() * (w.cols() / 32) * blockBytesPerRow();
+        long bytes = (long) w.rows() * (w.cols() / 32) * BYTES_PER_ROW_BLOCK;
         return new PackedQ4_0(arena.allocate(bytes, 64), w.rows(), w.cols(), panelRows);
     }
 
@@ -68,11 +70,6 @@ public final class PackedQ4_0 {
         PackedQ4_0 p = allocate(w, panelRows, arena);
         p.packPanels(w, 0, p.panels());
         return p;
-    }
-
-    /** 16 bytes of quants and a float scale per row and block. */
-    private static int blockBytesPerRow() {
-        return 20;
     }
 
     public int rows() { return rows; }
@@ -87,7 +84,7 @@ public final class PackedQ4_0 {
 
     /** Bytes of one block of one panel: 4 chunks of 2P shorts and P floats. */
     long blockStride() {
-        return 20L * panelRows;
+        return (long) BYTES_PER_ROW_BLOCK * panelRows;
     }
 
     /** Bytes of one panel. */

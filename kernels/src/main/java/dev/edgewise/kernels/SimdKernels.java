@@ -47,7 +47,7 @@ public interface SimdKernels {
         if (batch == 0) return;
         int groups = Math.ceilDiv(rows, MatMul.ROW_GROUP);
         PackedQ4_0 packed = w.packed();
-        if (packed != null && packed.panelRows() == int8PanelRows() && MatMul.ROW_GROUP % packed.panelRows() == 0) {
+        if (packed != null && packed.panelRows() == int8PanelRows()) { // panels (4-16 rows) divide ROW_GROUP
             Int8Activations q = Int8Activations.forThisThread().quantize(x, batch, w.cols());
             if (pool.threads() == 1 || groups == 1) {
                 matmulRowsInt8(packed, q, out, 0, rows);

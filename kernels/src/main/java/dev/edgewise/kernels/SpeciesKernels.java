@@ -63,6 +63,8 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
      */
     private static final VectorSpecies<Short> SI = L >= 4 ? VectorSpecies.of(short.class, F.vectorShape()) : null;
     private static final int PANEL = SI != null ? L : 0;
+    /** PackedQ4_0's layout at this width: a chunk of 2L shorts, a block of 4 chunks then L float scales. */
+    private static final long PANEL_CHUNK = 4L * PANEL, PANEL_SCALES = 4 * PANEL_CHUNK, PANEL_BLOCK = PANEL_SCALES + 4L * PANEL;
 
     /** Per-thread block sums of the integer tile (shorts), grown on demand. */
     private static final ThreadLocal<short[]> INT_SCRATCH = new ThreadLocal<>();
@@ -316,21 +318,20 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     /** The panel's rows against one vector, whole pass: out[o .. o + L). */
     private static void int8Tile1(MemorySegment seg, long panel, int blocks, int[] pairs, int p0, int[] zeroPoints,
                                   float[] scales, int s0, float[] out, int o) {
-        long chunkBytes = 4L * PANEL, blockStride = 20L * PANEL;
         FloatVector acc = FloatVector.zero(F);
         ShortVector mask = ShortVector.broadcast(SI, (short) 0x0F);
         for (int blk = 0; blk < blocks; blk++) {
-            long block = panel + blk * blockStride;
+            long block = panel + blk * PANEL_BLOCK;
             ShortVector a = IntVector.broadcast(I, zeroPoints[s0 + blk]).reinterpretAsShorts();
             int m = p0 + 16 * blk;
             for (int c = 0; c < 4; c++, m += 4) {
-                ShortVector q = ShortVector.fromMemorySegment(SI, seg, block + c * chunkBytes, LE);
+                ShortVector q = ShortVector.fromMemorySegment(SI, seg, block + c * PANEL_CHUNK, LE);
                 a = a.add(q.and(mask).mul(quantPair(pairs, m)))
                         .add(q.lanewise(VectorOperators.LSHR, 4).and(mask).mul(quantPair(pairs, m + 1)))
                         .add(q.lanewise(VectorOperators.LSHR, 8).and(mask).mul(quantPair(pairs, m + 2)))
                         .add(q.lanewise(VectorOperators.LSHR, 12).mul(quantPair(pairs, m + 3)));
             }
-            FloatVector d = FloatVector.fromMemorySegment(F, seg, block + 4 * chunkBytes, LE);
+            FloatVector d = FloatVector.fromMemorySegment(F, seg, block + PANEL_SCALES, LE);
             acc = pairSums(a).fma(d.mul(scales[s0 + blk]), acc);
         }
         acc.intoArray(out, o);
@@ -346,12 +347,11 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     /** Block sums of the panel against vectors b .. b + 3 into sums[(blk*4 + t) * 2L ..]. */
     private static void int8Sums4(MemorySegment seg, long panel, int blocks, int[] pairs, int[] zeroPoints, int b, int cols,
                                   short[] sums) {
-        long chunkBytes = 4L * PANEL, blockStride = 20L * PANEL;
         int half = cols / 2, nb = cols / 32, lanes = 2 * PANEL;
         int x0 = b * half, x1 = x0 + half, x2 = x1 + half, x3 = x2 + half;
         ShortVector mask = ShortVector.broadcast(SI, (short) 0x0F);
         for (int blk = 0; blk < blocks; blk++) {
-            long block = panel + blk * blockStride;
+            long block = panel + blk * PANEL_BLOCK;
             int z = b * nb + blk;
             ShortVector a0 = IntVector.broadcast(I, zeroPoints[z]).reinterpretAsShorts();
             ShortVector a1 = IntVector.broadcast(I, zeroPoints[z + nb]).reinterpretAsShorts();
@@ -359,7 +359,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             ShortVector a3 = IntVector.broadcast(I, zeroPoints[z + 3 * nb]).reinterpretAsShorts();
             int m = 16 * blk;
             for (int c = 0; c < 4; c++) {
-                ShortVector q = ShortVector.fromMemorySegment(SI, seg, block + c * chunkBytes, LE);
+                ShortVector q = ShortVector.fromMemorySegment(SI, seg, block + c * PANEL_CHUNK, LE);
                 // one nibble per pass: a rolled loop keeps the parsed method under C2's node budget
                 for (int j = 0; j < 4; j++, m++, q = q.lanewise(VectorOperators.LSHR, 4)) {
                     ShortVector w = q.and(mask);
@@ -379,12 +379,11 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
 
     /** Scales tile vector t's block sums (from int8Sums4) into out[o .. o + L). */
     private static void int8Scale(MemorySegment seg, long panel, int blocks, short[] sums, int t, float[] scales, int s0, float[] out, int o) {
-        long blockStride = 20L * PANEL, scaleOffset = 16L * PANEL;
         int lanes = 2 * PANEL;
         FloatVector acc = FloatVector.zero(F);
         for (int blk = 0; blk < blocks; blk++) {
             ShortVector a = ShortVector.fromArray(SI, sums, (blk * 4 + t) * lanes);
-            FloatVector d = FloatVector.fromMemorySegment(F, seg, panel + blk * blockStride + scaleOffset, LE);
+            FloatVector d = FloatVector.fromMemorySegment(F, seg, panel + blk * PANEL_BLOCK + PANEL_SCALES, LE);
             acc = pairSums(a).fma(d.mul(scales[s0 + blk]), acc);
         }
         acc.intoArray(out, o);
