@@ -21,7 +21,12 @@ import java.util.Objects;
  * +-8 * 127 * 16, so wrap-around in between cancels.
  *
  * <p>Layout, for {@code P = panelRows} (the float lanes of the kernels' vector, 16 on AVX-512):
- * panels of P rows; per panel, per 32-value block, four chunks of 2P shorts then P float scales.
+ * panels of P rows; a panel is a run of block pairs. A pair holds both blocks' P row scales (the
+ * file's F16 bits), then each block's four chunks of 2P shorts: 36P bytes, so with 2P-byte vectors
+ * every chunk starts on a vector boundary (a chunk split across two cache lines costs the tile a
+ * second load) and the kernel reads one sequential stream (scales kept apart from the quants
+ * halved its speed when streaming from memory). An odd last block is padded to a whole pair. Apart
+ * from that padding the packing is as large as the file's Q4_0, 18 bytes per row and block.
  * Chunk c covers columns {@code 8c .. 8c + 7} of the block; short lane {@code 2i + p} holds, in
  * nibble j, the quant of row i at column {@code 8c + 2j + p}. So a chunk's nibble j, read as 2P
  * short lanes, pairs row i's columns {@code 2j} (even lane) and {@code 2j + 1} (odd lane), which
@@ -30,10 +35,7 @@ import java.util.Objects;
  */
 public final class PackedQ4_0 {
     private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int Q4_0_BLOCK_BYTES = 18;
-    /** Per row and 32-value block: 16 bytes of quants and a float scale. */
-    private static final int BYTES_PER_ROW_BLOCK = 20;
 
     private final MemorySegment data;
     private final int rows;
@@ -47,10 +49,23 @@ public final class PackedQ4_0 {
         this.panelRows = panelRows;
     }
 
-    /** Whether {@code w} can be packed for the preferred kernels (Q4_0, and whole panels of rows). */
+    /**
+     * Whether {@code w} can be packed for the preferred kernels: Q4_0, whole panels of rows, and
+     * finite scales (the kernel's F16 conversion leaves out Inf and NaN, which a sound file never
+     * has; a matrix with one stays on the float kernel, which keeps them).
+     */
     public static boolean canPack(WeightMatrix w) {
         int p = SimdKernels.preferred().int8PanelRows();
-        return w.type() == GGMLType.Q4_0 && p > 0 && w.rows() % p == 0;
+        return w.type() == GGMLType.Q4_0 && p > 0 && w.rows() % p == 0 && finiteScales(w);
+    }
+
+    private static boolean finiteScales(WeightMatrix w) {
+        MemorySegment data = w.data();
+        long blocks = (long) w.rows() * (w.cols() / 32);
+        for (long b = 0; b < blocks; b++) {
+            if ((data.get(LE_SHORT, b * Q4_0_BLOCK_BYTES) & 0x7C00) == 0x7C00) return false;
+        }
+        return true;
     }
 
     /** An empty packing of {@code w} for panels of {@code panelRows}, in memory from {@code arena}; fill it with {@link #packPanels}. */
@@ -61,8 +76,8 @@ public final class PackedQ4_0 {
         if (panelRows <= 0 || w.rows() % panelRows != 0) {
             throw new IllegalArgumentException(w + " does not split into panels of " + panelRows + " rows");
         }
-        long bytes = (long) w.rows() * (w.cols() / 32) * BYTES_PER_ROW_BLOCK;
-        return new PackedQ4_0(arena.allocate(bytes, 64), w.rows(), w.cols(), panelRows);
+        PackedQ4_0 p = new PackedQ4_0(null, w.rows(), w.cols(), panelRows);
+        return new PackedQ4_0(arena.allocate(p.panelStride() * p.panels(), 64), w.rows(), w.cols(), panelRows);
     }
 
     /** Packs {@code w} whole on the calling thread (see {@link #packPanels} to split the work). */
@@ -82,19 +97,19 @@ public final class PackedQ4_0 {
 
     MemorySegment data() { return data; }
 
-    /** Bytes of one block of one panel: 4 chunks of 2P shorts and P floats. */
-    long blockStride() {
-        return (long) BYTES_PER_ROW_BLOCK * panelRows;
-    }
-
-    /** Bytes of one panel. */
+    /** Bytes of one panel: pairs of blocks, each 2 x P F16 scales and 2 x 4 chunks of 2P shorts. */
     long panelStride() {
-        return blockStride() * (cols / 32);
+        return 36L * panelRows * ((cols / 32 + 1) / 2);
     }
 
-    /** Bytes of one chunk: 2P shorts. */
-    long chunkBytes() {
-        return 4L * panelRows;
+    /** Offset in a panel of block b's four chunks. */
+    long quantsOffset(int b) {
+        return 36L * panelRows * (b >> 1) + 4L * panelRows + 16L * panelRows * (b & 1);
+    }
+
+    /** Offset in a panel of block b's P scales. */
+    long scalesOffset(int b) {
+        return 36L * panelRows * (b >> 1) + 2L * panelRows * (b & 1);
     }
 
     /** Packs panels {@code [p0, p1)} from {@code w}, which must be the matrix this was allocated for. */
@@ -104,14 +119,14 @@ public final class PackedQ4_0 {
         int blocks = cols / 32, rowBytes = (int) w.rowBytes();
         byte[] src = new byte[panelRows * rowBytes];          // the panel's rows, as in the file
         short[] quants = new short[blocks * 8 * panelRows];   // per block: 4 chunks of 2P shorts
-        float[] scales = new float[blocks * panelRows];
+        short[] scales = new short[blocks * panelRows];       // F16 bits
         for (int p = p0; p < p1; p++) {
             MemorySegment.copy(w.data(), ValueLayout.JAVA_BYTE, (long) p * panelRows * rowBytes, src, 0, src.length);
             java.util.Arrays.fill(quants, (short) 0);
             for (int i = 0; i < panelRows; i++) {
                 for (int b = 0; b < blocks; b++) {
                     int block = i * rowBytes + Q4_0_BLOCK_BYTES * b;
-                    scales[b * panelRows + i] = Float.float16ToFloat((short) ((src[block] & 0xFF) | (src[block + 1] << 8)));
+                    scales[b * panelRows + i] = (short) ((src[block] & 0xFF) | (src[block + 1] << 8));
                     int chunks = b * 8 * panelRows;
                     for (int j = 0; j < 16; j++) {
                         int q = src[block + 2 + j] & 0xFF;
@@ -122,9 +137,8 @@ public final class PackedQ4_0 {
             }
             long panel = p * panelStride();
             for (int b = 0; b < blocks; b++) {
-                long dst = panel + b * blockStride();
-                MemorySegment.copy(quants, b * 8 * panelRows, data, LE_SHORT, dst, 8 * panelRows);
-                MemorySegment.copy(scales, b * panelRows, data, LE_FLOAT, dst + 4 * chunkBytes(), panelRows);
+                MemorySegment.copy(quants, b * 8 * panelRows, data, LE_SHORT, panel + quantsOffset(b), 8 * panelRows);
+                MemorySegment.copy(scales, b * panelRows, data, LE_SHORT, panel + scalesOffset(b), panelRows);
             }
         }
     }
@@ -139,14 +153,14 @@ public final class PackedQ4_0 {
     public int quant(int r, int k) {
         int p = r / panelRows, i = r % panelRows, b = k / 32, kk = k % 32;
         int c = kk >>> 3, j = (kk & 7) >>> 1, parity = kk & 1;
-        long at = p * panelStride() + b * blockStride() + 2L * (c * 2 * panelRows + 2 * i + parity);
+        long at = p * panelStride() + quantsOffset(b) + 2L * (c * 2 * panelRows + 2 * i + parity);
         return (data.get(LE_SHORT, at) >>> (4 * j)) & 0x0F;
     }
 
     /** Scale of row r, block b (for tests). */
     public float scale(int r, int b) {
         int p = r / panelRows, i = r % panelRows;
-        return data.get(LE_FLOAT, p * panelStride() + b * blockStride() + chunkBytes() * 4 + 4L * i);
+        return Float.float16ToFloat(data.get(LE_SHORT, p * panelStride() + scalesOffset(b) + 2L * i));
     }
 
     @Override

@@ -63,11 +63,17 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
      */
     private static final VectorSpecies<Short> SI = L >= 4 ? VectorSpecies.of(short.class, F.vectorShape()) : null;
     private static final int PANEL = SI != null ? L : 0;
-    /** PackedQ4_0's layout at this width: a chunk of 2L shorts, a block of 4 chunks then L float scales. */
-    private static final long PANEL_CHUNK = 4L * PANEL, PANEL_SCALES = 4 * PANEL_CHUNK, PANEL_BLOCK = PANEL_SCALES + 4L * PANEL;
+    /**
+     * PackedQ4_0's layout at this width: a chunk of 2L shorts, a block's quants of 4 chunks, a
+     * block's L F16 scales, and a pair of blocks (both blocks' scales, then both blocks' quants).
+     */
+    private static final long PANEL_CHUNK = 4L * PANEL, PANEL_BLOCK = 4 * PANEL_CHUNK, PANEL_SCALES = 2L * PANEL,
+            PANEL_PAIR = 2 * (PANEL_SCALES + PANEL_BLOCK);
 
     /** Per-thread block sums of the integer tile (shorts), grown on demand. */
     private static final ThreadLocal<short[]> INT_SCRATCH = new ThreadLocal<>();
+    /** Per-thread row scales of one packed panel, as floats (converted once for all its tiles). */
+    private static final ThreadLocal<float[]> PANEL_SCALE_SCRATCH = new ThreadLocal<>();
 
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
@@ -265,19 +271,26 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         MemorySegment seg = w.data();
         long panelStride = w.panelStride();
         short[] sums = null;
+        float[] rowScales = null;
         if (batch >= 4) {
             sums = INT_SCRATCH.get();
             if (sums == null || sums.length < blocks * 8 * PANEL) {
                 sums = new short[blocks * 8 * PANEL];
                 INT_SCRATCH.set(sums);
             }
+            rowScales = PANEL_SCALE_SCRATCH.get();
+            if (rowScales == null || rowScales.length < blocks * PANEL) {
+                rowScales = new float[blocks * PANEL];
+                PANEL_SCALE_SCRATCH.set(rowScales);
+            }
         }
         for (int r = rowStart; r < rowEnd; r += PANEL) {
             long panel = (r / PANEL) * panelStride;
             int b = 0;
+            if (batch >= 4) panelScales(seg, panel, blocks, rowScales);
             for (; b + 4 <= batch; b += 4) {
                 int8Sums4(seg, panel, blocks, x.pairs, x.zeroPoints, b, x.cols, sums);
-                for (int t = 0; t < 4; t++) int8Scale(seg, panel, blocks, sums, t, x.scales, (b + t) * blocks, out, (b + t) * rows + r);
+                for (int t = 0; t < 4; t++) int8Scale(rowScales, blocks, sums, t, x.scales, (b + t) * blocks, out, (b + t) * rows + r);
             }
             for (; b < batch; b++) int8Tile1(seg, panel, blocks, x.pairs, b * x.cols / 2, x.zeroPoints, x.scales, b * blocks, out, b * rows + r);
         }
@@ -321,7 +334,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         FloatVector acc = FloatVector.zero(F);
         ShortVector mask = ShortVector.broadcast(SI, (short) 0x0F);
         for (int blk = 0; blk < blocks; blk++) {
-            long block = panel + blk * PANEL_BLOCK;
+            long pair = panel + (blk >> 1) * PANEL_PAIR, block = pair + 2 * PANEL_SCALES + (blk & 1) * PANEL_BLOCK;
             ShortVector a = IntVector.broadcast(I, zeroPoints[s0 + blk]).reinterpretAsShorts();
             int m = p0 + 16 * blk;
             for (int c = 0; c < 4; c++, m += 4) {
@@ -331,8 +344,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
                         .add(q.lanewise(VectorOperators.LSHR, 8).and(mask).mul(quantPair(pairs, m + 2)))
                         .add(q.lanewise(VectorOperators.LSHR, 12).mul(quantPair(pairs, m + 3)));
             }
-            FloatVector d = FloatVector.fromMemorySegment(F, seg, block + PANEL_SCALES, LE);
-            acc = pairSums(a).fma(d.mul(scales[s0 + blk]), acc);
+            acc = pairSums(a).fma(packedScales(seg, pair + (blk & 1) * PANEL_SCALES).mul(scales[s0 + blk]), acc);
         }
         acc.intoArray(out, o);
     }
@@ -351,7 +363,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         int x0 = b * half, x1 = x0 + half, x2 = x1 + half, x3 = x2 + half;
         ShortVector mask = ShortVector.broadcast(SI, (short) 0x0F);
         for (int blk = 0; blk < blocks; blk++) {
-            long block = panel + blk * PANEL_BLOCK;
+            long block = panel + (blk >> 1) * PANEL_PAIR + 2 * PANEL_SCALES + (blk & 1) * PANEL_BLOCK;
             int z = b * nb + blk;
             ShortVector a0 = IntVector.broadcast(I, zeroPoints[z]).reinterpretAsShorts();
             ShortVector a1 = IntVector.broadcast(I, zeroPoints[z + nb]).reinterpretAsShorts();
@@ -377,16 +389,33 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         }
     }
 
-    /** Scales tile vector t's block sums (from int8Sums4) into out[o .. o + L). */
-    private static void int8Scale(MemorySegment seg, long panel, int blocks, short[] sums, int t, float[] scales, int s0, float[] out, int o) {
+    /** Scales tile vector t's block sums (from int8Sums4) into out[o .. o + L), with the panel's rowScales. */
+    private static void int8Scale(float[] rowScales, int blocks, short[] sums, int t, float[] scales, int s0, float[] out, int o) {
         int lanes = 2 * PANEL;
         FloatVector acc = FloatVector.zero(F);
         for (int blk = 0; blk < blocks; blk++) {
             ShortVector a = ShortVector.fromArray(SI, sums, (blk * 4 + t) * lanes);
-            FloatVector d = FloatVector.fromMemorySegment(F, seg, panel + blk * PANEL_BLOCK + PANEL_SCALES, LE);
-            acc = pairSums(a).fma(d.mul(scales[s0 + blk]), acc);
+            acc = pairSums(a).fma(FloatVector.fromArray(F, rowScales, blk * PANEL).mul(scales[s0 + blk]), acc);
         }
         acc.intoArray(out, o);
+    }
+
+    /** The panel's F16 row scales as floats, L per block, into dst (shared by all its tiles of 4). */
+    private static void panelScales(MemorySegment seg, long panel, int blocks, float[] dst) {
+        for (int blk = 0; blk < blocks; blk++) {
+            packedScales(seg, panel + (blk >> 1) * PANEL_PAIR + (blk & 1) * PANEL_SCALES).intoArray(dst, blk * PANEL);
+        }
+    }
+
+    /**
+     * L F16 row scales of a packing as floats. PackedQ4_0 holds finite scales only, so this skips
+     * halfToFloat's Inf/NaN case: the half's sign-extended bits shifted to the float's mantissa top
+     * (exponent and mantissa) with the sign kept, times 2^112 (exact for normals and subnormals).
+     */
+    private static FloatVector packedScales(MemorySegment seg, long offset) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(S, seg, offset, LE).convertShape(VectorOperators.S2I, I, 0);
+        IntVector bits = h.lanewise(VectorOperators.LSHL, 13).and(0x0FFF_E000).or(h.and(0x8000_0000));
+        return bits.reinterpretAsFloats().mul(HALF_EXPONENT_REBIAS);
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.List;
@@ -85,26 +86,69 @@ class Int8MatMulTest {
                 int rows = shape[0], cols = shape[1];
                 WeightMatrix w = new WeightMatrix(GGMLType.Q4_0, RandomWeights.matrix(arena, GGMLType.Q4_0, rows, cols, rnd), rows, cols);
                 PackedQ4_0 p = PackedQ4_0.pack(w, panel, arena);
-                for (int batch : new int[] {1, 2, 3, 4, 5, 8, 9}) {
-                    float[] x = new float[batch * cols];
-                    for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian() * (i % 7 == 0 ? 10 : 1);
-                    Int8Activations q = new Int8Activations().quantize(x, batch, cols);
-                    float[] out = new float[batch * rows];
-                    k.matmulRowsInt8(p, q, out, 0, rows);
-                    float[] exactOut = new float[batch * rows];
-                    k.matmulRows(w, x, exactOut, batch, 0, rows);
-                    for (int b = 0; b < batch; b++) {
-                        for (int r = 0; r < rows; r++) {
-                            double ref = reference(w, q, b, r);
-                            double scale = rowScale(w, q, b, r);
-                            assertThat((double) out[b * rows + r]).as("%s batch %d vector %d row %d", k, batch, b, r)
-                                    .isCloseTo(ref, org.assertj.core.data.Offset.offset(1e-5 * scale + 1e-30));
-                            // and within the activation rounding of the float kernel's exact product
-                            assertThat((double) out[b * rows + r]).isCloseTo(exactOut[b * rows + r],
-                                    org.assertj.core.data.Offset.offset(roundingBound(w, q, b, r) + 1e-5 * scale + 1e-6));
-                        }
-                    }
+                for (int batch : new int[] {1, 2, 3, 4, 5, 8, 9}) assertMatchesReference(k, w, p, batch, rnd);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void packedScalesKeepSignsSubnormalsAndZeros(SimdKernels k) {
+        short[] halves = {
+            0x0001, (short) 0x8001, 0x03FF, (short) 0x83FF, // smallest and largest subnormals, both signs
+            0x0400, (short) 0x8400, 0x7BFF, (short) 0xFBFF, // smallest and largest normals
+            0x0000, (short) 0x8000, 0x3C00, (short) 0xB555  // zeros, 1, an odd negative
+        };
+        Random rnd = new Random(7);
+        int panel = k.int8PanelRows(), rows = 2 * panel, cols = 96; // 3 blocks: the last pair is half empty
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment data = RandomWeights.matrix(arena, GGMLType.Q4_0, rows, cols, rnd);
+            for (int b = 0; b < rows * cols / 32; b++) data.set(LE_SHORT, 18L * b, halves[b % halves.length]);
+            WeightMatrix w = new WeightMatrix(GGMLType.Q4_0, data, rows, cols);
+            PackedQ4_0 p = PackedQ4_0.pack(w, panel, arena);
+            for (int r = 0; r < rows; r++) {
+                for (int b = 0; b < cols / 32; b++) {
+                    assertThat(p.scale(r, b)).isEqualTo(Float.float16ToFloat(halves[(r * cols / 32 + b) % halves.length]));
                 }
+            }
+            for (int batch : new int[] {1, 4, 5}) assertMatchesReference(k, w, p, batch, rnd);
+        }
+    }
+
+    @Test
+    void matricesWithInfOrNaNScalesStayOnTheFloatKernel() {
+        int panel = SimdKernels.preferred().int8PanelRows();
+        if (panel == 0) return;
+        try (Arena arena = Arena.ofConfined()) {
+            for (short bad : new short[] {0x7C00, (short) 0xFC00, 0x7E00}) { // +Inf, -Inf, NaN
+                MemorySegment data = RandomWeights.matrix(arena, GGMLType.Q4_0, panel, 64, new Random(8));
+                WeightMatrix w = new WeightMatrix(GGMLType.Q4_0, data, panel, 64);
+                assertThat(PackedQ4_0.canPack(w)).isTrue();
+                data.set(LE_SHORT, 18L * (2 * panel - 1), bad); // the last block of the last row
+                assertThat(PackedQ4_0.canPack(w)).as("scale %04x", bad).isFalse();
+            }
+        }
+    }
+
+    /** The integer kernel on {@code batch} random vectors against the scalar integer reference and the float kernel. */
+    private static void assertMatchesReference(SimdKernels k, WeightMatrix w, PackedQ4_0 p, int batch, Random rnd) {
+        int rows = w.rows(), cols = w.cols();
+        float[] x = new float[batch * cols];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian() * (i % 7 == 0 ? 10 : 1);
+        Int8Activations q = new Int8Activations().quantize(x, batch, cols);
+        float[] out = new float[batch * rows];
+        k.matmulRowsInt8(p, q, out, 0, rows);
+        float[] exactOut = new float[batch * rows];
+        k.matmulRows(w, x, exactOut, batch, 0, rows);
+        for (int b = 0; b < batch; b++) {
+            for (int r = 0; r < rows; r++) {
+                double ref = reference(w, q, b, r);
+                double scale = rowScale(w, q, b, r);
+                assertThat((double) out[b * rows + r]).as("%s batch %d vector %d row %d", k, batch, b, r)
+                        .isCloseTo(ref, org.assertj.core.data.Offset.offset(1e-5 * scale + 1e-30));
+                // and within the activation rounding of the float kernel's exact product
+                assertThat((double) out[b * rows + r]).isCloseTo(exactOut[b * rows + r],
+                        org.assertj.core.data.Offset.offset(roundingBound(w, q, b, r) + 1e-5 * scale + 1e-6));
             }
         }
     }
