@@ -35,6 +35,7 @@ import java.util.Objects;
  */
 public final class PackedQ4_0 {
     private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int Q4_0_BLOCK_BYTES = 18;
 
     private final MemorySegment data;
@@ -116,37 +117,46 @@ public final class PackedQ4_0 {
     public void packPanels(WeightMatrix w, int p0, int p1) {
         if (w.rows() != rows || w.cols() != cols || w.type() != GGMLType.Q4_0) throw new IllegalArgumentException(w + " is not the matrix packed here");
         Objects.checkFromToIndex(p0, p1, panels());
-        int blocks = cols / 32, rowBytes = (int) w.rowBytes();
-        byte[] src = new byte[panelRows * rowBytes];          // the panel's rows, as in the file
-        short[] quants = new short[blocks * 8 * panelRows];   // per block: 4 chunks of 2P shorts
-        short[] scales = new short[blocks * panelRows];       // F16 bits
+        int blocks = cols / 32, lanes = 2 * panelRows;
+        long rowBytes = w.rowBytes();
+        MemorySegment src = w.data();
+        short[] quants = new short[blocks * 4 * lanes];      // per block: 4 chunks of 2P shorts
+        short[] scales = new short[blocks * panelRows];      // F16 bits
         for (int p = p0; p < p1; p++) {
-            MemorySegment.copy(w.data(), ValueLayout.JAVA_BYTE, (long) p * panelRows * rowBytes, src, 0, src.length);
-            java.util.Arrays.fill(quants, (short) 0);
             for (int i = 0; i < panelRows; i++) {
+                long row = ((long) p * panelRows + i) * rowBytes;
                 for (int b = 0; b < blocks; b++) {
-                    int block = i * rowBytes + Q4_0_BLOCK_BYTES * b;
-                    scales[b * panelRows + i] = (short) ((src[block] & 0xFF) | (src[block + 1] << 8));
-                    int chunks = b * 8 * panelRows;
-                    for (int j = 0; j < 16; j++) {
-                        int q = src[block + 2 + j] & 0xFF;
-                        put(quants, chunks, i, j, q & 0x0F);
-                        put(quants, chunks, i, j + 16, q >>> 4);
-                    }
+                    long block = row + (long) Q4_0_BLOCK_BYTES * b;
+                    scales[b * panelRows + i] = src.get(LE_SHORT, block);
+                    // quant bytes 0..7 and 8..15: low nibbles are columns 0..15, high nibbles 16..31
+                    long first = src.get(LE_LONG, block + 2), second = src.get(LE_LONG, block + 10);
+                    int at = b * 4 * lanes + 2 * i;
+                    quants[at] = evenNibbles(first);                       // chunk 0: columns 0..7
+                    quants[at + 1] = evenNibbles(first >>> 8);
+                    quants[at + lanes] = evenNibbles(second);              // chunk 1: columns 8..15
+                    quants[at + lanes + 1] = evenNibbles(second >>> 8);
+                    quants[at + 2 * lanes] = evenNibbles(first >>> 4);     // chunk 2: columns 16..23
+                    quants[at + 2 * lanes + 1] = evenNibbles(first >>> 12);
+                    quants[at + 3 * lanes] = evenNibbles(second >>> 4);    // chunk 3: columns 24..31
+                    quants[at + 3 * lanes + 1] = evenNibbles(second >>> 12);
                 }
             }
             long panel = p * panelStride();
             for (int b = 0; b < blocks; b++) {
-                MemorySegment.copy(quants, b * 8 * panelRows, data, LE_SHORT, panel + quantsOffset(b), 8 * panelRows);
+                MemorySegment.copy(quants, b * 4 * lanes, data, LE_SHORT, panel + quantsOffset(b), 4 * lanes);
                 MemorySegment.copy(scales, b * panelRows, data, LE_SHORT, panel + scalesOffset(b), panelRows);
             }
         }
     }
 
-    /** Puts quant q of panel row i, block column k, into its chunk lane and nibble of the block at blockStart. */
-    private void put(short[] quants, int blockStart, int i, int k, int q) {
-        int c = k >>> 3, j = (k & 7) >>> 1, parity = k & 1;
-        quants[blockStart + c * 2 * panelRows + 2 * i + parity] |= (short) (q << (4 * j));
+    /**
+     * The low nibbles of bytes 0, 2, 4 and 6 of {@code bytes} as one short, nibble j from byte 2j:
+     * a chunk lane's four quants (columns 2j + parity of its 8 columns).
+     */
+    private static short evenNibbles(long bytes) {
+        long x = bytes & 0x000F_000F_000F_000FL;
+        x = (x | (x >>> 12)) & 0x0000_00FF_0000_00FFL;
+        return (short) (x | (x >>> 24));
     }
 
     /** Quant (0..15) of row r, column k, read back from the packing (for tests). */
