@@ -249,7 +249,10 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     // block's scales. Tiles of 4 vectors decode each chunk once for all four and keep four
     // 16-bit accumulators in registers; their block sums go through a small per-thread scratch to a
     // second pass that scales them, because one method doing both passes outgrows C2's inlining
-    // node budget (measured: 3x slower). Leftover vectors run one at a time in a single pass.
+    // node budget (measured: 3x slower); that pass reads the panel's row scales from a float copy
+    // made once per panel (panelScales), not converting them again for every vector (a four-vector
+    // pass converting them itself also outgrew the budget). Leftover vectors run one at a time in a
+    // single pass.
 
     @Override
     public int int8PanelRows() {

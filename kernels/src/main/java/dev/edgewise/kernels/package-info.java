@@ -53,7 +53,7 @@
  * product of the (exactly dequantized) weights by float rounding only. The one exception is opt-in
  * per matrix: a Q4_0 {@link dev.edgewise.kernels.WeightMatrix} carrying a
  * {@link dev.edgewise.kernels.PackedQ4_0} runs llama.cpp's integer arithmetic on 8-bit
- * activations ({@link dev.edgewise.kernels.Int8Activations}), 2.5x faster; the engine attaches
+ * activations ({@link dev.edgewise.kernels.Int8Activations}), 2.2x faster; the engine attaches
  * packings unless told to stay exact.
  */
 package dev.edgewise.kernels;
