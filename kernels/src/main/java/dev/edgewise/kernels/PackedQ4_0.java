@@ -77,8 +77,8 @@ public final class PackedQ4_0 {
         if (panelRows <= 0 || w.rows() % panelRows != 0) {
             throw new IllegalArgumentException(w + " does not split into panels of " + panelRows + " rows");
         }
-        PackedQ4_0 p = new PackedQ4_0(null, w.rows(), w.cols(), panelRows);
-        return new PackedQ4_0(arena.allocate(p.panelStride() * p.panels(), 64), w.rows(), w.cols(), panelRows);
+        long bytes = panelBytes(w.cols(), panelRows) * (w.rows() / panelRows);
+        return new PackedQ4_0(arena.allocate(bytes, 64), w.rows(), w.cols(), panelRows);
     }
 
     /** Packs {@code w} whole on the calling thread (see {@link #packPanels} to split the work). */
@@ -100,6 +100,10 @@ public final class PackedQ4_0 {
 
     /** Bytes of one panel: pairs of blocks, each 2 x P F16 scales and 2 x 4 chunks of 2P shorts. */
     long panelStride() {
+        return panelBytes(cols, panelRows);
+    }
+
+    private static long panelBytes(int cols, int panelRows) {
         return 36L * panelRows * ((cols / 32 + 1) / 2);
     }
 

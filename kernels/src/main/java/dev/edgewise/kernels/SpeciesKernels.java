@@ -326,6 +326,16 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         }
     }
 
+    /** Offset of block blk's four chunks in the panel at {@code panel} (PackedQ4_0.quantsOffset). */
+    private static long blockQuants(long panel, int blk) {
+        return panel + (blk >> 1) * PANEL_PAIR + 2 * PANEL_SCALES + (blk & 1) * PANEL_BLOCK;
+    }
+
+    /** Offset of block blk's L F16 row scales in the panel at {@code panel} (PackedQ4_0.scalesOffset). */
+    private static long blockScales(long panel, int blk) {
+        return panel + (blk >> 1) * PANEL_PAIR + (blk & 1) * PANEL_SCALES;
+    }
+
     /** Activation quants {@code 2m, 2m + 1} broadcast as 2L short lanes (even, odd, even, odd...). */
     private static ShortVector quantPair(int[] pairs, int m) {
         return IntVector.broadcast(I, pairs[m]).reinterpretAsShorts();
@@ -337,7 +347,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         FloatVector acc = FloatVector.zero(F);
         ShortVector mask = ShortVector.broadcast(SI, (short) 0x0F);
         for (int blk = 0; blk < blocks; blk++) {
-            long pair = panel + (blk >> 1) * PANEL_PAIR, block = pair + 2 * PANEL_SCALES + (blk & 1) * PANEL_BLOCK;
+            long block = blockQuants(panel, blk);
             ShortVector a = IntVector.broadcast(I, zeroPoints[s0 + blk]).reinterpretAsShorts();
             int m = p0 + 16 * blk;
             for (int c = 0; c < 4; c++, m += 4) {
@@ -347,7 +357,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
                         .add(q.lanewise(VectorOperators.LSHR, 8).and(mask).mul(quantPair(pairs, m + 2)))
                         .add(q.lanewise(VectorOperators.LSHR, 12).mul(quantPair(pairs, m + 3)));
             }
-            acc = pairSums(a).fma(packedScales(seg, pair + (blk & 1) * PANEL_SCALES).mul(scales[s0 + blk]), acc);
+            acc = pairSums(a).fma(packedScales(seg, blockScales(panel, blk)).mul(scales[s0 + blk]), acc);
         }
         acc.intoArray(out, o);
     }
@@ -366,7 +376,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         int x0 = b * half, x1 = x0 + half, x2 = x1 + half, x3 = x2 + half;
         ShortVector mask = ShortVector.broadcast(SI, (short) 0x0F);
         for (int blk = 0; blk < blocks; blk++) {
-            long block = panel + (blk >> 1) * PANEL_PAIR + 2 * PANEL_SCALES + (blk & 1) * PANEL_BLOCK;
+            long block = blockQuants(panel, blk);
             int z = b * nb + blk;
             ShortVector a0 = IntVector.broadcast(I, zeroPoints[z]).reinterpretAsShorts();
             ShortVector a1 = IntVector.broadcast(I, zeroPoints[z + nb]).reinterpretAsShorts();
@@ -405,9 +415,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
 
     /** The panel's F16 row scales as floats, L per block, into dst (shared by all its tiles of 4). */
     private static void panelScales(MemorySegment seg, long panel, int blocks, float[] dst) {
-        for (int blk = 0; blk < blocks; blk++) {
-            packedScales(seg, panel + (blk >> 1) * PANEL_PAIR + (blk & 1) * PANEL_SCALES).intoArray(dst, blk * PANEL);
-        }
+        for (int blk = 0; blk < blocks; blk++) packedScales(seg, blockScales(panel, blk)).intoArray(dst, blk * PANEL);
     }
 
     /**
