@@ -9,6 +9,7 @@ import dev.edgewise.engine.ReasoningMode;
 import dev.edgewise.engine.ReasoningRequest;
 import dev.edgewise.engine.TokenListener;
 import dev.edgewise.engine.lora.AdapterPrecision;
+import dev.edgewise.engine.lora.FusedPrecision;
 import dev.edgewise.engine.lora.LoraAdapter;
 import dev.edgewise.engine.lora.ScaledAdapter;
 import dev.edgewise.engine.tokenizer.ChatTemplate;
@@ -71,7 +72,7 @@ final class BenchCommand implements Callable<Integer> {
     int branchPrompt;
 
     @Option(names = "--lora-ranks", paramLabel = "R", split = ",",
-            description = "also decode with a synthetic LoRA adapter of each rank: dynamic vs fused vs none (e.g. 16,64,128)")
+            description = "also decode with a synthetic LoRA adapter of each rank: dynamic vs fused vs none (e.g. 16,64,128); fusing loads the model a second time")
     int[] loraRanks = new int[0];
 
     @Option(names = "--lora-precision", paramLabel = "TYPE", defaultValue = "f16", description = "how --lora-ranks adapters are held: f32, f16, q8_0 (default: ${DEFAULT-VALUE})")
@@ -144,7 +145,7 @@ final class BenchCommand implements Callable<Integer> {
                     return r.timings().decodeTokensPerSecond();
                 }, () -> m.generate(request(randomTokens(m, random, branchPrompt), genTokens, n, SamplingParams.defaults(7)), TokenListener.NONE), extra));
             }
-            for (int rank : loraRanks) results.addAll(loraOverhead(m, random, rank));
+            for (int rank : loraRanks) results.addAll(loraOverhead(m, file, options, random, rank));
             if (ttftAdapterRank > 0) results.addAll(ttftSharedVsAdapterPrefill(m, random));
             OptionalDouble hugePages = HugePageHint.share(m);
             Map<String, Object> context = context(m, file, options, loadMs, hugePages);
@@ -160,7 +161,7 @@ final class BenchCommand implements Callable<Integer> {
      * Decode speed with a synthetic adapter of {@code rank} applied on the fly, against none; and the
      * cost model: streaming the adapter's bytes should cost at most their share of the weights' bytes.
      */
-    private List<Result> loraOverhead(Model m, SplittableRandom random, int rank) {
+    private List<Result> loraOverhead(Model m, Path file, ModelOptions options, SplittableRandom random, int rank) throws IOException {
         AdapterPrecision precision = AdapterPrecision.valueOf(loraPrecision.trim().toUpperCase(Locale.ROOT));
         LoraAdapter adapter = m.addAdapter(LoraAdapter.synthetic(m.config(), rank, 2f * rank, 3, precision));
         try {
@@ -187,9 +188,25 @@ final class BenchCommand implements Callable<Integer> {
             double extraTime = none.median() / dynamic.median() - 1;
             extra.put("extra_time_fraction", extraTime);
             extra.put("allowed_extra_time_fraction", 1.3 * share);
-            return List.of(none, dynamic);
+            return List.of(none, dynamic, fusedDecode(file, options, adapter, rank, random));
         } finally {
             m.unloadAdapter(adapter);
+        }
+    }
+
+    /**
+     * Decode speed with the same adapter fused (same type) into a second load of the model, since
+     * fusing cannot be undone on the first; peak RSS then includes that second model.
+     */
+    private Result fusedDecode(Path file, ModelOptions options, LoraAdapter adapter, int rank, SplittableRandom random) throws IOException {
+        try (Model f = Model.load(file, options)) {
+            f.fuseAdapters(List.of(new ScaledAdapter(adapter, 1f)), FusedPrecision.SAME_TYPE);
+            f.generate(request(randomTokens(f, random, 8), 8, 1), TokenListener.NONE); // warm up
+            double[] tokensPerSecond = new double[repetitions];
+            for (int i = 0; i < repetitions; i++) {
+                tokensPerSecond[i] = f.generate(request(randomTokens(f, random, 1), genTokens, 1), TokenListener.NONE).timings().decodeTokensPerSecond();
+            }
+            return new Result("tg" + genTokens + " + LoRA r" + rank + " fused (same type)", "t/s", 1, genTokens, 1, tokensPerSecond, new LinkedHashMap<>());
         }
     }
 

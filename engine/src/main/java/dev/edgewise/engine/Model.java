@@ -49,10 +49,13 @@ public final class Model implements AutoCloseable {
     private final List<FusedWeights> fused = new ArrayList<>();
     private final int contextSize;
     private final long loadNanos;
+    /** Whether Q4_0 runs on the integer kernel: fused Q4_0 matrices are then packed too. */
+    private final boolean int8Activations;
 
     private Model(GGUFFile gguf, ModelConfig config, Tokenizer tokenizer, WorkerPool pool, Arena packing, Qwen2Forward forward,
-                  PagedKvCache cache, int contextSize, long loadNanos) {
+                  PagedKvCache cache, int contextSize, long loadNanos, boolean int8Activations) {
         this.packing = packing;
+        this.int8Activations = int8Activations;
         this.gguf = gguf;
         this.config = config;
         this.tokenizer = tokenizer;
@@ -94,7 +97,7 @@ public final class Model implements AutoCloseable {
             if (options.int8Activations()) weights = Q4_0Packing.pack(weights, pool, packing, gguf.segment());
             Qwen2Forward forward = new Qwen2Forward(config, weights, pool, options.batchSize());
             PagedKvCache cache = new PagedKvCache(config, options.kvType(), options.kvBlockSize(), kvBudget(config, options, ctx), ctx);
-            return new Model(gguf, config, tokenizer, pool, packing, forward, cache, ctx, System.nanoTime() - start);
+            return new Model(gguf, config, tokenizer, pool, packing, forward, cache, ctx, System.nanoTime() - start, options.int8Activations());
         } catch (RuntimeException | Error e) {
             if (pool != null) pool.close();
             if (packing != null) packing.close();
@@ -284,10 +287,11 @@ public final class Model implements AutoCloseable {
     /**
      * Adds adapters into the weights themselves (W' = W + s·B·A): no per-token cost afterwards, but
      * they cannot be switched off without reloading. {@code precision} decides how fused matrices
-     * are stored (see {@link FusedPrecision} for the extra error of requantizing).
+     * are stored (see {@link FusedPrecision} for the extra error of requantizing); fused Q4_0 matrices
+     * run on the integer kernel like the file's, unless the model was loaded with exact activations.
      */
     public synchronized void fuseAdapters(List<ScaledAdapter> set, FusedPrecision precision) {
-        FusedWeights f = LoraFuser.fuse(forward.weights(), config, set, precision, pool);
+        FusedWeights f = LoraFuser.fuse(forward.weights(), config, set, precision, pool, int8Activations);
         fused.add(f);
         forward = new Qwen2Forward(config, f.weights(), pool, forward.maxBatch(), forward.tokensEvaluated());
         forward.setDeltas(lora);

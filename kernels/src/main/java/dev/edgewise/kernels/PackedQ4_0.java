@@ -57,7 +57,7 @@ public final class PackedQ4_0 {
      */
     public static boolean canPack(WeightMatrix w) {
         int p = SimdKernels.preferred().int8PanelRows();
-        return w.type() == GGMLType.Q4_0 && p > 0 && w.rows() % p == 0 && finiteScales(w);
+        return w.type() == GGMLType.Q4_0 && w.hasData() && p > 0 && w.rows() % p == 0 && finiteScales(w);
     }
 
     private static boolean finiteScales(WeightMatrix w) {
@@ -161,6 +161,27 @@ public final class PackedQ4_0 {
         long x = bytes & 0x000F_000F_000F_000FL;
         x = (x | (x >>> 12)) & 0x0000_00FF_0000_00FFL;
         return (short) (x | (x >>> 24));
+    }
+
+    /**
+     * Row r as floats, exactly as ggml dequantizes Q4_0 ({@code (q - 8) * d}): the packing holds the
+     * same quants and scales, so a matrix kept only in this form loses nothing.
+     */
+    public void dequantizeRow(int r, float[] dst, int off) {
+        Objects.checkIndex(r, rows);
+        Objects.checkFromIndexSize(off, cols, dst.length);
+        int p = r / panelRows, i = r % panelRows, lanes = 2 * panelRows;
+        long panel = p * panelStride();
+        for (int b = 0; b < cols / 32; b++) {
+            float d = Float.float16ToFloat(data.get(LE_SHORT, panel + scalesOffset(b) + 2L * i));
+            long quants = panel + quantsOffset(b);
+            for (int c = 0; c < 4; c++) {
+                for (int parity = 0; parity < 2; parity++) {
+                    int lane = data.get(LE_SHORT, quants + 2L * (c * lanes + 2 * i + parity));
+                    for (int j = 0; j < 4; j++) dst[off + 32 * b + 8 * c + 2 * j + parity] = (((lane >>> (4 * j)) & 0x0F) - 8) * d;
+                }
+            }
+        }
     }
 
     /** Quant (0..15) of row r, column k, read back from the packing (for tests). */

@@ -29,7 +29,7 @@ public final class WeightMatrix {
     private WeightMatrix(GGMLType type, MemorySegment data, int rows, int cols, PackedQ4_0 packed) {
         this.packed = packed;
         this.type = Objects.requireNonNull(type, "type");
-        this.data = Objects.requireNonNull(data, "data");
+        this.data = packed == null ? Objects.requireNonNull(data, "data") : data;
         if (rows <= 0 || cols <= 0) {
             throw new IllegalArgumentException(type + " weight matrix shape [" + rows + " x " + cols + "] must be positive");
         }
@@ -41,7 +41,7 @@ public final class WeightMatrix {
         this.cols = cols;
         this.rowBytes = type.rowBytes(cols);
         long needed = Math.multiplyExact(rowBytes, (long) rows);
-        if (data.byteSize() < needed) {
+        if (data != null && data.byteSize() < needed) {
             throw new IllegalArgumentException(type + " weight matrix [" + rows + " x " + cols + "] needs " + needed
                     + " bytes (" + rowBytes + " per row) but the segment holds only " + data.byteSize());
         }
@@ -58,12 +58,30 @@ public final class WeightMatrix {
         return new WeightMatrix(type, data, rows, cols, p);
     }
 
+    /**
+     * A Q4_0 matrix held only as its packing, with no copy in the file's layout (fused LoRA weights:
+     * the packing is made from them, so keeping both would hold the matrix twice). It multiplies
+     * through the integer kernel; {@link #data()} is unavailable, and {@link PackedQ4_0#dequantizeRow}
+     * gives its rows exactly.
+     */
+    public static WeightMatrix packedOnly(PackedQ4_0 p) {
+        Objects.requireNonNull(p, "p");
+        return new WeightMatrix(GGMLType.Q4_0, null, p.rows(), p.cols(), p);
+    }
+
     /** The integer kernel's packing of this matrix, or null (float kernels). */
     public PackedQ4_0 packed() { return packed; }
 
     public GGMLType type() { return type; }
 
-    public MemorySegment data() { return data; }
+    /** Whether the matrix has its bytes in the file's layout ({@link #data()}): all but {@link #packedOnly} ones. */
+    public boolean hasData() { return data != null; }
+
+    /** The matrix in the file's layout. @throws IllegalStateException for a {@link #packedOnly} matrix */
+    public MemorySegment data() {
+        if (data == null) throw new IllegalStateException(this + " is held only as its integer packing; it has no bytes in the file's layout");
+        return data;
+    }
 
     public int rows() { return rows; }
 

@@ -130,6 +130,34 @@ class Int8MatMulTest {
         }
     }
 
+    @Test
+    void packedOnlyMatricesMultiplyLikeTheirPackingAndDequantizeExactly() {
+        int panel = SimdKernels.preferred().int8PanelRows();
+        if (panel == 0) return;
+        Random rnd = new Random(9);
+        try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
+            int rows = 4 * panel, cols = 96, batch = 5; // 3 blocks: an odd last pair
+            WeightMatrix w = new WeightMatrix(GGMLType.Q4_0, RandomWeights.matrix(arena, GGMLType.Q4_0, rows, cols, rnd), rows, cols);
+            PackedQ4_0 p = PackedQ4_0.pack(w, panel, arena);
+            WeightMatrix only = WeightMatrix.packedOnly(p);
+            float[] row = new float[cols], expected = new float[cols];
+            for (int r = 0; r < rows; r++) {
+                p.dequantizeRow(r, row, 0);
+                dev.edgewise.quant.Dequantize.row(GGMLType.Q4_0, w.data(), r * w.rowBytes(), expected, 0, cols);
+                assertThat(row).as("row %d", r).containsExactly(expected);
+            }
+            float[] x = new float[batch * cols];
+            for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+            float[] viaOnly = new float[batch * rows], viaPacked = new float[batch * rows];
+            MatMul.matmul(pool, only, x, viaOnly, batch);
+            MatMul.matmul(pool, w.withPacked(p), x, viaPacked, batch);
+            assertThat(viaOnly).containsExactly(viaPacked);
+            assertThat(only.hasData()).isFalse();
+            assertThat(PackedQ4_0.canPack(only)).isFalse();
+            assertThatThrownBy(only::data).isInstanceOf(IllegalStateException.class).hasMessageContaining("only as its integer packing");
+        }
+    }
+
     /** The integer kernel on {@code batch} random vectors against the scalar integer reference and the float kernel. */
     private static void assertMatchesReference(SimdKernels k, WeightMatrix w, PackedQ4_0 p, int batch, Random rnd) {
         int rows = w.rows(), cols = w.cols();

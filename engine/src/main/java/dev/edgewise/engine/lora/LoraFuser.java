@@ -3,6 +3,8 @@ package dev.edgewise.engine.lora;
 import dev.edgewise.engine.LayerWeights;
 import dev.edgewise.engine.ModelConfig;
 import dev.edgewise.engine.ModelWeights;
+import dev.edgewise.kernels.PackedQ4_0;
+import dev.edgewise.kernels.SimdKernels;
 import dev.edgewise.kernels.VectorOps;
 import dev.edgewise.kernels.WeightMatrix;
 import dev.edgewise.kernels.WorkerPool;
@@ -50,6 +52,11 @@ import java.util.Objects;
  *
  * <p>Cost: every touched row is dequantized and requantized with the scalar reference code and the
  * delta costs {@code r} multiply-adds per weight, so fusing is a one-off of seconds for a 0.5B model.
+ *
+ * <p>With {@code packQ4_0}, fused Q4_0 matrices are kept only as their {@link PackedQ4_0} packing
+ * (the integer kernel's form, as the engine packs the file's Q4_0 at load): each is fused into a
+ * scratch copy that is dropped once packed, so fusing holds the matrix once, and fusing again reads
+ * the packing's rows, which are exactly the fused ones.
  */
 public final class LoraFuser {
     private LoraFuser() {}
@@ -66,6 +73,12 @@ public final class LoraFuser {
      */
     public static FusedWeights fuse(ModelWeights base, ModelConfig c, List<ScaledAdapter> adapters, FusedPrecision precision,
                                     WorkerPool pool) {
+        return fuse(base, c, adapters, precision, pool, false);
+    }
+
+    /** As {@link #fuse(ModelWeights, ModelConfig, List, FusedPrecision, WorkerPool)}, packing fused Q4_0 matrices when {@code packQ4_0}. */
+    public static FusedWeights fuse(ModelWeights base, ModelConfig c, List<ScaledAdapter> adapters, FusedPrecision precision,
+                                    WorkerPool pool, boolean packQ4_0) {
         Objects.requireNonNull(base, "base");
         Objects.requireNonNull(c, "config");
         Objects.requireNonNull(precision, "precision");
@@ -95,7 +108,9 @@ public final class LoraFuser {
                         throw new IllegalArgumentException("blk." + l + "." + t.ggufName() + " is " + w + ", but the config says ["
                                 + t.outDim(c) + " x " + t.inDim(c) + "]");
                     }
-                    WeightMatrix f = fuseMatrix(w, terms, precision.fusedType(w.type(), w.cols()), arena, pool);
+                    GGMLType type = precision.fusedType(w.type(), w.cols());
+                    WeightMatrix f = packQ4_0 && type == GGMLType.Q4_0 ? fusePacked(w, terms, arena, pool)
+                            : fuseMatrix(w, terms, type, arena, pool);
                     layers[l] = t.with(layers[l], f);
                     fused++;
                     bytes += f.rowBytes() * f.rows();
@@ -109,6 +124,26 @@ public final class LoraFuser {
         }
     }
 
+    /** Fuses into a scratch Q4_0 copy and keeps only its packing, when it packs (else the plain copy). */
+    private static WeightMatrix fusePacked(WeightMatrix w, List<Term> terms, Arena arena, WorkerPool pool) {
+        try (Arena scratch = Arena.ofShared()) {
+            WeightMatrix plain = fuseMatrix(w, terms, GGMLType.Q4_0, scratch, pool);
+            if (!PackedQ4_0.canPack(plain)) {
+                MemorySegment kept = arena.allocate(plain.data().byteSize(), 64).copyFrom(plain.data());
+                return new WeightMatrix(GGMLType.Q4_0, kept, plain.rows(), plain.cols());
+            }
+            PackedQ4_0 p = PackedQ4_0.allocate(plain, SimdKernels.preferred().int8PanelRows(), arena);
+            pool.parallelFor(p.panels(), (p0, p1) -> p.packPanels(plain, p0, p1));
+            return WeightMatrix.packedOnly(p);
+        }
+    }
+
+    /** A row of {@code w} as floats: from its packing when it has one (the same values, and all a packed-only matrix has). */
+    private static void row(WeightMatrix w, int r, float[] dst) {
+        if (w.packed() != null) w.packed().dequantizeRow(r, dst, 0);
+        else Dequantize.row(w.type(), w.data(), r * w.rowBytes(), dst, 0, w.cols());
+    }
+
     private static WeightMatrix fuseMatrix(WeightMatrix w, List<Term> terms, GGMLType type, Arena arena, WorkerPool pool) {
         int rows = w.rows(), cols = w.cols();
         long dstRowBytes = type.rowBytes(cols);
@@ -117,7 +152,7 @@ public final class LoraFuser {
             float[] row = new float[cols];
             float[] delta = new float[cols];
             for (int o = from; o < to; o++) {
-                Dequantize.row(w.type(), w.data(), o * w.rowBytes(), row, 0, cols);
+                row(w, o, row);
                 Arrays.fill(delta, 0f);
                 for (Term term : terms) {
                     int r = term.rank();

@@ -153,6 +153,39 @@ class LoraFuserTest {
     }
 
     @Test
+    void packedFusionKeepsQ4_0OnlyAsItsPackingAndFusesAgainFromIt() {
+        if (dev.edgewise.kernels.SimdKernels.preferred().int8PanelRows() == 0) return;
+        List<ScaledAdapter> again = List.of(adapters.get(1));
+        try (FusedWeights plain = LoraFuser.fuse(base, C, adapters, FusedPrecision.SAME_TYPE, pool, false);
+             FusedWeights packed = LoraFuser.fuse(base, C, adapters, FusedPrecision.SAME_TYPE, pool, true);
+             FusedWeights plainAgain = LoraFuser.fuse(plain.weights(), C, again, FusedPrecision.SAME_TYPE, pool, false);
+             FusedWeights packedAgain = LoraFuser.fuse(packed.weights(), C, again, FusedPrecision.SAME_TYPE, pool, true)) {
+            for (LoraTarget t : LoraTarget.values()) {
+                WeightMatrix p = t.of(packed.weights().layers()[0]), q = t.of(plain.weights().layers()[0]);
+                if (TYPES.get(t) != GGMLType.Q4_0) {
+                    assertThat(p.data().toArray(ValueLayout.JAVA_BYTE)).as(t.toString()).isEqualTo(q.data().toArray(ValueLayout.JAVA_BYTE));
+                    continue;
+                }
+                assertThat(p.hasData()).as("%s keeps no second copy", t).isFalse();
+                assertThat(rows(p)).as(t.toString()).isEqualTo(rows(q));
+                assertThat(rows(t.of(packedAgain.weights().layers()[0]))).as("%s fused again", t)
+                        .isEqualTo(rows(t.of(plainAgain.weights().layers()[0])));
+            }
+            assertThat(packed.bytes()).isEqualTo(plain.bytes());
+        }
+    }
+
+    /** Every row of m as floats, from its packing when it has one. */
+    private static float[][] rows(WeightMatrix m) {
+        float[][] out = new float[m.rows()][m.cols()];
+        for (int r = 0; r < m.rows(); r++) {
+            if (m.packed() != null) m.packed().dequantizeRow(r, out[r], 0);
+            else dev.edgewise.quant.Dequantize.row(m.type(), m.data(), r * m.rowBytes(), out[r], 0, m.cols());
+        }
+        return out;
+    }
+
+    @Test
     void untouchedTensorsAreSharedNotCopied() {
         List<ScaledAdapter> onlySecond = List.of(adapters.get(1));
         try (FusedWeights f = LoraFuser.fuse(base, C, onlySecond, FusedPrecision.SAME_TYPE, pool)) {
