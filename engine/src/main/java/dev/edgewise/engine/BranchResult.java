@@ -4,16 +4,18 @@ package dev.edgewise.engine;
  * One sampled branch of a generation.
  *
  * @param branch       index of the branch (its seed is the request's seed + branch)
- * @param text         generated text (stop string excluded)
+ * @param text         generated raw text, thinking markers included (stop string excluded)
  * @param tokens       generated token ids (end-of-generation token excluded)
  * @param logProbs     log-probability of each generated token (NaN for tokens injected by budget forcing)
  * @param finishReason why it stopped
  * @param thinkingTokens tokens generated inside the thinking section (0 without budget forcing)
  * @param forcedAt     index of the first token budget forcing injected, or -1
  * @param waits        how many times a premature end of thinking was replaced by the wait text
+ * @param reasoningContent the thinking part of {@code text} (see {@link ThinkingSplitter}), "" if none
+ * @param content      the answer part of {@code text}: what follows the thinking section
  */
 public record BranchResult(int branch, String text, int[] tokens, float[] logProbs, FinishReason finishReason,
-                           int thinkingTokens, int forcedAt, int waits) {
+                           int thinkingTokens, int forcedAt, int waits, String reasoningContent, String content) {
 
     /** Mean log-probability per sampled token (forced tokens, NaN, excluded; 0 if none): a confidence score. */
     public double meanLogProb() {
