@@ -38,14 +38,23 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     LoraOptionsMixin lora;
 
+    @Mixin
+    ChatTemplateOptionsMixin chatTemplate;
+
+    @Mixin
+    ThinkingDisplayMixin thinking;
+
     @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "the prompt (default: a short greeting)")
     String prompt;
 
-    @Option(names = "--chat", description = "wrap the prompt as a user message in the model's ChatML template")
+    @Option(names = "--chat", description = "wrap the prompt as a user message in the model's chat template")
     boolean chat;
 
-    @Option(names = "--system", paramLabel = "TEXT", description = "system message for --chat (default: the Qwen2.5 one)")
+    @Option(names = "--system", paramLabel = "TEXT", description = "system message for --chat (default: the template's, if any)")
     String system;
+
+    @Option(names = "--verbose-prompt", description = "print the rendered prompt to stderr before generating")
+    boolean verbosePrompt;
 
     @Option(names = "--special", description = "parse special-token text (e.g. <|im_start|>) in a plain prompt")
     boolean special;
@@ -80,6 +89,10 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         if (maxTokens < 0) throw new UsageException("--max-tokens must be >= 0, got " + maxTokens);
         if (system != null && !chat) throw new UsageException("--system needs --chat");
+        thinking.validate();
+        if (!chat && (chatTemplate.templateFile != null || chatTemplate.kwargsJson != null)) {
+            throw new UsageException("--chat-template and --chat-template-kwargs need --chat");
+        }
         if (branches < 1) throw new UsageException("--branches must be at least 1, got " + branches);
         Voter voter = branches > 1 ? voter() : null;
         String text = prompt != null ? prompt : "Once upon a time";
@@ -88,7 +101,7 @@ final class RunCommand implements Callable<Integer> {
             List<ChatTemplate.Message> messages = new ArrayList<>();
             if (system != null) messages.add(new ChatTemplate.Message("system", system));
             messages.add(new ChatTemplate.Message("user", text));
-            request = GenerationRequest.chat(messages);
+            request = GenerationRequest.chat(messages).chatOptions(chatTemplate.options());
         } else {
             request = GenerationRequest.prompt(text).parseSpecial(special);
         }
@@ -96,17 +109,24 @@ final class RunCommand implements Callable<Integer> {
 
         try (Model m = model.load(err, options())) {
             request.adapters(lora.apply(m, AdapterPrecision.F16));
+            if (chat) chatTemplate.noteIfBuiltin(m, err);
+            GenerationRequest built = request.branches(branches).build();
+            if (verbosePrompt) {
+                err.println("prompt (" + m.promptTokens(built).length + " tokens):");
+                err.println(m.renderPrompt(built));
+                err.flush();
+            }
             GenerationResult result;
             if (branches == 1) {
                 if (!chat) out.print(text);
-                result = m.generate(request.build(), event -> {
-                    out.print(event.text());
+                result = m.generate(built, event -> {
+                    out.print(thinking.format(event.reasoningContent(), event.content()));
                     out.flush();
                 });
                 out.println();
             } else {
-                result = m.generate(request.branches(branches).build(), TokenListener.NONE);
-                BranchReport.print(out, result.branches(), BranchReport.vote(voter, result.branches()), List.of(), showBranches);
+                result = m.generate(built, TokenListener.NONE);
+                BranchReport.print(out, result.branches(), BranchReport.vote(voter, result.branches()), List.of(), showBranches, thinking);
             }
             out.flush();
             Timings t = result.timings();
