@@ -40,7 +40,7 @@ class ChatPromptTest {
                 assertThat(m.promptTokens(r)).as(c.id()).isEqualTo(m.tokenizer().encode(c.expected(), true));
                 checked++;
             }
-            assertThat(checked).isEqualTo(18); // 9 Qwen2.5 and 9 Qwen3 cases
+            assertThat(checked).isEqualTo(18); // 10 Qwen2.5 and 8 Qwen3 cases
         }
     }
 

@@ -13,7 +13,7 @@ record Undefined(String message) {
     static Undefined attribute(Object owner, Object name) {
         return new Undefined(name instanceof String s
                 ? "'" + Py.typeName(owner) + " object' has no attribute '" + s + "'"
-                : "'" + Py.typeName(owner) + " object' has no element " + Py.repr(name));
+                : Py.typeName(owner) + " object has no element " + Py.repr(name));
     }
 
     TemplateError error() {

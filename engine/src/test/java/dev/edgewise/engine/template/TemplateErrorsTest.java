@@ -43,7 +43,7 @@ class TemplateErrorsTest {
     @Test
     void runtimeErrorsNameTheLine() {
         TemplateException e = failure("ok\n{{ messages[0].content.upper() }}");
-        assertThat(e.getMessage()).isEqualTo("template bad.jinja, line 2: 'list object' has no element 0");
+        assertThat(e.getMessage()).isEqualTo("template bad.jinja, line 2: list object has no element 0");
         assertThat(failure("{{ 'a' + 1 }}").detail()).isEqualTo("can only concatenate str (not \"int\") to str");
         assertThat(failure("{{ undefined_name.attr }}").detail()).isEqualTo("'undefined_name' is undefined");
         assertThat(failure("{% for x in none %}{% endfor %}").detail()).isEqualTo("'NoneType' object is not iterable");
