@@ -14,7 +14,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The Python/Jinja semantics that chat templates depend on: whitespace control, tojson, str() of values,
  * undefined vs None, string methods and slices in code points, Unicode whitespace, filter precedence,
- * scoping, loops, dict access, filters, macros, tests, strftime_now. Each expected string is what
+ * scoping, loops, dict access, filters, macros, tests, strftime_now, and the constructs of other families'
+ * templates (Llama 3.x, Mistral, Gemma, Phi, GLM, Command-R styles, written here). Each expected string is what
  * Jinja2 3.1.6 renders in transformers' environment (the oracle the fixtures were made with).
  */
 class TemplateSemanticsTest {
@@ -115,7 +116,25 @@ class TemplateSemanticsTest {
                         "[inner 2]SHOUT"),
                 Arguments.of("{{ 0.1 + 0.2 }}|{{ 1e16 }}|{{ 123456789.0 * 10 }}|{{ 1/0.0001 }}|{{ 2.0 ** 0.5 }}|{{ 1e-5 }}|{{ -0.0 }}",
                         "{}",
-                        "0.30000000000000004|1e+16|1234567890.0|10000.0|1.4142135623730951|1e-05|-0.0"));
+                        "0.30000000000000004|1e+16|1234567890.0|10000.0|1.4142135623730951|1e-05|-0.0"),
+                Arguments.of("{{- bos_token }}{%- set date_string = strftime_now('%d %b %Y') %}{%- if messages[0]['role'] == 'system' %}{%- set system_message = messages[0]['content']|trim %}{%- set messages = messages[1:] %}{%- else %}{%- set system_message = '' %}{%- endif %}<|start_header_id|>system<|end_header_id|>\n\nToday Date: {{ date_string }}\n{% if tools is not none %}{%- for t in tools %}{{- t|tojson(indent=4) }}\n\n{%- endfor %}{% endif %}{{ system_message }}<|eot_id|>{%- for message in messages %}{{- '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n'+ message['content'] | trim + '<|eot_id|>' }}{%- endfor %}{%- if add_generation_prompt %}{{- '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{%- endif %}",
+                        "{\"bos_token\": \"<|begin_of_text|>\", \"add_generation_prompt\": true, \"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"f\", \"parameters\": {\"type\": \"object\", \"properties\": {}}}}], \"messages\": [{\"role\": \"system\", \"content\": \"  Be brief.\\n\"}, {\"role\": \"user\", \"content\": \" Hi \"}]}",
+                        "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nToday Date: 26 Jul 2024\n{\n    \"type\": \"function\",\n    \"function\": {\n        \"name\": \"f\",\n        \"parameters\": {\n            \"type\": \"object\",\n            \"properties\": {}\n        }\n    }\n}Be brief.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n"),
+                Arguments.of("{%- for message in messages %}{%- if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{- raise_exception('roles must alternate') }}{%- endif %}{%- if message['role'] == 'user' %}{{- '[INST] ' + message['content'] + ' [/INST]' }}{%- elif message['role'] == 'assistant' %}{{- ' ' + message['content']|trim + eos_token }}{%- endif %}{%- endfor %}{{ (messages|selectattr('role', 'equalto', 'user')|list)[-1].content }}|{{ 'call_abcdefghijk'[-9:] }}",
+                        "{\"eos_token\": \"</s>\", \"messages\": [{\"role\": \"user\", \"content\": \"a\"}, {\"role\": \"assistant\", \"content\": \" b \\n\"}, {\"role\": \"user\", \"content\": \"c\"}]}",
+                        "[INST] a [/INST] b</s>[INST] c [/INST]c|cdefghijk"),
+                Arguments.of("{%- set loop_messages = messages[1:] if messages[0]['role'] == 'system' else messages %}{%- for message in loop_messages %}{%- if message['role'] == 'assistant' %}{%- set role = 'model' %}{%- else %}{%- set role = message['role'] %}{%- endif %}{{ '<start_of_turn>' + role + '\n' + message['content'] | trim + '<end_of_turn>\n' }}{%- endfor %}{%- if add_generation_prompt %}{{'<start_of_turn>model\n'}}{%- endif %}",
+                        "{\"add_generation_prompt\": true, \"messages\": [{\"role\": \"system\", \"content\": \"s\"}, {\"role\": \"user\", \"content\": \"u\"}, {\"role\": \"assistant\", \"content\": \"a\"}]}",
+                        "<start_of_turn>user\nu<end_of_turn>\n<start_of_turn>model\na<end_of_turn>\n<start_of_turn>model\n"),
+                Arguments.of("{% for message in messages %}{{ '<|' + message['role'] + '|>' }}{% if message.content %}{{ message['content'] }}{% endif %}{% for tc in message.tool_calls %}{{ '<|tool_call|>' + (tc['function'] | tojson) + '<|/tool_call|>' }}{% endfor %}{{ '<|end|>' }}{% endfor %}",
+                        "{\"messages\": [{\"role\": \"user\", \"content\": \"u\"}, {\"role\": \"assistant\", \"content\": null, \"tool_calls\": [{\"type\": \"function\", \"function\": {\"name\": \"f\", \"arguments\": {\"x\": 1.0}}}]}]}",
+                        "<|user|>u<|end|><|assistant|><|tool_call|>{\"name\": \"f\", \"arguments\": {\"x\": 1.0}}<|/tool_call|><|end|>"),
+                Arguments.of("{%- macro visible_text(content) -%}{%- if content is string -%}{{- content }}{%- elif content is iterable and content is not mapping -%}{%- for item in content -%}{%- if item is mapping and item.type == 'text' -%}{{- item.text }}{%- elif item is string -%}{{- item }}{%- endif -%}{%- endfor -%}{%- else -%}{{- content }}{%- endif -%}{%- endmacro -%}{% for m in messages %}[{{ visible_text(m.content) }}]{{ '/nothink' if (enable_thinking is defined and not enable_thinking) else '' }}{% for k, v in (m.args or {}).items() %}<{{ k }}={{ v | tojson if v is not string else v }}>{% endfor %}{% endfor %}",
+                        "{\"enable_thinking\": false, \"messages\": [{\"role\": \"user\", \"content\": [{\"type\": \"text\", \"text\": \"a\"}, \"b\", {\"type\": \"image\"}]}, {\"role\": \"user\", \"content\": \"c\", \"args\": {\"s\": \"x\", \"n\": [1, null]}}, {\"role\": \"user\", \"content\": null}]}",
+                        "[ab]/nothink[c]/nothink<s=x><n=[1, null]>[None]/nothink"),
+                Arguments.of("{% macro tool_def(t, indent=2) %}{{ ' ' * indent }}{{ t.name }}({% for p, spec in t.params.items() %}{{ p }}: {{ spec.type }}{{ ', ' if not loop.last }}{% endfor %}){% endmacro %}{% set ns = namespace(found=false) %}{% for t in tools %}{{ tool_def(t) }}\n{% if t.name == 'b' %}{% set ns.found = true %}{% endif %}{% endfor %}{{ ns.found }}|{{ tools|map(attribute='name')|join('+') }}|{{ (tools|length) * 2 }}|{{ tools[0].params|dictsort|first }}",
+                        "{\"tools\": [{\"name\": \"a\", \"params\": {\"y\": {\"type\": \"int\"}, \"x\": {\"type\": \"str\"}}}, {\"name\": \"b\", \"params\": {}}]}",
+                        "  a(y: int, x: str)\n  b()\nTrue|a+b|4|('x', {'type': 'str'})"));
     }
 
     @ParameterizedTest
