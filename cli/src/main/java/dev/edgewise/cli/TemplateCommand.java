@@ -84,7 +84,7 @@ final class TemplateCommand implements Callable<Integer> {
             } catch (JsonParseException | IllegalArgumentException | ClassCastException e) {
                 Json.quote(sb.append("\"error\": "), "line " + (i + 1) + ": " + e.getMessage());
             }
-            out.println(sb.append('}'));
+            out.println(lineSafe(sb.append('}')));
         }
         out.flush();
         return 0;
@@ -123,6 +123,17 @@ final class TemplateCommand implements Callable<Integer> {
         if (v == null) return fallback;
         if (v instanceof String s) return s;
         throw new IllegalArgumentException("field '" + key + "' must be a string");
+    }
+
+    /** U+0085, U+2028 and U+2029 escaped (as the fixtures write them), so no line splitter breaks an output line. */
+    private static String lineSafe(CharSequence json) {
+        StringBuilder sb = new StringBuilder(json.length());
+        for (int i = 0; i < json.length(); i++) {
+            char c = json.charAt(i);
+            if (c == '\u0085' || c == '\u2028' || c == '\u2029') sb.append(String.format("\\u%04x", (int) c));
+            else sb.append(c);
+        }
+        return sb.toString();
     }
 
     private static String read(InputStream in) throws IOException {
