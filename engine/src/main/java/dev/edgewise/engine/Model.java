@@ -23,7 +23,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A loaded Qwen2 model: the library's entry point.
+ * A loaded model (any {@link Architecture}: Qwen2, Qwen2.5, DeepSeek-R1-Distill-Qwen, Qwen3): the library's entry point.
  *
  * <pre>{@code
  * try (Model model = Model.load(Path.of("qwen2.5-0.5b-instruct-q4_0.gguf"), ModelOptions.defaults())) {
@@ -42,7 +42,7 @@ public final class Model implements AutoCloseable {
     private final WorkerPool pool;
     /** Holds Q4_0 matrices repacked for the integer kernel (see {@link ModelOptions#int8Activations}). */
     private final Arena packing;
-    private Qwen2Forward forward;
+    private TransformerForward forward;
     private final PagedKvCache cache;
     private final DynamicLora lora;
     private final List<LoraAdapter> adapters = new ArrayList<>();
@@ -52,7 +52,7 @@ public final class Model implements AutoCloseable {
     /** Whether Q4_0 runs on the integer kernel: fused Q4_0 matrices are then packed too. */
     private final boolean int8Activations;
 
-    private Model(GGUFFile gguf, ModelConfig config, Tokenizer tokenizer, WorkerPool pool, Arena packing, Qwen2Forward forward,
+    private Model(GGUFFile gguf, ModelConfig config, Tokenizer tokenizer, WorkerPool pool, Arena packing, TransformerForward forward,
                   PagedKvCache cache, int contextSize, long loadNanos, boolean int8Activations) {
         this.packing = packing;
         this.int8Activations = int8Activations;
@@ -76,7 +76,7 @@ public final class Model implements AutoCloseable {
      * Maps a GGUF file and checks every tensor the model needs.
      *
      * @throws IOException                               if the file cannot be read
-     * @throws dev.edgewise.loader.ModelFormatException  if it is not a valid Qwen2 GGUF model
+     * @throws dev.edgewise.loader.ModelFormatException  if it is not a valid GGUF model of an architecture Edgewise runs
      */
     public static Model load(Path path, ModelOptions options) throws IOException {
         long start = System.nanoTime();
@@ -95,7 +95,7 @@ public final class Model implements AutoCloseable {
             pool = new WorkerPool(options.threads());
             packing = Arena.ofShared();
             if (options.int8Activations()) weights = Q4_0Packing.pack(weights, pool, packing, gguf.segment());
-            Qwen2Forward forward = new Qwen2Forward(config, weights, pool, options.batchSize());
+            TransformerForward forward = new TransformerForward(config, weights, pool, options.batchSize());
             PagedKvCache cache = new PagedKvCache(config, options.kvType(), options.kvBlockSize(), kvBudget(config, options, ctx), ctx);
             return new Model(gguf, config, tokenizer, pool, packing, forward, cache, ctx, System.nanoTime() - start, options.int8Activations());
         } catch (RuntimeException | Error e) {
@@ -293,7 +293,7 @@ public final class Model implements AutoCloseable {
     public synchronized void fuseAdapters(List<ScaledAdapter> set, FusedPrecision precision) {
         FusedWeights f = LoraFuser.fuse(forward.weights(), config, set, precision, pool, int8Activations);
         fused.add(f);
-        forward = new Qwen2Forward(config, f.weights(), pool, forward.maxBatch(), forward.tokensEvaluated());
+        forward = new TransformerForward(config, f.weights(), pool, forward.maxBatch(), forward.tokensEvaluated());
         forward.setDeltas(lora);
     }
 

@@ -23,7 +23,7 @@ import java.util.List;
  * blocks with the adapter switched on for its own rows only.
  */
 final class ReasoningRun {
-    private final Qwen2Forward forward;
+    private final TransformerForward forward;
     private final PagedKvCache cache;
     private final Tokenizer tokenizer;
     private final ReasoningRequest request;
@@ -31,7 +31,7 @@ final class ReasoningRun {
     private final TokenListener listener;
     private final WorkerPool pool;
 
-    ReasoningRun(Qwen2Forward forward, PagedKvCache cache, Tokenizer tokenizer, ReasoningRequest request, int adapterSlot,
+    ReasoningRun(TransformerForward forward, PagedKvCache cache, Tokenizer tokenizer, ReasoningRequest request, int adapterSlot,
                  TokenListener listener, WorkerPool pool) {
         this.pool = pool;
         this.forward = forward;

@@ -197,7 +197,7 @@ public final class LoraAdapter implements AutoCloseable {
                 }
             }
             String name = "synthetic-r" + rank + " (random weights)";
-            return new LoraAdapter(name, Path.of(name), Path.of(name), "memory", "qwen2", alpha, false, false, pairs,
+            return new LoraAdapter(name, Path.of(name), Path.of(name), "memory", c.architecture().key(), alpha, false, false, pairs,
                     sourcesOf(pairs), arena);
         } catch (RuntimeException | Error e) {
             arena.close();
@@ -257,15 +257,15 @@ public final class LoraAdapter implements AutoCloseable {
     public List<LoraPair> pairs() { return pairs; }
 
     /**
-     * Checks the adapter against a model: the declared architecture (GGUF adapters) must be qwen2, every
+     * Checks the adapter against a model: the declared architecture (GGUF adapters) must be the model's, every
      * layer must exist, and every A must have the projection's input width and every B its output width.
      *
      * @throws ModelFormatException naming the file, the tensor, and the expected and actual shapes
      */
     public void validate(ModelConfig c) {
-        if (architecture != null && !ModelConfig.ARCHITECTURE.equals(architecture)) {
+        if (architecture != null && !c.architecture().key().equals(architecture)) {
             throw new ModelFormatException(source + ": adapter is for architecture '" + architecture + "', but the model is '"
-                    + ModelConfig.ARCHITECTURE + "'");
+                    + c.architecture().key() + "'");
         }
         for (int i = 0; i < pairs.size(); i++) {
             LoraPair p = pairs.get(i);

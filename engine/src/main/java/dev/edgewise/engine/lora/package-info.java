@@ -1,5 +1,5 @@
 /**
- * LoRA adapters for Qwen2 models: loading (PEFT safetensors and llama.cpp GGUF), merging into the
+ * LoRA adapters for every {@link dev.edgewise.engine.Architecture}: loading (PEFT safetensors and llama.cpp GGUF), merging into the
  * weights, and the kernel that applies them on the fly.
  *
  * <p>For every adapted projection {@code y = W x} the adapted layer computes
