@@ -4,6 +4,7 @@ import dev.edgewise.engine.tokenizer.ChatTemplate;
 import dev.edgewise.engine.kv.KvBlockPool;
 import dev.edgewise.engine.kv.KvSequence;
 import dev.edgewise.engine.kv.PagedKvCache;
+import dev.edgewise.engine.lora.AdapterActivation;
 import dev.edgewise.engine.lora.AdapterPrecision;
 import dev.edgewise.engine.lora.DynamicLora;
 import dev.edgewise.engine.lora.FusedPrecision;
@@ -159,12 +160,12 @@ public final class Model implements AutoCloseable {
             throw new IllegalArgumentException(n + " branches exceed the batch size " + forward.maxBatch() + " (raise --batch-size)");
         }
         int vocab = config.vocabSize();
-        int slot = lora.slot(request.adapters());
+        AdapterActivation adapters = lora.activation(request.adapters(), prompt);
         KvSequence root = cache.create();
         List<BranchState> branches = new ArrayList<>(n);
         try {
             ForwardBatch batch = new ForwardBatch(prompt.length);
-            for (int i = 0; i < prompt.length; i++) batch.add(prompt[i], root, i == prompt.length - 1, slot);
+            for (int i = 0; i < prompt.length; i++) batch.add(prompt[i], root, i == prompt.length - 1, adapters.slotAt(i));
             float[] promptLogits = Arrays.copyOf(forward.forward(batch, cache), vocab);
             long promptDone = System.nanoTime();
             long kvPeak = cache.pool().bytesInUse();
@@ -176,7 +177,7 @@ public final class Model implements AutoCloseable {
                 Sampler sampler = new Sampler(request.sampling().withSeed(request.sampling().seed() + i));
                 BranchState b = new BranchState(i, sequences[i], sampler, tokenizer, prompt, request);
                 b.thinking = promptOpensThinking;
-                b.adapter = slot;
+                b.adapter = adapters.generatedSlot();
                 branches.add(b);
             }
             BranchDecoder decoder = new BranchDecoder(forward, cache, tokenizer, request, listener, pool);
@@ -191,7 +192,7 @@ public final class Model implements AutoCloseable {
             }
             Timings timings = new Timings(prompt.length, promptDone - start, firstToken[0] - start, generated, decoder.decoded,
                     decoder.steps, end - firstToken[0], Math.max(kvPeak, decoder.kvPeakBytes));
-            return new GenerationResult(results, prompt, timings);
+            return new GenerationResult(results, prompt, timings, adapters);
         } finally {
             if (!root.released()) cache.release(root);
             for (BranchState b : branches) if (!b.sequence.released()) cache.release(b.sequence);
@@ -209,7 +210,7 @@ public final class Model implements AutoCloseable {
         if (need > forward.maxBatch()) {
             throw new IllegalArgumentException(need + " branches exceed the batch size " + forward.maxBatch() + " (raise --batch-size)");
         }
-        return new ReasoningRun(forward, cache, tokenizer, request, lora.slot(request.adapters()), listener, pool).run();
+        return new ReasoningRun(forward, cache, tokenizer, request, lora, listener, pool).run();
     }
 
     /**
@@ -221,10 +222,13 @@ public final class Model implements AutoCloseable {
         return logits(tokens, generate, List.of());
     }
 
-    /** {@link #logits(int[], int)} with LoRA adapters applied on the fly. */
+    /**
+     * {@link #logits(int[], int)} with LoRA adapters applied on the fly; an activated LoRA applies
+     * from the last occurrence of its invocation sequence in {@code tokens} on (see {@link AdapterActivation}).
+     */
     public synchronized LogitsTrace logits(int[] tokens, int generate, List<ScaledAdapter> withAdapters) {
         if (tokens.length == 0) throw new IllegalArgumentException("no tokens given");
-        int slot = lora.slot(withAdapters);
+        AdapterActivation adapters = lora.activation(withAdapters, tokens);
         int vocab = config.vocabSize();
         int total = tokens.length + generate;
         float[][] rows = new float[total][];
@@ -232,7 +236,7 @@ public final class Model implements AutoCloseable {
         KvSequence seq = cache.create();
         try {
             ForwardBatch batch = new ForwardBatch(tokens.length);
-            for (int t : tokens) batch.add(t, seq, true, slot);
+            for (int i = 0; i < tokens.length; i++) batch.add(tokens[i], seq, true, adapters.slotAt(i));
             float[] all = forward.forward(batch, cache);
             for (int i = 0; i < tokens.length; i++) rows[i] = Arrays.copyOfRange(all, i * vocab, (i + 1) * vocab);
             ForwardBatch one = new ForwardBatch(1);
@@ -240,7 +244,7 @@ public final class Model implements AutoCloseable {
                 int token = Sampler.argmax(rows[tokens.length + g - 1], 0, vocab);
                 sequence[tokens.length + g] = token;
                 one.clear();
-                one.add(token, seq, true, slot);
+                one.add(token, seq, true, adapters.generatedSlot());
                 rows[tokens.length + g] = Arrays.copyOf(forward.forward(one, cache), vocab);
             }
         } finally {

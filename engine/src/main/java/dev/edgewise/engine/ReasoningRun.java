@@ -5,6 +5,8 @@ import dev.edgewise.engine.heads.SwitcherHead;
 import dev.edgewise.engine.heads.VerifierHead;
 import dev.edgewise.engine.kv.KvSequence;
 import dev.edgewise.engine.kv.PagedKvCache;
+import dev.edgewise.engine.lora.AdapterActivation;
+import dev.edgewise.engine.lora.DynamicLora;
 import dev.edgewise.engine.tokenizer.ChatTemplate;
 import dev.edgewise.engine.tokenizer.Tokenizer;
 import dev.edgewise.engine.vote.Ballot;
@@ -27,18 +29,18 @@ final class ReasoningRun {
     private final PagedKvCache cache;
     private final Tokenizer tokenizer;
     private final ReasoningRequest request;
-    private final int adapterSlot;
+    private final DynamicLora lora;
     private final TokenListener listener;
     private final WorkerPool pool;
 
-    ReasoningRun(TransformerForward forward, PagedKvCache cache, Tokenizer tokenizer, ReasoningRequest request, int adapterSlot,
+    ReasoningRun(TransformerForward forward, PagedKvCache cache, Tokenizer tokenizer, ReasoningRequest request, DynamicLora lora,
                  TokenListener listener, WorkerPool pool) {
         this.pool = pool;
         this.forward = forward;
         this.cache = cache;
         this.tokenizer = tokenizer;
         this.request = request;
-        this.adapterSlot = adapterSlot;
+        this.lora = lora;
         this.listener = listener;
     }
 
@@ -49,6 +51,7 @@ final class ReasoningRun {
         SwitcherHead switcher = request.heads() == null ? null : request.heads().switcher().orElse(null);
         VerifierHead verifier = request.heads() == null ? null : request.heads().verifier().orElse(null);
         int[] prompt = tokenizer.encode(ChatTemplate.render(messagesWithBudget(), true), true);
+        AdapterActivation adapters = lora.activation(request.adapters(), prompt);
 
         List<KvSequence> held = new ArrayList<>();
         List<BranchState> branches = new ArrayList<>();
@@ -75,14 +78,12 @@ final class ReasoningRun {
             String decidedBy = request.mode() != ReasoningMode.AUTO ? "forced " + request.mode().name().toLowerCase(java.util.Locale.ROOT)
                     : pooler == null ? "forced off (no switcher)" : "switcher";
 
-            // optional comparison path: encode the prompt again with the adapter on
+            // an aLoRA re-encodes its invocation rows over the shared base prefix; adapterPrefill the whole prompt
             KvSequence base = root;
-            if (reason && request.adapterPrefill() && adapterSlot >= 0) {
-                base = cache.create();
-                held.add(base);
-                batch.clear();
-                for (int i = 0; i < prompt.length; i++) batch.add(prompt[i], base, i == prompt.length - 1, adapterSlot);
-                firstLogits = Arrays.copyOf(forward.forward(batch, cache), vocab);
+            AdaptedPrompt.Encoded adapted = reason ? AdaptedPrompt.encode(forward, cache, prompt, root, adapters, request.adapterPrefill()) : null;
+            if (adapted != null) {
+                held.add(base = adapted.sequence());
+                firstLogits = adapted.logits();
             }
             long prefillDone = System.nanoTime();
 
@@ -96,7 +97,7 @@ final class ReasoningRun {
                 held.add(sequences[i]);
                 BranchState b = new BranchState(i, sequences[i], new Sampler(request.sampling().withSeed(request.sampling().seed() + i)),
                         tokenizer, prompt, decode);
-                b.adapter = reason ? adapterSlot : -1;
+                b.adapter = reason ? adapters.generatedSlot() : -1;
                 b.thinking = opensThinking;
                 branches.add(b);
             }
@@ -134,7 +135,7 @@ final class ReasoningRun {
             ReasoningResult.Timings timings = new ReasoningResult.Timings(prompt.length, forward.tokensEvaluated() - tokensBefore,
                     prefillDone - start, firstToken[0] - start, decodeDone - firstToken[0], verifyDone - decodeDone,
                     System.nanoTime() - start, thinking, response, verificationTokens, forced);
-            return new ReasoningResult(reason, decidedBy, probability, results, scoreList, vote, timings);
+            return new ReasoningResult(reason, decidedBy, probability, results, scoreList, vote, timings, adapters);
         } finally {
             for (KvSequence s : held) if (!s.released()) cache.release(s);
         }
