@@ -22,7 +22,8 @@ import java.util.List;
  * One request through the reasoning pipeline (see {@link ReasoningRequest}). The prompt's KV blocks
  * are written once, by the base model, and shared: the switcher reads hidden states of that same
  * pass, the first response token comes from its last logits, and every branch continues from its
- * blocks with the adapter switched on for its own rows only.
+ * blocks with the adapter switched on for its own rows only. An activated LoRA re-encodes just the
+ * rows from its invocation sequence on, over the shared base rows before it ({@link AdaptedPrompt}).
  */
 final class ReasoningRun {
     private final TransformerForward forward;

@@ -1,5 +1,10 @@
 package dev.edgewise.engine;
 
+import dev.edgewise.engine.heads.Heads;
+import dev.edgewise.engine.lora.AdapterPrecision;
+import dev.edgewise.engine.lora.LoraAdapter;
+import dev.edgewise.engine.lora.ScaledAdapter;
+import dev.edgewise.engine.tokenizer.ChatTemplate;
 import dev.edgewise.loader.GGUFFile;
 import dev.edgewise.loader.GGUFTensor;
 import dev.edgewise.loader.GGUFValue;
@@ -18,6 +23,7 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.stream.Stream;
@@ -80,6 +86,25 @@ class Qwen3ModelTest {
                 GenerationResult alone = m.generate(request.branches(1).sampling(sampling.withSeed(sampling.seed() + i)).build(), TokenListener.NONE);
                 assertThat(four.branches().get(i).tokens()).as("%s branch %d", name, i).containsExactly(alone.tokens());
             }
+            assertThat(m.kvCache().pool().usedBlocks()).isZero();
+        }
+    }
+
+    /** The reasoning pipeline on a Qwen3 file: switcher and verifier heads on its hidden states, an adapter on its q width. */
+    @Test
+    void theReasoningPipelineRunsWithHeadsAndAnAdapter() throws IOException {
+        try (Model m = Model.load(Fixtures.path("models/tiny-qwen3-q8_0.gguf"), ModelOptions.defaults().withThreads(2))) {
+            LoraAdapter a = m.addAdapter(LoraAdapter.synthetic(m.config(), 4, 8, 3, AdapterPrecision.F16));
+            ReasoningRequest.Builder request = ReasoningRequest.builder(List.of(new ChatTemplate.Message("user", "What is 2 + 3?")))
+                    .heads(Heads.synthetic(m.config().dim(), 5)).adapters(List.of(new ScaledAdapter(a, 1f))).branches(3).maxTokens(8)
+                    .sampling(SamplingParams.defaults(2));
+            ReasoningResult auto = m.reason(request.mode(ReasoningMode.AUTO).build(), TokenListener.NONE);
+            assertThat(auto.decidedBy()).isEqualTo("switcher");
+            assertThat(auto.switchProbability()).isBetween(0.0, 1.0);
+            ReasoningResult on = m.reason(request.mode(ReasoningMode.ON).build(), TokenListener.NONE);
+            assertThat(on.branches()).hasSize(3);
+            assertThat(on.verifierScores()).hasSize(3).allSatisfy(score -> assertThat(score).isBetween(0.0, 1.0));
+            assertThat(on.switchProbability()).as("the same prompt, the same base prefill").isEqualTo(auto.switchProbability());
             assertThat(m.kvCache().pool().usedBlocks()).isZero();
         }
     }

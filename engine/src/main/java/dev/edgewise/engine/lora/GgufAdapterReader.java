@@ -23,6 +23,9 @@ import java.util.regex.Pattern;
  * {@code rsLora()} is false for them and an rsLoRA adapter converted to GGUF is scaled as llama.cpp
  * scales it, not as PEFT would; load the PEFT form to get PEFT's scale. Extra tensors that
  * mergekit-extract-lora adds (norm weights, token_embd factors) are rejected.
+ *
+ * <p>{@code adapter.alora.invocation_tokens} (what {@code convert_lora_to_gguf.py} writes from a PEFT
+ * {@code alora_invocation_tokens}) makes the adapter an activated LoRA ({@link AdapterActivation}).
  */
 final class GgufAdapterReader {
     private GgufAdapterReader() {}

@@ -7,6 +7,11 @@
  * {@code s = user_scale * alpha / r} ({@code alpha / sqrt(r)} for rsLoRA; a GGUF adapter with
  * {@code alpha = 0} has {@code s = user_scale}, llama.cpp's rule). Several adapters add up.
  *
+ * <p>An <em>activated</em> LoRA (aLoRA: PEFT {@code alora_invocation_tokens}, GGUF
+ * {@code adapter.alora.invocation_tokens}) adds its term only from the last occurrence of its
+ * invocation sequence in the prompt on; {@link dev.edgewise.engine.lora.AdapterActivation} states the
+ * rule and decides, per request, which rows get which adapter slot.
+ *
  * <ul>
  *   <li>{@link dev.edgewise.engine.lora.LoraAdapter#load} reads an adapter, converting its factors
  *       to an {@link dev.edgewise.engine.lora.AdapterPrecision}; {@code validate(config)} checks it
