@@ -3,7 +3,6 @@ package dev.edgewise.engine;
 import dev.edgewise.loader.ModelFormatException;
 
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
@@ -79,6 +78,6 @@ public enum Architecture {
 
     @Override
     public String toString() {
-        return key.toLowerCase(Locale.ROOT);
+        return key;
     }
 }

@@ -5,6 +5,7 @@ import dev.edgewise.engine.synthetic.SyntheticShape;
 import dev.edgewise.engine.kv.KvType;
 import dev.edgewise.loader.GGUFFile;
 import dev.edgewise.quant.GGMLType;
+import dev.edgewise.quant.QuantPreset;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -59,6 +60,30 @@ class SyntheticModelForwardTest {
                 assertThat(worst).as("%s %s batch %d: max abs error vs float64 (max |logit| %.1f)", shape.name(), type, batch, scale)
                         .isLessThan(1e-4 * Math.max(1, scale));
             }
+        }
+    }
+
+    /** K-quant presets on a Qwen3 layout whose rows are whole super-blocks (queries 384 wide in a 256 wide model). */
+    @ParameterizedTest
+    @EnumSource(names = {"Q4_K_M", "Q6_K"})
+    void qwen3KQuantsMatchTheFloat64Forward(QuantPreset preset) throws Exception {
+        SyntheticShape shape = SyntheticShape.qwen3("test-qwen3-k", 1, 256, 4, 2, 96, 256, 300, true);
+        Path file = dir.resolve("k.gguf");
+        SyntheticModels.write(shape, preset, 6, file);
+        double[][] expected;
+        try (GGUFFile f = GGUFFile.open(file)) {
+            expected = new ScalarQwen2Reference(f).logits(TOKENS);
+        }
+        try (Model m = Model.load(file, ModelOptions.defaults().withThreads(2).withKvType(KvType.F32).withInt8Activations(false))) {
+            LogitsTrace trace = m.logits(TOKENS, 0);
+            double worst = 0, scale = 0;
+            for (int t = 0; t < TOKENS.length; t++) {
+                for (int v = 0; v < shape.vocabSize(); v++) {
+                    worst = Math.max(worst, Math.abs(trace.rows()[t][v] - expected[t][v]));
+                    scale = Math.max(scale, Math.abs(expected[t][v]));
+                }
+            }
+            assertThat(worst).as("%s: max abs error vs float64 (max |logit| %.1f)", preset, scale).isLessThan(1e-4 * Math.max(1, scale));
         }
     }
 
