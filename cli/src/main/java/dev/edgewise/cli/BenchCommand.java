@@ -52,7 +52,7 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     ModelOptionsMixin model;
 
-    @Option(names = "--synthetic", paramLabel = "SHAPE", description = "bench a seeded random model of this shape: qwen2.5-0.5b, qwen2.5-1.5b, qwen2.5-7b")
+    @Option(names = "--synthetic", paramLabel = "SHAPE", description = "bench a seeded random model of this shape: qwen2.5-0.5b, qwen2.5-1.5b, qwen2.5-7b, qwen3-0.6b, qwen3-1.7b, qwen3-4b")
     String synthetic;
 
     @Option(names = "--type", paramLabel = "TYPE", defaultValue = "q4_0", description = "llama-quantize preset of --synthetic: q4_0, q4_k_m, q5_k_m, q6_k, q8_0, f16, ... (default: ${DEFAULT-VALUE})")

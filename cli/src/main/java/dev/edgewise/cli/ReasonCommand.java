@@ -1,6 +1,7 @@
 package dev.edgewise.cli;
 
 import dev.edgewise.engine.ReasoningResult;
+import dev.edgewise.engine.lora.AdapterActivation;
 import dev.edgewise.engine.TokenListener;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,6 +46,9 @@ final class ReasonCommand implements Callable<Integer> {
             reasoning.chatTemplate.noteIfBuiltin(setup.model(), spec.commandLine().getErr());
             ReasoningResult r = setup.model().reason(reasoning.request(prompt, setup.adapters(), setup.heads()), TokenListener.NONE);
             print(out, r, showBranches, thinking);
+            if (r.adapterActivation().invocationMissing()) {
+                spec.commandLine().getErr().println("edgewise: warning: " + AdapterActivation.INVOCATION_MISSING_WARNING);
+            }
         }
         return 0;
     }

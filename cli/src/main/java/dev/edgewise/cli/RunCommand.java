@@ -5,6 +5,7 @@ import dev.edgewise.engine.GenerationResult;
 import dev.edgewise.engine.Model;
 import dev.edgewise.engine.ModelOptions;
 import dev.edgewise.engine.TokenListener;
+import dev.edgewise.engine.lora.AdapterActivation;
 import dev.edgewise.engine.lora.AdapterPrecision;
 import dev.edgewise.engine.vote.AnswerExtractor;
 import dev.edgewise.engine.vote.VoteMethod;
@@ -129,6 +130,7 @@ final class RunCommand implements Callable<Integer> {
                 BranchReport.print(out, result.branches(), BranchReport.vote(voter, result.branches()), List.of(), showBranches, thinking);
             }
             out.flush();
+            if (result.adapterActivation().invocationMissing()) err.println("edgewise: warning: " + AdapterActivation.INVOCATION_MISSING_WARNING);
             Timings t = result.timings();
             err.printf(Locale.ROOT, "%nprompt: %d tokens, %.1f tok/s | first token: %.0f ms | decode: %d tokens, %.1f tok/s, %.1f ms/step | load: %.0f ms | threads: %d | seed: %d | stop: %s%n",
                     t.promptTokens(), t.promptTokensPerSecond(), t.timeToFirstTokenMillis(), t.generatedTokens(),

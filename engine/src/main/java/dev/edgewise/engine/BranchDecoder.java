@@ -14,7 +14,7 @@ import java.util.List;
  * the batch and return their KV blocks at once.
  */
 final class BranchDecoder {
-    private final Qwen2Forward forward;
+    private final TransformerForward forward;
     private final PagedKvCache cache;
     private final Tokenizer tokenizer;
     private final GenerationRequest request;
@@ -31,12 +31,12 @@ final class BranchDecoder {
     int steps, decoded;
     long kvPeakBytes;
 
-    BranchDecoder(Qwen2Forward forward, PagedKvCache cache, Tokenizer tokenizer, GenerationRequest request, TokenListener listener) {
+    BranchDecoder(TransformerForward forward, PagedKvCache cache, Tokenizer tokenizer, GenerationRequest request, TokenListener listener) {
         this(forward, cache, tokenizer, request, listener, null);
     }
 
     /** With a pool, the branches of a step sample in parallel (each owns its sampler; the rest stays in order). */
-    BranchDecoder(Qwen2Forward forward, PagedKvCache cache, Tokenizer tokenizer, GenerationRequest request, TokenListener listener,
+    BranchDecoder(TransformerForward forward, PagedKvCache cache, Tokenizer tokenizer, GenerationRequest request, TokenListener listener,
                   WorkerPool pool) {
         this.pool = pool;
         this.forward = forward;

@@ -1,5 +1,7 @@
 package dev.edgewise.engine;
 
+import dev.edgewise.engine.lora.AdapterActivation;
+
 import java.util.List;
 
 /**
@@ -8,11 +10,20 @@ import java.util.List;
  * @param branches     every branch, in branch order
  * @param promptTokens the prompt as token ids
  * @param timings      prompt, first-token and decode times
+ * @param adapterActivation which rows the request's adapters applied to; its
+ *                     {@link AdapterActivation#invocationMissing()} is true when an activated LoRA stayed
+ *                     off because its invocation sequence is not in the prompt
  */
-public record GenerationResult(List<BranchResult> branches, int[] promptTokens, Timings timings) {
+public record GenerationResult(List<BranchResult> branches, int[] promptTokens, Timings timings, AdapterActivation adapterActivation) {
 
     public GenerationResult {
         branches = List.copyOf(branches);
+        java.util.Objects.requireNonNull(adapterActivation, "adapterActivation");
+    }
+
+    /** A result of a request without adapters. */
+    public GenerationResult(List<BranchResult> branches, int[] promptTokens, Timings timings) {
+        this(branches, promptTokens, timings, AdapterActivation.NONE);
     }
 
     /** The first branch's text (the only one without branches). */

@@ -4,6 +4,7 @@ import dev.edgewise.engine.tokenizer.ChatTemplate;
 import dev.edgewise.engine.kv.KvBlockPool;
 import dev.edgewise.engine.kv.KvSequence;
 import dev.edgewise.engine.kv.PagedKvCache;
+import dev.edgewise.engine.lora.AdapterActivation;
 import dev.edgewise.engine.lora.AdapterPrecision;
 import dev.edgewise.engine.lora.DynamicLora;
 import dev.edgewise.engine.lora.FusedPrecision;
@@ -23,7 +24,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A loaded Qwen2 model: the library's entry point.
+ * A loaded model (any {@link Architecture}: Qwen2, Qwen2.5, DeepSeek-R1-Distill-Qwen, Qwen3): the library's entry point.
  *
  * <pre>{@code
  * try (Model model = Model.load(Path.of("qwen2.5-0.5b-instruct-q4_0.gguf"), ModelOptions.defaults())) {
@@ -42,7 +43,7 @@ public final class Model implements AutoCloseable {
     private final WorkerPool pool;
     /** Holds Q4_0 matrices repacked for the integer kernel (see {@link ModelOptions#int8Activations}). */
     private final Arena packing;
-    private Qwen2Forward forward;
+    private TransformerForward forward;
     private final PagedKvCache cache;
     private final DynamicLora lora;
     private final List<LoraAdapter> adapters = new ArrayList<>();
@@ -53,7 +54,7 @@ public final class Model implements AutoCloseable {
     /** Whether Q4_0 runs on the integer kernel: fused Q4_0 matrices are then packed too. */
     private final boolean int8Activations;
 
-    private Model(GGUFFile gguf, ModelConfig config, Tokenizer tokenizer, WorkerPool pool, Arena packing, Qwen2Forward forward,
+    private Model(GGUFFile gguf, ModelConfig config, Tokenizer tokenizer, WorkerPool pool, Arena packing, TransformerForward forward,
                   PagedKvCache cache, int contextSize, long loadNanos, boolean int8Activations) {
         this.packing = packing;
         this.int8Activations = int8Activations;
@@ -77,7 +78,7 @@ public final class Model implements AutoCloseable {
      * Maps a GGUF file and checks every tensor the model needs.
      *
      * @throws IOException                               if the file cannot be read
-     * @throws dev.edgewise.loader.ModelFormatException  if it is not a valid Qwen2 GGUF model
+     * @throws dev.edgewise.loader.ModelFormatException  if it is not a valid GGUF model of an architecture Edgewise runs
      */
     public static Model load(Path path, ModelOptions options) throws IOException {
         long start = System.nanoTime();
@@ -96,7 +97,7 @@ public final class Model implements AutoCloseable {
             pool = new WorkerPool(options.threads());
             packing = Arena.ofShared();
             if (options.int8Activations()) weights = Q4_0Packing.pack(weights, pool, packing, gguf.segment());
-            Qwen2Forward forward = new Qwen2Forward(config, weights, pool, options.batchSize());
+            TransformerForward forward = new TransformerForward(config, weights, pool, options.batchSize());
             PagedKvCache cache = new PagedKvCache(config, options.kvType(), options.kvBlockSize(), kvBudget(config, options, ctx), ctx);
             return new Model(gguf, config, tokenizer, pool, packing, forward, cache, ctx, System.nanoTime() - start, options.int8Activations());
         } catch (RuntimeException | Error e) {
@@ -208,12 +209,12 @@ public final class Model implements AutoCloseable {
             throw new IllegalArgumentException(n + " branches exceed the batch size " + forward.maxBatch() + " (raise --batch-size)");
         }
         int vocab = config.vocabSize();
-        int slot = lora.slot(request.adapters());
+        AdapterActivation adapters = lora.activation(request.adapters(), prompt);
         KvSequence root = cache.create();
         List<BranchState> branches = new ArrayList<>(n);
         try {
             ForwardBatch batch = new ForwardBatch(prompt.length);
-            for (int i = 0; i < prompt.length; i++) batch.add(prompt[i], root, i == prompt.length - 1, slot);
+            for (int i = 0; i < prompt.length; i++) batch.add(prompt[i], root, i == prompt.length - 1, adapters.slotAt(i));
             float[] promptLogits = Arrays.copyOf(forward.forward(batch, cache), vocab);
             long promptDone = System.nanoTime();
             long kvPeak = cache.pool().bytesInUse();
@@ -225,7 +226,7 @@ public final class Model implements AutoCloseable {
                 Sampler sampler = new Sampler(request.sampling().withSeed(request.sampling().seed() + i));
                 BranchState b = new BranchState(i, sequences[i], sampler, tokenizer, prompt, request);
                 b.thinking = promptOpensThinking;
-                b.adapter = slot;
+                b.adapter = adapters.generatedSlot();
                 branches.add(b);
             }
             BranchDecoder decoder = new BranchDecoder(forward, cache, tokenizer, request, listener, pool);
@@ -240,7 +241,7 @@ public final class Model implements AutoCloseable {
             }
             Timings timings = new Timings(prompt.length, promptDone - start, firstToken[0] - start, generated, decoder.decoded,
                     decoder.steps, end - firstToken[0], Math.max(kvPeak, decoder.kvPeakBytes));
-            return new GenerationResult(results, prompt, timings);
+            return new GenerationResult(results, prompt, timings, adapters);
         } finally {
             if (!root.released()) cache.release(root);
             for (BranchState b : branches) if (!b.sequence.released()) cache.release(b.sequence);
@@ -258,8 +259,7 @@ public final class Model implements AutoCloseable {
         if (need > forward.maxBatch()) {
             throw new IllegalArgumentException(need + " branches exceed the batch size " + forward.maxBatch() + " (raise --batch-size)");
         }
-        return new ReasoningRun(forward, cache, tokenizer, request, lora.slot(request.adapters()), listener, pool,
-                chatTemplate(request.chat())).run();
+        return new ReasoningRun(forward, cache, tokenizer, request, lora, listener, pool, chatTemplate(request.chat())).run();
     }
 
     /**
@@ -271,10 +271,13 @@ public final class Model implements AutoCloseable {
         return logits(tokens, generate, List.of());
     }
 
-    /** {@link #logits(int[], int)} with LoRA adapters applied on the fly. */
+    /**
+     * {@link #logits(int[], int)} with LoRA adapters applied on the fly; an activated LoRA applies
+     * from the last occurrence of its invocation sequence in {@code tokens} on (see {@link AdapterActivation}).
+     */
     public synchronized LogitsTrace logits(int[] tokens, int generate, List<ScaledAdapter> withAdapters) {
         if (tokens.length == 0) throw new IllegalArgumentException("no tokens given");
-        int slot = lora.slot(withAdapters);
+        AdapterActivation adapters = lora.activation(withAdapters, tokens);
         int vocab = config.vocabSize();
         int total = tokens.length + generate;
         float[][] rows = new float[total][];
@@ -282,7 +285,7 @@ public final class Model implements AutoCloseable {
         KvSequence seq = cache.create();
         try {
             ForwardBatch batch = new ForwardBatch(tokens.length);
-            for (int t : tokens) batch.add(t, seq, true, slot);
+            for (int i = 0; i < tokens.length; i++) batch.add(tokens[i], seq, true, adapters.slotAt(i));
             float[] all = forward.forward(batch, cache);
             for (int i = 0; i < tokens.length; i++) rows[i] = Arrays.copyOfRange(all, i * vocab, (i + 1) * vocab);
             ForwardBatch one = new ForwardBatch(1);
@@ -290,7 +293,7 @@ public final class Model implements AutoCloseable {
                 int token = Sampler.argmax(rows[tokens.length + g - 1], 0, vocab);
                 sequence[tokens.length + g] = token;
                 one.clear();
-                one.add(token, seq, true, slot);
+                one.add(token, seq, true, adapters.generatedSlot());
                 rows[tokens.length + g] = Arrays.copyOf(forward.forward(one, cache), vocab);
             }
         } finally {
@@ -343,7 +346,7 @@ public final class Model implements AutoCloseable {
     public synchronized void fuseAdapters(List<ScaledAdapter> set, FusedPrecision precision) {
         FusedWeights f = LoraFuser.fuse(forward.weights(), config, set, precision, pool, int8Activations);
         fused.add(f);
-        forward = new Qwen2Forward(config, f.weights(), pool, forward.maxBatch(), forward.tokensEvaluated());
+        forward = new TransformerForward(config, f.weights(), pool, forward.maxBatch(), forward.tokensEvaluated());
         forward.setDeltas(lora);
     }
 

@@ -8,10 +8,15 @@ import dev.edgewise.quant.Dequantize;
 import dev.edgewise.quant.GGMLType;
 
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
- * All tensors of a Qwen2 model. Matrices stay in the memory-mapped file (never copied); only the
- * small F32 vectors (norms, biases) are read onto the heap.
+ * All tensors of a model, named and shaped as llama.cpp names them for its {@link Architecture}.
+ * Matrices stay in the memory-mapped file (never copied); only the small F32 vectors (norms,
+ * biases) are read onto the heap. Loading checks every tensor's shape and type, and that the file
+ * holds no tensor the architecture does not use (as llama.cpp refuses files with extra tensors):
+ * a Qwen3 file mislabelled {@code qwen2} would otherwise run without its q/k norms.
  */
 public record ModelWeights(
         WeightMatrix tokenEmbedding,
@@ -20,24 +25,30 @@ public record ModelWeights(
         WeightMatrix output) {
 
     public static ModelWeights from(GGUFFile gguf, ModelConfig c) {
-        TensorReader r = new TensorReader(gguf);
+        TensorReader r = new TensorReader(gguf, new HashSet<>());
+        Architecture a = c.architecture();
+        int d = c.dim(), q = c.qDim(), kv = c.kvDim();
         LayerWeights[] layers = new LayerWeights[c.nLayers()];
         for (int i = 0; i < c.nLayers(); i++) {
             String b = "blk." + i + ".";
             layers[i] = new LayerWeights(
-                    r.vector(b + "attn_norm.weight", c.dim()),
-                    r.matrix(b + "attn_q.weight", c.dim(), c.dim()), r.vector(b + "attn_q.bias", c.dim()),
-                    r.matrix(b + "attn_k.weight", c.kvDim(), c.dim()), r.vector(b + "attn_k.bias", c.kvDim()),
-                    r.matrix(b + "attn_v.weight", c.kvDim(), c.dim()), r.vector(b + "attn_v.bias", c.kvDim()),
-                    r.matrix(b + "attn_output.weight", c.dim(), c.dim()),
-                    r.vector(b + "ffn_norm.weight", c.dim()),
-                    r.matrix(b + "ffn_gate.weight", c.ffnDim(), c.dim()),
-                    r.matrix(b + "ffn_up.weight", c.ffnDim(), c.dim()),
-                    r.matrix(b + "ffn_down.weight", c.dim(), c.ffnDim()));
+                    r.vector(b + "attn_norm.weight", d),
+                    r.matrix(b + "attn_q.weight", q, d), a.qkvBias() ? r.vector(b + "attn_q.bias", q) : null,
+                    r.matrix(b + "attn_k.weight", kv, d), a.qkvBias() ? r.vector(b + "attn_k.bias", kv) : null,
+                    r.matrix(b + "attn_v.weight", kv, d), a.qkvBias() ? r.vector(b + "attn_v.bias", kv) : null,
+                    a.qkNorm() ? r.vector(b + "attn_q_norm.weight", c.headDim()) : null,
+                    a.qkNorm() ? r.vector(b + "attn_k_norm.weight", c.headDim()) : null,
+                    r.matrix(b + "attn_output.weight", d, q),
+                    r.vector(b + "ffn_norm.weight", d),
+                    r.matrix(b + "ffn_gate.weight", c.ffnDim(), d),
+                    r.matrix(b + "ffn_up.weight", c.ffnDim(), d),
+                    r.matrix(b + "ffn_down.weight", d, c.ffnDim()));
         }
-        WeightMatrix embedding = r.matrix("token_embd.weight", c.vocabSize(), c.dim());
-        WeightMatrix output = c.tiedOutput() ? embedding : r.matrix("output.weight", c.vocabSize(), c.dim());
-        return new ModelWeights(embedding, layers, r.vector("output_norm.weight", c.dim()), output);
+        WeightMatrix embedding = r.matrix("token_embd.weight", c.vocabSize(), d);
+        WeightMatrix output = c.tiedOutput() ? embedding : r.matrix("output.weight", c.vocabSize(), d);
+        ModelWeights w = new ModelWeights(embedding, layers, r.vector("output_norm.weight", d), output);
+        r.requireAllRead(a);
+        return w;
     }
 
     /** Copies the embedding row of {@code token} into {@code dst[offset ..]}. */
@@ -47,9 +58,9 @@ public record ModelWeights(
     }
 
     /** Reads tensors by name, checking shape and type so a mismatch names the tensor. */
-    private record TensorReader(GGUFFile gguf) {
+    private record TensorReader(GGUFFile gguf, Set<String> read) {
         WeightMatrix matrix(String name, int rows, int cols) {
-            GGUFTensor t = gguf.requireTensor(name);
+            GGUFTensor t = tensor(name);
             expectShape(t, cols, rows);
             if (!t.type().supported()) {
                 throw new ModelFormatException(file() + ": tensor '" + name + "' has type " + t.type() + ", which Edgewise cannot run");
@@ -58,7 +69,7 @@ public record ModelWeights(
         }
 
         float[] vector(String name, int n) {
-            GGUFTensor t = gguf.requireTensor(name);
+            GGUFTensor t = tensor(name);
             expectShape(t, n);
             if (t.type() != GGMLType.F32 && t.type() != GGMLType.F16 && t.type() != GGMLType.BF16) {
                 throw new ModelFormatException(file() + ": tensor '" + name + "' has type " + t.type() + ", expected F32, F16 or BF16");
@@ -66,6 +77,26 @@ public record ModelWeights(
             float[] v = new float[n];
             Dequantize.row(t.type(), gguf.data(t), 0, v, 0, n);
             return v;
+        }
+
+        private GGUFTensor tensor(String name) {
+            GGUFTensor t = gguf.tensor(name);
+            if (t == null) {
+                throw new ModelFormatException(file() + ": tensor '" + name + "' is missing; a '" + gguf.getString("general.architecture", "?")
+                        + "' model needs it");
+            }
+            read.add(name);
+            return t;
+        }
+
+        /** Refuses tensors nothing read: they belong to another architecture (or the file is damaged). */
+        void requireAllRead(Architecture a) {
+            for (GGUFTensor t : gguf.tensors()) {
+                if (!read.contains(t.name())) {
+                    throw new ModelFormatException(file() + ": unexpected tensor '" + t.name() + "' for architecture '" + a.key()
+                            + "' (" + a.models() + "); is general.architecture right?");
+                }
+            }
         }
 
         private void expectShape(GGUFTensor t, long... ne) {

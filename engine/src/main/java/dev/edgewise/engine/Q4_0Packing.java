@@ -23,10 +23,8 @@ final class Q4_0Packing {
         Released released = new Released();
         for (int i = 0; i < layers.length; i++) {
             LayerWeights l = w.layers()[i];
-            layers[i] = new LayerWeights(l.attnNorm(),
-                    pack(l.wq(), pool, arena), l.bq(), pack(l.wk(), pool, arena), l.bk(), pack(l.wv(), pool, arena), l.bv(),
-                    pack(l.wo(), pool, arena), l.ffnNorm(),
-                    pack(l.gate(), pool, arena), pack(l.up(), pool, arena), pack(l.down(), pool, arena));
+            layers[i] = l.withMatrices(pack(l.wq(), pool, arena), pack(l.wk(), pool, arena), pack(l.wv(), pool, arena),
+                    pack(l.wo(), pool, arena), pack(l.gate(), pool, arena), pack(l.up(), pool, arena), pack(l.down(), pool, arena));
             releaseLayer(l, layers[i], released, file);
         }
         WeightMatrix output = pack(w.output(), pool, arena);

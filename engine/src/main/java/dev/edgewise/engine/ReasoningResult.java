@@ -1,5 +1,6 @@
 package dev.edgewise.engine;
 
+import dev.edgewise.engine.lora.AdapterActivation;
 import dev.edgewise.engine.vote.VoteResult;
 
 import java.util.List;
@@ -15,9 +16,18 @@ import java.util.Optional;
  * @param verifierScores    the verifier's score of each branch (empty without a verifier)
  * @param vote              answer extraction and the vote
  * @param timings           where the time went, and tokens by phase
+ * @param adapterActivation which prompt rows the adapter applied to; its
+ *                          {@link AdapterActivation#invocationMissing()} is true when an activated LoRA
+ *                          stayed off because its invocation sequence is not in the prompt
  */
 public record ReasoningResult(boolean reasoned, String decidedBy, double switchProbability, List<BranchResult> branches,
-                              List<Double> verifierScores, VoteResult vote, Timings timings) {
+                              List<Double> verifierScores, VoteResult vote, Timings timings, AdapterActivation adapterActivation) {
+
+    /** A result without adapter information (no adapters). */
+    public ReasoningResult(boolean reasoned, String decidedBy, double switchProbability, List<BranchResult> branches,
+                           List<Double> verifierScores, VoteResult vote, Timings timings) {
+        this(reasoned, decidedBy, switchProbability, branches, verifierScores, vote, timings, AdapterActivation.NONE);
+    }
 
     /**
      * @param promptTokens       prompt tokens (evaluated once, or twice with adapter prefill)

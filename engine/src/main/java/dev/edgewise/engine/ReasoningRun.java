@@ -5,6 +5,8 @@ import dev.edgewise.engine.heads.SwitcherHead;
 import dev.edgewise.engine.heads.VerifierHead;
 import dev.edgewise.engine.kv.KvSequence;
 import dev.edgewise.engine.kv.PagedKvCache;
+import dev.edgewise.engine.lora.AdapterActivation;
+import dev.edgewise.engine.lora.DynamicLora;
 import dev.edgewise.engine.tokenizer.ChatTemplate;
 import dev.edgewise.engine.tokenizer.Tokenizer;
 import dev.edgewise.engine.vote.Ballot;
@@ -20,19 +22,20 @@ import java.util.List;
  * One request through the reasoning pipeline (see {@link ReasoningRequest}). The prompt's KV blocks
  * are written once, by the base model, and shared: the switcher reads hidden states of that same
  * pass, the first response token comes from its last logits, and every branch continues from its
- * blocks with the adapter switched on for its own rows only.
+ * blocks with the adapter switched on for its own rows only. An activated LoRA re-encodes just the
+ * rows from its invocation sequence on, over the shared base rows before it ({@link AdaptedPrompt}).
  */
 final class ReasoningRun {
-    private final Qwen2Forward forward;
+    private final TransformerForward forward;
     private final PagedKvCache cache;
     private final Tokenizer tokenizer;
     private final ReasoningRequest request;
-    private final int adapterSlot;
+    private final DynamicLora lora;
     private final TokenListener listener;
     private final WorkerPool pool;
     private final ChatTemplate template;
 
-    ReasoningRun(Qwen2Forward forward, PagedKvCache cache, Tokenizer tokenizer, ReasoningRequest request, int adapterSlot,
+    ReasoningRun(TransformerForward forward, PagedKvCache cache, Tokenizer tokenizer, ReasoningRequest request, DynamicLora lora,
                  TokenListener listener, WorkerPool pool, ChatTemplate template) {
         this.pool = pool;
         this.template = template;
@@ -40,7 +43,7 @@ final class ReasoningRun {
         this.cache = cache;
         this.tokenizer = tokenizer;
         this.request = request;
-        this.adapterSlot = adapterSlot;
+        this.lora = lora;
         this.listener = listener;
     }
 
@@ -51,6 +54,7 @@ final class ReasoningRun {
         SwitcherHead switcher = request.heads() == null ? null : request.heads().switcher().orElse(null);
         VerifierHead verifier = request.heads() == null ? null : request.heads().verifier().orElse(null);
         int[] prompt = tokenizer.encode(template.apply(messagesWithBudget(), request.chat().tools(), true, request.chat().kwargs()), true);
+        AdapterActivation adapters = lora.activation(request.adapters(), prompt);
 
         List<KvSequence> held = new ArrayList<>();
         List<BranchState> branches = new ArrayList<>();
@@ -77,14 +81,12 @@ final class ReasoningRun {
             String decidedBy = request.mode() != ReasoningMode.AUTO ? "forced " + request.mode().name().toLowerCase(java.util.Locale.ROOT)
                     : pooler == null ? "forced off (no switcher)" : "switcher";
 
-            // optional comparison path: encode the prompt again with the adapter on
+            // an aLoRA re-encodes its invocation rows over the shared base prefix; adapterPrefill the whole prompt
             KvSequence base = root;
-            if (reason && request.adapterPrefill() && adapterSlot >= 0) {
-                base = cache.create();
-                held.add(base);
-                batch.clear();
-                for (int i = 0; i < prompt.length; i++) batch.add(prompt[i], base, i == prompt.length - 1, adapterSlot);
-                firstLogits = Arrays.copyOf(forward.forward(batch, cache), vocab);
+            AdaptedPrompt.Encoded adapted = reason ? AdaptedPrompt.encode(forward, cache, prompt, root, adapters, request.adapterPrefill()) : null;
+            if (adapted != null) {
+                held.add(base = adapted.sequence());
+                firstLogits = adapted.logits();
             }
             long prefillDone = System.nanoTime();
 
@@ -98,7 +100,7 @@ final class ReasoningRun {
                 held.add(sequences[i]);
                 BranchState b = new BranchState(i, sequences[i], new Sampler(request.sampling().withSeed(request.sampling().seed() + i)),
                         tokenizer, prompt, decode);
-                b.adapter = reason ? adapterSlot : -1;
+                b.adapter = reason ? adapters.generatedSlot() : -1;
                 b.thinking = opensThinking;
                 branches.add(b);
             }
@@ -136,7 +138,7 @@ final class ReasoningRun {
             ReasoningResult.Timings timings = new ReasoningResult.Timings(prompt.length, forward.tokensEvaluated() - tokensBefore,
                     prefillDone - start, firstToken[0] - start, decodeDone - firstToken[0], verifyDone - decodeDone,
                     System.nanoTime() - start, thinking, response, verificationTokens, forced);
-            return new ReasoningResult(reason, decidedBy, probability, results, scoreList, vote, timings);
+            return new ReasoningResult(reason, decidedBy, probability, results, scoreList, vote, timings, adapters);
         } finally {
             for (KvSequence s : held) if (!s.released()) cache.release(s);
         }

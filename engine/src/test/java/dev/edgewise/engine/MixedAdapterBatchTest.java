@@ -39,7 +39,7 @@ class MixedAdapterBatchTest {
             ModelWeights w = ModelWeights.from(g, c);
             try (LoraAdapter a = LoraAdapter.synthetic(c, 8, 16, 1, precision);
                  LoraAdapter b = LoraAdapter.synthetic(c, 32, 64, 2, precision)) {
-                Qwen2Forward forward = new Qwen2Forward(c, w, pool, 8);
+                TransformerForward forward = new TransformerForward(c, w, pool, 8);
                 DynamicLora lora = new DynamicLora(pool, c);
                 forward.setDeltas(lora);
                 int[] slots = {-1, lora.slot(List.of(new ScaledAdapter(a, 1f))), lora.slot(List.of(new ScaledAdapter(b, 0.7f)))};
@@ -57,7 +57,7 @@ class MixedAdapterBatchTest {
     }
 
     /** Greedy decoding of one sequence per slot, all in the same batches; returns each one's tokens. */
-    private static int[][] decode(Qwen2Forward forward, ModelConfig c, int[] prompt, int[] slots) {
+    private static int[][] decode(TransformerForward forward, ModelConfig c, int[] prompt, int[] slots) {
         PagedKvCache cache = new PagedKvCache(c, KvType.F16, 16, 16L << 20, 1024);
         int n = slots.length, vocab = c.vocabSize();
         KvSequence[] seqs = new KvSequence[n];

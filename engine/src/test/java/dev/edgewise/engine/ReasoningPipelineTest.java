@@ -109,7 +109,7 @@ class ReasoningPipelineTest {
         try (WorkerPool pool = new WorkerPool(2)) {
             for (BranchResult b : r.branches()) {
                 // reference: one teacher-forced batch, prompt rows without the adapter, response rows with it
-                Qwen2Forward f = new Qwen2Forward(model.config(), ModelWeights.from(model.file(), model.config()), pool, 64);
+                TransformerForward f = new TransformerForward(model.config(), ModelWeights.from(model.file(), model.config()), pool, 64);
                 DynamicLora lora = new DynamicLora(pool, model.config());
                 f.setDeltas(lora);
                 int slot = lora.slot(List.of(new ScaledAdapter(adapter, 1f)));

@@ -44,6 +44,15 @@ public record ReferenceDump(Path root, String name, Map<String, Object> json) {
         return out;
     }
 
+    /** Whether this dump applied an activated LoRA (its lora entries carry invocation tokens, README §10). */
+    @SuppressWarnings("unchecked")
+    public boolean alora() {
+        for (Object o : (java.util.List<Object>) json.get("lora")) {
+            if (((Map<String, Object>) o).get("alora_invocation_tokens") != null) return true;
+        }
+        return false;
+    }
+
     private static float num(Map<String, Object> m, String key) {
         return ((Number) m.get(key)).floatValue();
     }

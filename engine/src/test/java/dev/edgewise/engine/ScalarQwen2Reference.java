@@ -5,8 +5,10 @@ import dev.edgewise.loader.GGUFTensor;
 import dev.edgewise.quant.Dequantize;
 
 /**
- * A plain float64 Qwen2 forward pass written straight from the architecture description (fixture
- * README §4), independent of the engine's kernels: the test oracle for models the tests build.
+ * A plain float64 forward pass written straight from the architecture descriptions (fixture README
+ * §4 for {@code qwen2}, §8 for {@code qwen3}: no biases, each head's q and k RMS-normalised before
+ * RoPE, head dim from {@code key_length}), independent of the engine's kernels: the test oracle for
+ * models the tests build. (Named for the first architecture it covered; it runs every one.)
  */
 final class ScalarQwen2Reference {
     private final GGUFFile f;
@@ -28,7 +30,8 @@ final class ScalarQwen2Reference {
 
     /** The final hidden state (after the output RMSNorm) of every token: [n][dim]. */
     double[][] hidden(int[] tokens) {
-        int n = tokens.length, d = c.dim(), hd = c.headDim();
+        int n = tokens.length, hd = c.headDim();
+        boolean bias = c.architecture().qkvBias(), qkNorm = c.architecture().qkNorm();
         double[][] x = new double[n][];
         double[][] embd = matrix("token_embd.weight");
         for (int t = 0; t < n; t++) x[t] = embd[tokens[t]].clone();
@@ -36,18 +39,23 @@ final class ScalarQwen2Reference {
             String b = "blk." + l + ".";
             double[][] wq = matrix(b + "attn_q.weight"), wk = matrix(b + "attn_k.weight"), wv = matrix(b + "attn_v.weight");
             double[][] wo = matrix(b + "attn_output.weight");
-            double[] bq = vector(b + "attn_q.bias"), bk = vector(b + "attn_k.bias"), bv = vector(b + "attn_v.bias");
+            double[] bq = bias ? vector(b + "attn_q.bias") : new double[c.qDim()];
+            double[] bk = bias ? vector(b + "attn_k.bias") : new double[c.kvDim()], bv = bias ? vector(b + "attn_v.bias") : new double[c.kvDim()];
             double[][] q = new double[n][], k = new double[n][], v = new double[n][];
             for (int t = 0; t < n; t++) {
                 double[] h = rmsnorm(x[t], vector(b + "attn_norm.weight"));
                 q[t] = add(matvec(wq, h), bq);
                 k[t] = add(matvec(wk, h), bk);
                 v[t] = add(matvec(wv, h), bv);
+                if (qkNorm) {
+                    normalizeHeads(q[t], c.nHeads(), vector(b + "attn_q_norm.weight"));
+                    normalizeHeads(k[t], c.nKvHeads(), vector(b + "attn_k_norm.weight"));
+                }
                 rope(q[t], c.nHeads(), t);
                 rope(k[t], c.nKvHeads(), t);
             }
             for (int t = 0; t < n; t++) {
-                double[] att = new double[d];
+                double[] att = new double[c.qDim()];
                 for (int h = 0; h < c.nHeads(); h++) {
                     int kvh = h / c.groupSize();
                     double[] s = new double[t + 1];
@@ -77,6 +85,15 @@ final class ScalarQwen2Reference {
         double[][] hidden = new double[n][];
         for (int t = 0; t < n; t++) hidden[t] = rmsnorm(x[t], vector("output_norm.weight"));
         return hidden;
+    }
+
+    /** Each head's vector RMS-normalised over its own values and scaled by {@code w} (Qwen3's q/k norm). */
+    private void normalizeHeads(double[] x, int heads, double[] w) {
+        int hd = c.headDim();
+        for (int h = 0; h < heads; h++) {
+            double[] head = rmsnorm(java.util.Arrays.copyOfRange(x, h * hd, (h + 1) * hd), w);
+            System.arraycopy(head, 0, x, h * hd, hd);
+        }
     }
 
     private void rope(double[] x, int heads, int pos) {

@@ -5,11 +5,15 @@ import dev.edgewise.engine.synthetic.SyntheticShape;
 import dev.edgewise.engine.kv.KvType;
 import dev.edgewise.loader.GGUFFile;
 import dev.edgewise.quant.GGMLType;
+import dev.edgewise.quant.QuantPreset;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Path;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,16 +24,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SyntheticModelForwardTest {
     /** GQA with 2 query heads per KV head, untied output, odd FFN width in Q8_0 blocks. */
     static final SyntheticShape SHAPE = new SyntheticShape("test", 2, 64, 4, 2, 96, 300, false);
+    /** Qwen3 layout with heads of 24 (queries 96 wide in a 64 wide model, as Qwen3's are wider than the model), tied output. */
+    static final SyntheticShape QWEN3 = SyntheticShape.qwen3("test-qwen3", 2, 64, 4, 2, 24, 96, 300, true);
     static final int[] TOKENS = {5, 17, 290, 3, 3, 44, 100, 7, 299, 0, 12};
 
     @TempDir
     Path dir;
 
+    static Stream<Arguments> shapesAndTypes() {
+        return Stream.of(SHAPE, QWEN3).flatMap(shape -> Stream.of(GGMLType.F32, GGMLType.F16, GGMLType.Q8_0, GGMLType.Q4_0)
+                .map(type -> Arguments.of(shape, type)));
+    }
+
     @ParameterizedTest
-    @EnumSource(names = {"F32", "F16", "Q8_0", "Q4_0"})
-    void matchesAnIndependentFloat64Forward(GGMLType type) throws Exception {
+    @MethodSource("shapesAndTypes")
+    void matchesAnIndependentFloat64Forward(SyntheticShape shape, GGMLType type) throws Exception {
         Path file = dir.resolve("m.gguf");
-        SyntheticModels.write(SHAPE, type, 3, file);
+        SyntheticModels.write(shape, type, 3, file);
         double[][] expected;
         try (GGUFFile f = GGUFFile.open(file)) {
             expected = new ScalarQwen2Reference(f).logits(TOKENS);
@@ -39,14 +50,40 @@ class SyntheticModelForwardTest {
                 LogitsTrace trace = m.logits(TOKENS, 0);
                 double worst = 0, scale = 0;
                 for (int t = 0; t < TOKENS.length; t++) {
-                    for (int v = 0; v < SHAPE.vocabSize(); v++) {
+                    for (int v = 0; v < shape.vocabSize(); v++) {
                         worst = Math.max(worst, Math.abs(trace.rows()[t][v] - expected[t][v]));
                         scale = Math.max(scale, Math.abs(expected[t][v]));
                     }
                 }
-                assertThat(worst).as("%s batch %d: max abs error vs float64 (max |logit| %.1f)", type, batch, scale)
+                assertThat(m.config().architecture()).isEqualTo(shape.architecture());
+                assertThat(m.config().headDim()).isEqualTo(shape.headDim());
+                assertThat(worst).as("%s %s batch %d: max abs error vs float64 (max |logit| %.1f)", shape.name(), type, batch, scale)
                         .isLessThan(1e-4 * Math.max(1, scale));
             }
+        }
+    }
+
+    /** K-quant presets on a Qwen3 layout whose rows are whole super-blocks (queries 384 wide in a 256 wide model). */
+    @ParameterizedTest
+    @EnumSource(names = {"Q4_K_M", "Q6_K"})
+    void qwen3KQuantsMatchTheFloat64Forward(QuantPreset preset) throws Exception {
+        SyntheticShape shape = SyntheticShape.qwen3("test-qwen3-k", 1, 256, 4, 2, 96, 256, 300, true);
+        Path file = dir.resolve("k.gguf");
+        SyntheticModels.write(shape, preset, 6, file);
+        double[][] expected;
+        try (GGUFFile f = GGUFFile.open(file)) {
+            expected = new ScalarQwen2Reference(f).logits(TOKENS);
+        }
+        try (Model m = Model.load(file, ModelOptions.defaults().withThreads(2).withKvType(KvType.F32).withInt8Activations(false))) {
+            LogitsTrace trace = m.logits(TOKENS, 0);
+            double worst = 0, scale = 0;
+            for (int t = 0; t < TOKENS.length; t++) {
+                for (int v = 0; v < shape.vocabSize(); v++) {
+                    worst = Math.max(worst, Math.abs(trace.rows()[t][v] - expected[t][v]));
+                    scale = Math.max(scale, Math.abs(expected[t][v]));
+                }
+            }
+            assertThat(worst).as("%s: max abs error vs float64 (max |logit| %.1f)", preset, scale).isLessThan(1e-4 * Math.max(1, scale));
         }
     }
 

@@ -44,21 +44,26 @@ class GGUFFixtureTest {
             assertThat(f.alignment()).isEqualTo(32);
             assertThat(f.dataOffset() % 32).isZero();
             assertThat(f.segment().byteSize()).isEqualTo(((Number) manifest.get("bytes")).longValue());
-            assertThat(f.getString("general.architecture")).isEqualTo("qwen2");
+            String arch = (String) manifest.getOrDefault("architecture", "qwen2"); // qwen3 files: README §8
+            assertThat(f.getString("general.architecture")).isEqualTo(arch);
             assertThat(f.getString("general.type")).isEqualTo("model");
             assertThat(f.getString("general.name")).isEqualTo(manifest.get("name"));
             assertThat(f.getInt("general.file_type")).isEqualTo(((Number) manifest.get("file_type")).intValue());
             int nEmbd = num(manifest, "n_embd"), nLayer = num(manifest, "n_layer"), nHead = num(manifest, "n_head");
             int nHeadKv = num(manifest, "n_head_kv"), nFf = num(manifest, "n_ff"), nVocab = num(manifest, "n_vocab");
             int headDim = num(manifest, "head_dim");
-            assertThat(f.getInt("qwen2.embedding_length")).isEqualTo(nEmbd);
-            assertThat(f.getInt("qwen2.block_count")).isEqualTo(nLayer);
-            assertThat(f.getInt("qwen2.feed_forward_length")).isEqualTo(nFf);
-            assertThat(f.getInt("qwen2.attention.head_count")).isEqualTo(nHead);
-            assertThat(f.getInt("qwen2.attention.head_count_kv")).isEqualTo(nHeadKv);
-            assertThat(f.getInt("qwen2.context_length")).isEqualTo(32768);
-            assertThat(f.getFloat("qwen2.rope.freq_base")).isEqualTo(1e6f);
-            assertThat(f.getFloat("qwen2.attention.layer_norm_rms_epsilon")).isEqualTo(1e-6f);
+            assertThat(f.getInt(arch + ".embedding_length")).isEqualTo(nEmbd);
+            assertThat(f.getInt(arch + ".block_count")).isEqualTo(nLayer);
+            assertThat(f.getInt(arch + ".feed_forward_length")).isEqualTo(nFf);
+            assertThat(f.getInt(arch + ".attention.head_count")).isEqualTo(nHead);
+            assertThat(f.getInt(arch + ".attention.head_count_kv")).isEqualTo(nHeadKv);
+            assertThat(f.getInt(arch + ".context_length")).isEqualTo(32768);
+            assertThat(f.getFloat(arch + ".rope.freq_base")).isEqualTo(1e6f);
+            assertThat(f.getFloat(arch + ".attention.layer_norm_rms_epsilon")).isEqualTo(1e-6f);
+            if (arch.equals("qwen3")) {
+                assertThat(f.getInt("qwen3.attention.key_length")).isEqualTo(headDim);
+                assertThat(f.getInt("qwen3.attention.value_length")).isEqualTo(headDim);
+            }
             assertThat(f.getStringArray("tokenizer.ggml.tokens")).hasSize(nVocab);
             assertThat(f.getString("tokenizer.ggml.model")).isEqualTo("gpt2");
 
@@ -96,6 +101,7 @@ class GGUFFixtureTest {
             case "attn_q.bias" -> new long[] {q};
             case "attn_k.bias", "attn_v.bias" -> new long[] {kv};
             case "attn_output.weight" -> new long[] {q, nEmbd};
+            case "attn_q_norm.weight", "attn_k_norm.weight" -> new long[] {headDim};
             case "ffn_gate.weight", "ffn_up.weight" -> new long[] {nEmbd, nFf};
             case "ffn_down.weight" -> new long[] {nFf, nEmbd};
             default -> throw new AssertionError("unexpected tensor " + name);

@@ -78,7 +78,7 @@ class QuantPresetTest {
             }
             files++;
         }
-        assertThat(files).isEqualTo(23); // all 27 but q3_k_m, q2_k, iq4_nl, iq4_xs
+        assertThat(files).isEqualTo(28); // all 27 qwen2 files but q3_k_m, q2_k, iq4_nl, iq4_xs, and the 5 qwen3 files (README §8)
         assertThat(tensors).isGreaterThan(500);
     }
 

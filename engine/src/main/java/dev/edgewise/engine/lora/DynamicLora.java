@@ -34,6 +34,16 @@ public final class DynamicLora implements ProjectionDeltas {
         return slots.size() - 1;
     }
 
+    /**
+     * The set's slot and the rows it applies to on {@code prompt} (an activated LoRA only from its
+     * invocation sequence on; see {@link AdapterActivation}).
+     *
+     * @throws IllegalArgumentException if an aLoRA is combined with other adapters
+     */
+    public AdapterActivation activation(List<ScaledAdapter> set, int[] prompt) {
+        return AdapterActivation.of(set, prompt, this::slot);
+    }
+
     /** Forgets every set that uses {@code adapter} (their slots stay reserved but apply nothing). */
     public synchronized void remove(LoraAdapter adapter) {
         for (int i = 0; i < slots.size(); i++) {

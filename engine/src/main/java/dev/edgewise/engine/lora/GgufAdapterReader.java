@@ -2,6 +2,8 @@ package dev.edgewise.engine.lora;
 
 import dev.edgewise.loader.GGUFFile;
 import dev.edgewise.loader.GGUFTensor;
+import dev.edgewise.loader.GGUFValue;
+import dev.edgewise.loader.GGUFValueType;
 import dev.edgewise.loader.ModelFormatException;
 import dev.edgewise.quant.Dequantize;
 
@@ -21,6 +23,9 @@ import java.util.regex.Pattern;
  * {@code rsLora()} is false for them and an rsLoRA adapter converted to GGUF is scaled as llama.cpp
  * scales it, not as PEFT would; load the PEFT form to get PEFT's scale. Extra tensors that
  * mergekit-extract-lora adds (norm weights, token_embd factors) are rejected.
+ *
+ * <p>{@code adapter.alora.invocation_tokens} (what {@code convert_lora_to_gguf.py} writes from a PEFT
+ * {@code alora_invocation_tokens}) makes the adapter an activated LoRA ({@link AdapterActivation}).
  */
 final class GgufAdapterReader {
     private GgufAdapterReader() {}
@@ -39,9 +44,6 @@ final class GgufAdapterReader {
         if (!"lora".equals(adapterType)) {
             throw new ModelFormatException(file + ": adapter.type is " + (adapterType == null ? "missing" : "'" + adapterType + "'")
                     + ", expected 'lora' (control vectors and other adapters are not LoRA)");
-        }
-        if (gguf.has("adapter.alora.invocation_tokens")) {
-            throw new ModelFormatException(file + ": activated LoRA (adapter.alora.invocation_tokens) is not supported");
         }
         String arch = gguf.getString("general.architecture", null);
         if (arch == null) throw new ModelFormatException(file + ": metadata key 'general.architecture' is missing");
@@ -67,7 +69,30 @@ final class GgufAdapterReader {
             pairs.add(Integer.parseInt(m.group(1)), target, m.group(3).equals("a"), tensor(gguf, t, file));
         }
         String name = gguf.getString("general.name", stem(gguf.path().getFileName().toString()));
-        return new SourceAdapter(name, gguf.path(), gguf.path(), "gguf", arch, alpha, false, true, pairs.pairs(0));
+        return new SourceAdapter(name, gguf.path(), gguf.path(), "gguf", arch, alpha, false, true, invocationTokens(gguf, file),
+                pairs.pairs(0));
+    }
+
+    /**
+     * {@code adapter.alora.invocation_tokens}, or null without the key. llama.cpp writes (and its
+     * loader accepts only) an array of UINT32; an array of INT32 is accepted too, because gguf-py's
+     * {@code add_array} types Python ints as INT32 unless told otherwise, so hand-made files carry
+     * it, and the ids are the same numbers. Negative ids and an empty array are refused.
+     */
+    static int[] invocationTokens(GGUFFile gguf, String file) {
+        String key = "adapter.alora.invocation_tokens";
+        if (!gguf.has(key)) return null;
+        GGUFValue v = gguf.metadata().get(key);
+        if (v.type() != GGUFValueType.ARRAY || (v.elementType() != GGUFValueType.UINT32 && v.elementType() != GGUFValueType.INT32)) {
+            String actual = v.type() == GGUFValueType.ARRAY ? "an array of " + v.elementType() : v.type().toString();
+            throw new ModelFormatException(file + ": " + key + " is " + actual + ", expected an array of UINT32 token ids");
+        }
+        int[] ids = gguf.getIntArray(key);
+        if (ids.length == 0) throw new ModelFormatException(file + ": " + key + " is empty; an activated LoRA needs its invocation sequence");
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0) throw new ModelFormatException(file + ": " + key + "[" + i + "] = " + ids[i] + " is not a token id");
+        }
+        return ids;
     }
 
     private static SourceTensor tensor(GGUFFile gguf, GGUFTensor t, String file) {

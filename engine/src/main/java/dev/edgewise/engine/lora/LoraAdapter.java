@@ -46,6 +46,8 @@ public final class LoraAdapter implements AutoCloseable {
     private final int rank;
     private final boolean rsLora;
     private final boolean alphaZeroMeansUnscaled;
+    /** The aLoRA invocation sequence, or null for a plain LoRA. */
+    private final int[] invocationTokens;
     private final List<LoraPair> pairs;
     /** Source tensor names of each pair, for messages: [i] = {A, B} of pairs.get(i). */
     private final List<SourceTensor[]> sources;
@@ -55,7 +57,8 @@ public final class LoraAdapter implements AutoCloseable {
     private final long bytes;
 
     private LoraAdapter(String name, Path source, Path dataFile, String format, String architecture, float alpha, boolean rsLora,
-                        boolean alphaZeroMeansUnscaled, List<LoraPair> pairs, List<SourceTensor[]> sources, Arena arena) {
+                        boolean alphaZeroMeansUnscaled, int[] invocationTokens, List<LoraPair> pairs, List<SourceTensor[]> sources,
+                        Arena arena) {
         if (pairs.isEmpty()) throw new IllegalArgumentException("an adapter needs at least one pair");
         for (LoraPair p : pairs) {
             if (p.layer() > PairCollector.MAX_LAYER) throw new IllegalArgumentException("layer " + p.layer() + " > " + PairCollector.MAX_LAYER);
@@ -68,6 +71,8 @@ public final class LoraAdapter implements AutoCloseable {
         this.alpha = alpha;
         this.rsLora = rsLora;
         this.alphaZeroMeansUnscaled = alphaZeroMeansUnscaled;
+        if (invocationTokens != null && invocationTokens.length == 0) throw new IllegalArgumentException("empty aLoRA invocation sequence");
+        this.invocationTokens = invocationTokens == null ? null : invocationTokens.clone();
         this.pairs = Collections.unmodifiableList(new ArrayList<>(pairs));
         this.sources = sources;
         this.arena = arena;
@@ -157,7 +162,7 @@ public final class LoraAdapter implements AutoCloseable {
                 sources.add(new SourceTensor[]{p.a().withoutData(), p.b().withoutData()});
             }
             return new LoraAdapter(s.name(), s.source(), s.dataFile(), s.format(), s.architecture(), s.alpha(), s.rsLora(),
-                    s.alphaZeroMeansUnscaled(), pairs, sources, arena);
+                    s.alphaZeroMeansUnscaled(), s.invocationTokens(), pairs, sources, arena);
         } catch (RuntimeException | Error e) {
             arena.close();
             throw e;
@@ -172,7 +177,7 @@ public final class LoraAdapter implements AutoCloseable {
     public static LoraAdapter of(String name, float alpha, boolean rsLora, List<LoraPair> pairs) {
         Objects.requireNonNull(name, "name");
         if (!Float.isFinite(alpha)) throw new IllegalArgumentException("alpha " + alpha + " is not finite");
-        return new LoraAdapter(name, Path.of(name), Path.of(name), "memory", null, alpha, rsLora, false, pairs, sourcesOf(pairs), null);
+        return new LoraAdapter(name, Path.of(name), Path.of(name), "memory", null, alpha, rsLora, false, null, pairs, sourcesOf(pairs), null);
     }
 
     /**
@@ -180,6 +185,14 @@ public final class LoraAdapter implements AutoCloseable {
      * a trained adapter): A ~ N(0, 1/in), B ~ N(0, 0.02^2), held as {@code precision}.
      */
     public static LoraAdapter synthetic(ModelConfig c, int rank, float alpha, long seed, AdapterPrecision precision) {
+        return synthetic(c, rank, alpha, seed, precision, null);
+    }
+
+    /**
+     * As {@link #synthetic(ModelConfig, int, float, long, AdapterPrecision)}, an activated LoRA when
+     * {@code invocationTokens} is not null (see {@link AdapterActivation}).
+     */
+    public static LoraAdapter synthetic(ModelConfig c, int rank, float alpha, long seed, AdapterPrecision precision, int[] invocationTokens) {
         if (rank < 1) throw new IllegalArgumentException("rank must be >= 1, got " + rank);
         Arena arena = Arena.ofShared();
         try {
@@ -196,8 +209,9 @@ public final class LoraAdapter implements AutoCloseable {
                             AdapterStorage.matrix(b, out, rank, precision.storageType(rank), arena)));
                 }
             }
-            String name = "synthetic-r" + rank + " (random weights)";
-            return new LoraAdapter(name, Path.of(name), Path.of(name), "memory", "qwen2", alpha, false, false, pairs,
+            String name = "synthetic-" + (invocationTokens == null ? "" : "alora-") + "r" + rank + " (random weights)";
+            return new LoraAdapter(name, Path.of(name), Path.of(name), "memory", c.architecture().key(), alpha, false, false,
+                    invocationTokens, pairs,
                     sourcesOf(pairs), arena);
         } catch (RuntimeException | Error e) {
             arena.close();
@@ -247,6 +261,16 @@ public final class LoraAdapter implements AutoCloseable {
         return (float) (userScale * (double) alpha / denominator);
     }
 
+    /**
+     * Whether this is an activated LoRA (PEFT {@code alora_invocation_tokens}, GGUF
+     * {@code adapter.alora.invocation_tokens}): off before the last occurrence of its invocation
+     * sequence in the prompt, on from there (see {@link AdapterActivation} for the exact rule).
+     */
+    public boolean activated() { return invocationTokens != null; }
+
+    /** The aLoRA invocation sequence (a copy), or an empty array for a plain LoRA. */
+    public int[] invocationTokens() { return invocationTokens == null ? new int[0] : invocationTokens.clone(); }
+
     /** The factors adapting {@code t} in {@code layer}, or null if this adapter does not touch it. */
     public LoraPair pair(int layer, LoraTarget t) {
         if (layer < 0 || layer >= index.length / N_TARGETS) return null;
@@ -257,15 +281,23 @@ public final class LoraAdapter implements AutoCloseable {
     public List<LoraPair> pairs() { return pairs; }
 
     /**
-     * Checks the adapter against a model: the declared architecture (GGUF adapters) must be qwen2, every
+     * Checks the adapter against a model: the declared architecture (GGUF adapters) must be the model's, every
      * layer must exist, and every A must have the projection's input width and every B its output width.
      *
      * @throws ModelFormatException naming the file, the tensor, and the expected and actual shapes
      */
     public void validate(ModelConfig c) {
-        if (architecture != null && !ModelConfig.ARCHITECTURE.equals(architecture)) {
+        if (architecture != null && !c.architecture().key().equals(architecture)) {
             throw new ModelFormatException(source + ": adapter is for architecture '" + architecture + "', but the model is '"
-                    + ModelConfig.ARCHITECTURE + "'");
+                    + c.architecture().key() + "'");
+        }
+        if (invocationTokens != null) {
+            for (int id : invocationTokens) {
+                if (id >= c.vocabSize()) {
+                    throw new ModelFormatException(source + ": aLoRA invocation token " + id + " is outside the vocabulary of model '"
+                            + c.name() + "' (" + c.vocabSize() + " tokens); is the adapter for a different base model?");
+                }
+            }
         }
         for (int i = 0; i < pairs.size(); i++) {
             LoraPair p = pairs.get(i);
@@ -298,6 +330,6 @@ public final class LoraAdapter implements AutoCloseable {
     @Override
     public String toString() {
         return "LoraAdapter[" + name + ", " + format + ", r=" + rank + ", alpha=" + alpha + (rsLora ? ", rsLoRA" : "")
-                + ", " + pairs.size() + " pairs, " + bytes + " bytes]";
+                + (invocationTokens != null ? ", aLoRA invocation " + Arrays.toString(invocationTokens) : "") + ", " + pairs.size() + " pairs, " + bytes + " bytes]";
     }
 }

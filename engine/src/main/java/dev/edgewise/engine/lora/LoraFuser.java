@@ -70,6 +70,7 @@ public final class LoraFuser {
      * {@code base}; the fused matrices live in the returned object's arena.
      *
      * @throws dev.edgewise.loader.ModelFormatException if an adapter does not fit the model
+     * @throws IllegalArgumentException if an adapter is an activated LoRA, which applies to some positions only
      */
     public static FusedWeights fuse(ModelWeights base, ModelConfig c, List<ScaledAdapter> adapters, FusedPrecision precision,
                                     WorkerPool pool) {
@@ -83,7 +84,13 @@ public final class LoraFuser {
         Objects.requireNonNull(c, "config");
         Objects.requireNonNull(precision, "precision");
         Objects.requireNonNull(pool, "pool");
-        for (ScaledAdapter a : adapters) a.adapter().validate(c);
+        for (ScaledAdapter a : adapters) {
+            a.adapter().validate(c);
+            if (a.adapter().activated()) {
+                throw new IllegalArgumentException("'" + a.adapter().name() + "' is an activated LoRA (off before its invocation "
+                        + "sequence): it cannot be fused into the weights (PEFT refuses to merge it too); apply it on the fly");
+            }
+        }
         if (base.layers().length != c.nLayers()) {
             throw new IllegalArgumentException("weights have " + base.layers().length + " layers, config " + c.nLayers());
         }

@@ -21,9 +21,9 @@ public final class LoraScratch {
         ensure(maxBatch, maxRank, maxWidth, maxWidth);
     }
 
-    /** Enough for every Qwen2 projection of {@code c} (widths up to max(dim, ffnDim)). */
+    /** Enough for every projection of {@code c} (widths up to max(dim, qDim, ffnDim)). */
     public static LoraScratch forModel(dev.edgewise.engine.ModelConfig c, int maxBatch, int maxRank) {
-        return new LoraScratch(maxBatch, maxRank, Math.max(c.dim(), c.ffnDim()));
+        return new LoraScratch(maxBatch, maxRank, Math.max(Math.max(c.dim(), c.qDim()), c.ffnDim()));
     }
 
     void ensure(int rows, int rank, int in, int out) {

@@ -5,10 +5,11 @@ import dev.edgewise.engine.ModelConfig;
 import dev.edgewise.kernels.WeightMatrix;
 
 /**
- * The linear layers of a Qwen2 block that a LoRA adapter may adapt. Each has a llama.cpp name
+ * The linear layers of a decoder block that a LoRA adapter may adapt. Each has a llama.cpp name
  * (the GGUF tensor {@code blk.N.<ggufName>.weight}) and a Hugging Face / PEFT module name
  * ({@code model.layers.N.<peftName>}). Embeddings and the output head are deliberately absent:
- * adapters touching them are rejected at load.
+ * adapters touching them are rejected at load, as are Qwen3's per-head q/k norms (vectors, not
+ * linear layers; PEFT does not target them either).
  */
 public enum LoraTarget {
     ATTN_Q("attn_q", "self_attn.q_proj"),
@@ -59,12 +60,11 @@ public enum LoraTarget {
 
     /** A copy of {@code l} with this target's matrix replaced by {@code m}; everything else is shared. */
     public LayerWeights with(LayerWeights l, WeightMatrix m) {
-        return new LayerWeights(l.attnNorm(),
-                this == ATTN_Q ? m : l.wq(), l.bq(),
-                this == ATTN_K ? m : l.wk(), l.bk(),
-                this == ATTN_V ? m : l.wv(), l.bv(),
+        return l.withMatrices(
+                this == ATTN_Q ? m : l.wq(),
+                this == ATTN_K ? m : l.wk(),
+                this == ATTN_V ? m : l.wv(),
                 this == ATTN_OUTPUT ? m : l.wo(),
-                l.ffnNorm(),
                 this == FFN_GATE ? m : l.gate(),
                 this == FFN_UP ? m : l.up(),
                 this == FFN_DOWN ? m : l.down());
@@ -72,13 +72,18 @@ public enum LoraTarget {
 
     /** Input width of the projection: the columns of the base matrix and of LoRA's A. */
     public int inDim(ModelConfig c) {
-        return this == FFN_DOWN ? c.ffnDim() : c.dim();
+        return switch (this) {
+            case FFN_DOWN -> c.ffnDim();
+            case ATTN_OUTPUT -> c.qDim();
+            default -> c.dim();
+        };
     }
 
     /** Output width of the projection: the rows of the base matrix and of LoRA's B. */
     public int outDim(ModelConfig c) {
         return switch (this) {
-            case ATTN_Q, ATTN_OUTPUT, FFN_DOWN -> c.dim();
+            case ATTN_Q -> c.qDim();
+            case ATTN_OUTPUT, FFN_DOWN -> c.dim();
             case ATTN_K, ATTN_V -> c.kvDim();
             case FFN_GATE, FFN_UP -> c.ffnDim();
         };

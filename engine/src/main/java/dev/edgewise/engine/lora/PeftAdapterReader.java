@@ -37,7 +37,7 @@ final class PeftAdapterReader {
             pairs.add(Integer.parseInt(m.group(1)), target, m.group(3).equals("A"), tensor(st, t, file));
         }
         return new SourceAdapter(name, configFile.toAbsolutePath().getParent(), st.path(), "peft", null, config.alpha(), config.rsLora(), false,
-                pairs.pairs(config.r()));
+                config.invocationTokens(), pairs.pairs(config.r()));
     }
 
     private static ModelFormatException unexpected(String file, String name) {

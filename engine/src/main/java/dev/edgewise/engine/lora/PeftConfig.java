@@ -23,9 +23,15 @@ import java.util.Map;
  *       (e.g. "lm_head", "embed_tokens" are rejected); a string (a regex, or "all-linear") is accepted
  *       and the tensors decide.</li>
  * </ul>
+ * <ul>
+ *   <li>{@code alora_invocation_tokens} (PEFT 0.18+): a non-empty list of token ids makes the adapter an
+ *       activated LoRA (see {@link AdapterActivation}); null or absent, a plain one.</li>
+ * </ul>
  * Other fields (dropout, init, task type, layers_to_transform, ...) do not affect inference.
+ *
+ * @param invocationTokens the aLoRA invocation sequence, or null for a plain LoRA
  */
-record PeftConfig(int r, float alpha, boolean rsLora) {
+record PeftConfig(int r, float alpha, boolean rsLora, int[] invocationTokens) {
 
     static PeftConfig parse(String file, String text) {
         Object root;
@@ -77,7 +83,24 @@ record PeftConfig(int r, float alpha, boolean rsLora) {
         if (!(a instanceof Number alpha) || !Double.isFinite(alpha.doubleValue())) {
             throw new ModelFormatException(file + ": lora_alpha is " + quote(a) + ", expected a number");
         }
-        return new PeftConfig(rank.intValue(), alpha.floatValue(), isTrue(file, j, "use_rslora"));
+        return new PeftConfig(rank.intValue(), alpha.floatValue(), isTrue(file, j, "use_rslora"), invocationTokens(file, j));
+    }
+
+    private static int[] invocationTokens(String file, Map<?, ?> j) {
+        Object v = j.get("alora_invocation_tokens");
+        if (v == null) return null;
+        if (!(v instanceof List<?> list) || list.isEmpty()) {
+            throw new ModelFormatException(file + ": alora_invocation_tokens is " + quote(v) + ", expected a non-empty list of token ids");
+        }
+        int[] ids = new int[list.size()];
+        for (int i = 0; i < ids.length; i++) {
+            if (!(list.get(i) instanceof Long id) || id < 0 || id > Integer.MAX_VALUE) {
+                throw new ModelFormatException(file + ": alora_invocation_tokens[" + i + "] is " + quote(list.get(i))
+                        + ", expected a token id (a non-negative integer)");
+            }
+            ids[i] = id.intValue();
+        }
+        return ids;
     }
 
     static String supportedModules() {

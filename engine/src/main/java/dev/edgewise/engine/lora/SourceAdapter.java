@@ -12,9 +12,10 @@ import java.util.List;
  *                     or null when the format does not record one (PEFT)
  * @param alphaZeroMeansUnscaled llama.cpp's rule for GGUF adapters: {@code alpha == 0} means
  *                     {@code s = user_scale}. PEFT has no such rule.
+ * @param invocationTokens the activated-LoRA invocation sequence ({@link AdapterActivation}), or null
  */
 record SourceAdapter(String name, Path source, Path dataFile, String format, String architecture, float alpha, boolean rsLora,
-                     boolean alphaZeroMeansUnscaled, List<Pair> pairs) {
+                     boolean alphaZeroMeansUnscaled, int[] invocationTokens, List<Pair> pairs) {
 
     record Pair(int layer, LoraTarget target, SourceTensor a, SourceTensor b) {}
 }

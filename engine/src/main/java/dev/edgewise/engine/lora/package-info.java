@@ -1,11 +1,16 @@
 /**
- * LoRA adapters for Qwen2 models: loading (PEFT safetensors and llama.cpp GGUF), merging into the
+ * LoRA adapters for every {@link dev.edgewise.engine.Architecture}: loading (PEFT safetensors and llama.cpp GGUF), merging into the
  * weights, and the kernel that applies them on the fly.
  *
  * <p>For every adapted projection {@code y = W x} the adapted layer computes
  * {@code y = W x + s B (A x)}, with A {@code [r][in]}, B {@code [out][r]} and
  * {@code s = user_scale * alpha / r} ({@code alpha / sqrt(r)} for rsLoRA; a GGUF adapter with
  * {@code alpha = 0} has {@code s = user_scale}, llama.cpp's rule). Several adapters add up.
+ *
+ * <p>An <em>activated</em> LoRA (aLoRA: PEFT {@code alora_invocation_tokens}, GGUF
+ * {@code adapter.alora.invocation_tokens}) adds its term only from the last occurrence of its
+ * invocation sequence in the prompt on; {@link dev.edgewise.engine.lora.AdapterActivation} states the
+ * rule and decides, per request, which rows get which adapter slot.
  *
  * <ul>
  *   <li>{@link dev.edgewise.engine.lora.LoraAdapter#load} reads an adapter, converting its factors

@@ -1,5 +1,6 @@
 package dev.edgewise.engine.synthetic;
 
+import dev.edgewise.engine.Architecture;
 import dev.edgewise.loader.GGUFWriter;
 import dev.edgewise.quant.GGMLType;
 import dev.edgewise.quant.QuantPreset;
@@ -16,14 +17,14 @@ import java.util.SplittableRandom;
 import java.util.zip.CRC32;
 
 /**
- * Writes seeded random Qwen2 models with Edgewise's own GGUF writer. No weights can be bundled,
+ * Writes seeded random models (Qwen2 or Qwen3 layout, see {@link SyntheticShape}) with Edgewise's own GGUF writer. No weights can be bundled,
  * so these stand in wherever a model file is needed without one: the default of {@code run}, the
  * demo, and benchmarks of real shapes. Their output is meaningless text, and the files say so in
  * {@code general.name} and {@code general.description}.
  *
  * <p>Weight scales follow the conformance fixtures so greedy output does not collapse onto one
  * token: embeddings std 0.25, attention-output and down projections std 12/√fan_in, other matrices
- * 1/√fan_in, biases std 0.1, norm weights 1 + 0.1·N(0,1).
+ * 1/√fan_in, biases std 0.1 (Qwen2), norm weights (Qwen3's q/k norms too) 1 + 0.1·N(0,1).
  *
  * <p>Each tensor gets the type llama-quantize would give it under the chosen {@link QuantPreset}.
  * Quantized matrices go to a memory-mapped scratch file beside the output, not the heap, and are
@@ -102,19 +103,24 @@ public final class SyntheticModels {
 
     private static void write(SyntheticShape s, QuantPreset preset, long seed, Path out, ScratchFile scratch) throws IOException {
         GGUFWriter w = new GGUFWriter();
-        w.putString("general.architecture", "qwen2");
+        Architecture a = s.architecture();
+        w.putString("general.architecture", a.key());
         w.putString("general.type", "model");
         w.putString("general.name", "synthetic " + s.name() + " (random weights)");
         w.putString("general.description", "Seeded random weights written by Edgewise; output is meaningless.");
         w.putUInt32("general.quantization_version", 2);
-        w.putUInt32("qwen2.context_length", 32768);
-        w.putUInt32("qwen2.embedding_length", s.dim());
-        w.putUInt32("qwen2.block_count", s.nLayers());
-        w.putUInt32("qwen2.feed_forward_length", s.ffnDim());
-        w.putUInt32("qwen2.attention.head_count", s.nHeads());
-        w.putUInt32("qwen2.attention.head_count_kv", s.nKvHeads());
-        w.putFloat32("qwen2.rope.freq_base", 1_000_000f);
-        w.putFloat32("qwen2.attention.layer_norm_rms_epsilon", 1e-6f);
+        w.putUInt32(a.metadataKey("context_length"), 32768);
+        w.putUInt32(a.metadataKey("embedding_length"), s.dim());
+        w.putUInt32(a.metadataKey("block_count"), s.nLayers());
+        w.putUInt32(a.metadataKey("feed_forward_length"), s.ffnDim());
+        w.putUInt32(a.metadataKey("attention.head_count"), s.nHeads());
+        w.putUInt32(a.metadataKey("attention.head_count_kv"), s.nKvHeads());
+        if (a == Architecture.QWEN3) { // convert_hf_to_gguf writes config.json's head_dim for Qwen3
+            w.putUInt32(a.metadataKey("attention.key_length"), s.headDim());
+            w.putUInt32(a.metadataKey("attention.value_length"), s.headDim());
+        }
+        w.putFloat32(a.metadataKey("rope.freq_base"), 1_000_000f);
+        w.putFloat32(a.metadataKey("attention.layer_norm_rms_epsilon"), 1e-6f);
         w.putUInt32("general.file_type", preset.fileType);
         w.putUInt32("synthetic.seed", (int) seed);
         SyntheticVocabulary.addTo(w, s.vocabSize());
@@ -125,13 +131,17 @@ public final class SyntheticModels {
             String b = "blk." + l + ".";
             float in = (float) (1 / Math.sqrt(s.dim()));
             g.norm(w, b + "attn_norm.weight", s.dim());
-            g.matrix(w, b + "attn_q.weight", s.dim(), s.dim(), in);
-            g.vector(w, b + "attn_q.bias", s.dim(), 0.1f);
+            g.matrix(w, b + "attn_q.weight", s.qDim(), s.dim(), in);
+            if (a.qkvBias()) g.vector(w, b + "attn_q.bias", s.qDim(), 0.1f);
             g.matrix(w, b + "attn_k.weight", s.kvDim(), s.dim(), in);
-            g.vector(w, b + "attn_k.bias", s.kvDim(), 0.1f);
+            if (a.qkvBias()) g.vector(w, b + "attn_k.bias", s.kvDim(), 0.1f);
             g.matrix(w, b + "attn_v.weight", s.kvDim(), s.dim(), in);
-            g.vector(w, b + "attn_v.bias", s.kvDim(), 0.1f);
-            g.matrix(w, b + "attn_output.weight", s.dim(), s.dim(), RESIDUAL_MULTIPLIER * in);
+            if (a.qkvBias()) g.vector(w, b + "attn_v.bias", s.kvDim(), 0.1f);
+            if (a.qkNorm()) {
+                g.norm(w, b + "attn_q_norm.weight", s.headDim());
+                g.norm(w, b + "attn_k_norm.weight", s.headDim());
+            }
+            g.matrix(w, b + "attn_output.weight", s.dim(), s.qDim(), RESIDUAL_MULTIPLIER * (float) (1 / Math.sqrt(s.qDim())));
             g.norm(w, b + "ffn_norm.weight", s.dim());
             g.matrix(w, b + "ffn_gate.weight", s.ffnDim(), s.dim(), in);
             g.matrix(w, b + "ffn_up.weight", s.ffnDim(), s.dim(), in);

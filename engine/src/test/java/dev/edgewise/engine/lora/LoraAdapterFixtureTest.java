@@ -80,7 +80,7 @@ class LoraAdapterFixtureTest {
                 }
             }
         }
-        assertThat(checked).isEqualTo(14);
+        assertThat(checked).as("7 adapters of the plain dumps and 2 of the aLoRA dumps, in both forms").isEqualTo(18);
     }
 
     @Test

@@ -102,7 +102,7 @@ final class SyntheticAdapter {
     /** Writes the GGUF form (F32 factors) to {@code file} with {@code adapter.lora.alpha = alpha}. */
     GGUFWriter gguf(float alpha) {
         GGUFWriter w = new GGUFWriter()
-                .putString("general.architecture", "qwen2")
+                .putString("general.architecture", c.architecture().key())
                 .putString("general.type", "adapter")
                 .putString("adapter.type", "lora")
                 .putFloat32("adapter.lora.alpha", alpha)

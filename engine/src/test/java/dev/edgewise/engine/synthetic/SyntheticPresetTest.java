@@ -3,6 +3,7 @@ package dev.edgewise.engine.synthetic;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.edgewise.engine.Architecture;
 import dev.edgewise.loader.GGUFFile;
 import dev.edgewise.loader.GGUFTensor;
 import dev.edgewise.quant.GGMLType;
@@ -42,6 +43,41 @@ class SyntheticPresetTest {
         }
         try (Stream<Path> left = Files.list(dir)) {
             assertThat(left).as("scratch and temporary files are gone").containsExactly(file);
+        }
+    }
+
+    @Test
+    void qwen3PresetsHaveTheRealShapes() {
+        // config.json of Qwen/Qwen3-0.6B, -1.7B, -4B: layers, hidden, heads / kv heads, head_dim, intermediate, tied
+        assertThat(SyntheticShape.preset("qwen3-0.6b")).isEqualTo(SyntheticShape.qwen3("qwen3-0.6b", 28, 1024, 16, 8, 128, 3072, 151_936, true));
+        assertThat(SyntheticShape.preset("qwen3-1.7b")).isEqualTo(SyntheticShape.qwen3("qwen3-1.7b", 28, 2048, 16, 8, 128, 6144, 151_936, true));
+        assertThat(SyntheticShape.preset("qwen3-4b")).isEqualTo(SyntheticShape.qwen3("qwen3-4b", 36, 2560, 32, 8, 128, 9728, 151_936, true));
+        assertThat(SyntheticShape.QWEN3_4B.qDim()).isEqualTo(4096).isNotEqualTo(SyntheticShape.QWEN3_4B.dim());
+        assertThat(SyntheticShape.QWEN25_05B.architecture()).isEqualTo(Architecture.QWEN2);
+        assertThat(SyntheticShape.QWEN25_05B.headDim()).isEqualTo(64);
+        assertThatThrownBy(() -> SyntheticShape.preset("qwen3-8b")).hasMessageContaining("qwen3-0.6b, qwen3-1.7b, qwen3-4b");
+    }
+
+    @Test
+    void aQwen3ModelIsWrittenWithItsKeysAndNormsAndNoBiases() throws Exception {
+        SyntheticShape shape = SyntheticShape.qwen3("w", 2, 256, 4, 2, 96, 512, 300, false);
+        Path file = dir.resolve("q3.gguf");
+        SyntheticModels.write(shape, QuantPreset.Q4_K_M, 5, file);
+        try (GGUFFile f = GGUFFile.open(file)) {
+            assertThat(f.getString("general.architecture")).isEqualTo("qwen3");
+            assertThat(f.getInt("qwen3.attention.key_length")).isEqualTo(96);
+            assertThat(f.getInt("qwen3.attention.value_length")).isEqualTo(96);
+            assertThat(f.getInt("qwen3.embedding_length")).isEqualTo(256);
+            assertThat(f.has("qwen2.embedding_length")).isFalse();
+            assertThat(f.requireTensor("blk.1.attn_q_norm.weight").ne()).containsExactly(96);
+            assertThat(f.requireTensor("blk.1.attn_k_norm.weight").type()).isEqualTo(GGMLType.F32);
+            assertThat(f.requireTensor("blk.0.attn_q.weight").ne()).containsExactly(256, 384);
+            assertThat(f.requireTensor("blk.0.attn_output.weight").ne()).containsExactly(384, 256);
+            assertThat(f.tensor("blk.0.attn_q.bias")).isNull();
+            assertThat(f.tensor("output.weight")).isNotNull();
+            for (GGUFTensor t : f.tensors()) {
+                assertThat(t.type()).as(t.name()).isEqualTo(QuantPreset.Q4_K_M.typeFor(t.name(), t.ne(), shape.nLayers(), shape.tied()));
+            }
         }
     }
 

@@ -12,9 +12,11 @@ import dev.edgewise.kernels.WorkerPool;
 import java.util.Arrays;
 
 /**
- * The Qwen2 forward pass as llama.cpp runs {@code general.architecture = qwen2}: embedding,
- * per block RMSNorm → GQA attention with q/k/v bias and NeoX RoPE → residual → RMSNorm → SwiGLU MLP
- * → residual, final RMSNorm and the (tied or separate) output matrix.
+ * The decoder forward pass of every {@link Architecture}, as llama.cpp runs {@code qwen2} and
+ * {@code qwen3}: embedding; per block RMSNorm → q/k/v projections (+ biases for Qwen2; per-head
+ * RMSNorm of q and k for Qwen3) → NeoX RoPE → grouped-query attention → output projection →
+ * residual → RMSNorm → SwiGLU MLP → residual; final RMSNorm and the (tied or separate) output
+ * matrix. Queries are {@code nHeads × headDim} wide, which need not be the model width.
  *
  * <p>A pass evaluates a {@link ForwardBatch}: rows from one or many sequences (a prompt, or one new
  * token of every live branch). Every matmul runs once over the weights for all rows, which is what
@@ -25,7 +27,7 @@ import java.util.Arrays;
  * <p>Scratch buffers are allocated once for the largest chunk, so steady-state decoding does not
  * allocate. Not thread-safe: one instance per decode loop.
  */
-public final class Qwen2Forward {
+public final class TransformerForward {
     private final ModelConfig c;
     private final ModelWeights w;
     private final WorkerPool pool;
@@ -42,12 +44,12 @@ public final class Qwen2Forward {
     private ProjectionDeltas deltas = ProjectionDeltas.NONE;
     private long tokensEvaluated;
 
-    public Qwen2Forward(ModelConfig config, ModelWeights weights, WorkerPool pool, int maxBatch) {
+    public TransformerForward(ModelConfig config, ModelWeights weights, WorkerPool pool, int maxBatch) {
         this(config, weights, pool, maxBatch, 0);
     }
 
     /** A forward pass that continues another's token count (when weights are swapped for fused ones). */
-    Qwen2Forward(ModelConfig config, ModelWeights weights, WorkerPool pool, int maxBatch, long tokensEvaluated) {
+    TransformerForward(ModelConfig config, ModelWeights weights, WorkerPool pool, int maxBatch, long tokensEvaluated) {
         this.tokensEvaluated = tokensEvaluated;
         if (maxBatch < 1) throw new IllegalArgumentException("maxBatch must be >= 1");
         this.c = config;
@@ -56,13 +58,13 @@ public final class Qwen2Forward {
         this.maxBatch = maxBatch;
         this.rope = new Rope(config.headDim(), config.ropeFreqBase());
         this.attentionScale = (float) (1.0 / Math.sqrt(config.headDim()));
-        int d = config.dim();
+        int d = config.dim(), qDim = config.qDim();
         x = new float[maxBatch * d];
         xb = new float[maxBatch * d];
-        q = new float[maxBatch * d];
+        q = new float[maxBatch * qDim];
         k = new float[maxBatch * config.kvDim()];
         v = new float[maxBatch * config.kvDim()];
-        att = new float[maxBatch * d];
+        att = new float[maxBatch * qDim];
         proj = new float[maxBatch * d];
         gate = new float[maxBatch * config.ffnDim()];
         up = new float[maxBatch * config.ffnDim()];
@@ -150,7 +152,7 @@ public final class Qwen2Forward {
     }
 
     private void runChunk(ForwardBatch batch, int start, int end, PagedKvCache cache) {
-        int b = end - start, d = c.dim(), kvDim = c.kvDim();
+        int b = end - start, d = c.dim(), qDim = c.qDim(), kvDim = c.kvDim();
         for (int t = 0; t < b; t++) w.embed(batch.tokens[start + t], x, t * d);
         int[] adapters = chunkAdapters;
         System.arraycopy(batch.adapters, start, adapters, 0, b);
@@ -162,10 +164,16 @@ public final class Qwen2Forward {
             project(l, LoraTarget.ATTN_V, lw.wv(), xb, v, b, adapters);
             for (int t = 0; t < b; t++) {
                 int pos = batch.positions[start + t];
-                VectorOps.add(lw.bq(), 0, q, t * d, d);
-                VectorOps.add(lw.bk(), 0, k, t * kvDim, kvDim);
-                VectorOps.add(lw.bv(), 0, v, t * kvDim, kvDim);
-                rope.apply(q, t * d, c.nHeads(), pos);
+                if (lw.bq() != null) {
+                    VectorOps.add(lw.bq(), 0, q, t * qDim, qDim);
+                    VectorOps.add(lw.bk(), 0, k, t * kvDim, kvDim);
+                    VectorOps.add(lw.bv(), 0, v, t * kvDim, kvDim);
+                }
+                if (lw.qNorm() != null) {
+                    normalizeHeads(q, t * qDim, c.nHeads(), lw.qNorm());
+                    normalizeHeads(k, t * kvDim, c.nKvHeads(), lw.kNorm());
+                }
+                rope.apply(q, t * qDim, c.nHeads(), pos);
                 rope.apply(k, t * kvDim, c.nKvHeads(), pos);
                 cache.store(batch.sequences[start + t], pos, l, k, t * kvDim, v, t * kvDim);
             }
@@ -209,7 +217,7 @@ public final class Qwen2Forward {
      * are (row, KV head): the query heads sharing a KV head read its keys and values once.
      */
     private void attention(ForwardBatch batch, int start, int b, PagedKvCache cache, int layer) {
-        int group = c.groupSize(), headDim = c.headDim(), d = c.dim(), bs = cache.blockSize();
+        int group = c.groupSize(), headDim = c.headDim(), qDim = c.qDim(), bs = cache.blockSize();
         pool.parallelFor(b * c.nKvHeads(), (from, to) -> {
             AttentionScratch s = scratch.get();
             for (int item = from; item < to; item++) {
@@ -222,7 +230,7 @@ public final class Qwen2Forward {
                     float[] keys = cache.view(seq, blk, layer, 0, g, slots, s.kv(bs * headDim), s.offset);
                     int base = s.offset[0];
                     for (int h = 0; h < group; h++) {
-                        int qOff = t * d + (g * group + h) * headDim;
+                        int qOff = t * qDim + (g * group + h) * headDim;
                         for (int p = 0; p < slots; p++) {
                             scores[h * len + blk * bs + p] = VectorOps.dot(q, qOff, keys, base + p * headDim, headDim) * attentionScale;
                         }
@@ -230,7 +238,7 @@ public final class Qwen2Forward {
                 }
                 for (int h = 0; h < group; h++) {
                     VectorOps.softmax(scores, h * len, len);
-                    int outOff = t * d + (g * group + h) * headDim;
+                    int outOff = t * qDim + (g * group + h) * headDim;
                     Arrays.fill(att, outOff, outOff + headDim, 0f);
                 }
                 for (int blk = 0; blk * bs < len; blk++) {
@@ -238,7 +246,7 @@ public final class Qwen2Forward {
                     float[] values = cache.view(seq, blk, layer, 1, g, slots, s.kv(bs * headDim), s.offset);
                     int base = s.offset[0];
                     for (int h = 0; h < group; h++) {
-                        int outOff = t * d + (g * group + h) * headDim;
+                        int outOff = t * qDim + (g * group + h) * headDim;
                         for (int p = 0; p < slots; p++) {
                             VectorOps.axpy(scores[h * len + blk * bs + p], values, base + p * headDim, att, outOff, headDim);
                         }
@@ -246,6 +254,12 @@ public final class Qwen2Forward {
                 }
             }
         });
+    }
+
+    /** Qwen3's q/k norm: each of {@code heads} consecutive head vectors RMS-normalised in place and scaled by {@code weight}. */
+    private void normalizeHeads(float[] x, int off, int heads, float[] weight) {
+        int hd = c.headDim();
+        for (int h = 0; h < heads; h++) VectorOps.rmsnorm(x, off + h * hd, x, off + h * hd, weight, hd, c.rmsEps());
     }
 
     private void rmsnormRows(float[] weight, int b) {
