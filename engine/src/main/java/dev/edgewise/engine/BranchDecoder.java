@@ -55,6 +55,7 @@ final class BranchDecoder {
         for (BranchState b : branches) if (b.pendingInputs() == 0) onLogits(b, promptLogits, 0); // else it starts with injected text
         firstTokenAt[0] = System.nanoTime();
         while (true) {
+            if (request.cancelled()) for (BranchState b : branches) if (b.live()) finish(b, FinishReason.CANCELLED);
             int rows = 0;
             for (BranchState b : branches) if (b.live()) rows += b.pendingInputs();
             if (rows > batch.capacity()) batch = new ForwardBatch(Math.max(rows, 2 * batch.capacity()));

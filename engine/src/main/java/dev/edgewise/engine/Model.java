@@ -47,6 +47,7 @@ public final class Model implements AutoCloseable {
     private final DynamicLora lora;
     private final List<LoraAdapter> adapters = new ArrayList<>();
     private final List<FusedWeights> fused = new ArrayList<>();
+    private final List<StepListener> stepListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final int contextSize;
     private final long loadNanos;
     /** Whether Q4_0 runs on the integer kernel: fused Q4_0 matrices are then packed too. */
@@ -196,6 +197,28 @@ public final class Model implements AutoCloseable {
             if (!root.released()) cache.release(root);
             for (BranchState b : branches) if (!b.sequence.released()) cache.release(b.sequence);
         }
+    }
+
+    /**
+     * Generates every request, decoded together in the model's shared batch (branches of all of
+     * them step in the same forward passes); results in request order. Safe to call from many
+     * threads, like {@link #generate}.
+     */
+    public List<GenerationResult> generateAll(List<GenerationRequest> requests) {
+        List<GenerationResult> results = new ArrayList<>(requests.size());
+        for (GenerationRequest r : requests) results.add(generate(r, TokenListener.NONE));
+        return results;
+    }
+
+    /** A snapshot of the scheduler: running and waiting requests, KV blocks, token counters. */
+    public SchedulerStats schedulerStats() {
+        var p = cache.pool();
+        return new SchedulerStats(0, 0, 0, p.usedBlocks(), 0, p.capacity(), 0, 0, 0, 0, 0);
+    }
+
+    /** Adds an observer of every batched step (timings for metrics); called on the scheduler thread. */
+    public void addStepListener(StepListener l) {
+        stepListeners.add(l);
     }
 
     /**

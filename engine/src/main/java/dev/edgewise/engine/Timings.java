@@ -12,9 +12,17 @@ package dev.edgewise.engine;
  * @param decodeSteps     batched forward passes after the prompt
  * @param decodeNanos     time from the first token to the end
  * @param kvPeakBytes     most KV-cache bytes in use at once (blocks held by the prompt and branches)
+ * @param cachedPromptTokens prompt tokens served from the prefix cache (not evaluated; counted in
+ *                        {@code promptTokens})
  */
 public record Timings(int promptTokens, long promptNanos, long firstTokenNanos, int generatedTokens,
-                      int decodedTokens, int decodeSteps, long decodeNanos, long kvPeakBytes) {
+                      int decodedTokens, int decodeSteps, long decodeNanos, long kvPeakBytes, int cachedPromptTokens) {
+
+    /** Timings without prefix-cache hits. */
+    public Timings(int promptTokens, long promptNanos, long firstTokenNanos, int generatedTokens, int decodedTokens, int decodeSteps,
+                   long decodeNanos, long kvPeakBytes) {
+        this(promptTokens, promptNanos, firstTokenNanos, generatedTokens, decodedTokens, decodeSteps, decodeNanos, kvPeakBytes, 0);
+    }
 
     public double promptTokensPerSecond() {
         return promptNanos == 0 ? 0 : promptTokens * 1e9 / promptNanos;
