@@ -286,6 +286,7 @@ public final class Scheduler implements AutoCloseable {
         promptTokens += job.promptTokens();
         cachedPromptTokens += job.cachedPromptTokens();
         generatedTokens += job.generatedTokens();
+        publishStats();
         if (failure != null) {
             job.future.completeExceptionally(failure);
             return;
