@@ -54,7 +54,7 @@ final class BranchDecoder {
         int token = -1;
         float logProb = 0f;
         if (b.count < request.maxTokens()) {
-            float[] row = promptLogits.clone(); // a constraint masks in place; the prompt logits are shared
+            float[] row = b.constrained() ? promptLogits.clone() : promptLogits; // a constraint masks in place; the prompt logits are shared
             b.sampleRow(row, 0, vocab);
             token = b.sampled;
             logProb = b.sampledLogProb;

@@ -77,6 +77,10 @@ final class BranchState {
         return history;
     }
 
+    boolean constrained() {
+        return constraint != null;
+    }
+
     /** Draws the next token from a logits row (masked in place by the constraint first) into {@link #sampled}. */
     void sampleRow(float[] logits, int offset, int vocab) {
         if (constraint != null) constraint.mask(logits, offset, vocab);

@@ -69,11 +69,20 @@ public final class Prefill implements LogitsSink {
         vocab = s.vocab();
         PagedKvCache cache = s.cache();
         PrefixCache prefixes = s.prefixCache();
-        if (sequence == null) {
+        boolean opened = sequence == null;
+        if (opened) {
             sequence = lookup && prefixes != null && hidden != Hidden.ALL ? prefixes.open(tokens, tokens.length, slotAt) : cache.create();
             cached = next = sequence.length();
         }
-        cache.reserve(sequence, tokens.length - next);
+        try {
+            cache.reserve(sequence, tokens.length - next);
+        } catch (RuntimeException e) {
+            if (opened) { // give back the cached blocks it started on
+                cache.release(sequence);
+                sequence = null;
+            }
+            throw e;
+        }
     }
 
     /** Adds as many of the remaining tokens as the step allows. */

@@ -208,6 +208,44 @@ class SchedulerTest {
         }
     }
 
+    @Test
+    void aReasoningRunGivesTheSameResultBesideOtherRequests() throws Exception {
+        try (Model m = Model.load(file, ModelOptions.defaults().withThreads(2))) {
+            var adapter = m.addAdapter(dev.edgewise.engine.lora.LoraAdapter.synthetic(m.config(), 8, 16, 5,
+                    dev.edgewise.engine.lora.AdapterPrecision.F16));
+            var request = dev.edgewise.engine.ReasoningRequest.builder(List.of(new dev.edgewise.engine.tokenizer.ChatTemplate.Message(
+                            "user", "What is two plus three? ".repeat(6))))
+                    .mode(dev.edgewise.engine.ReasoningMode.AUTO).heads(dev.edgewise.engine.heads.Heads.synthetic(m.config().dim(), 3))
+                    .adapters(List.of(new dev.edgewise.engine.lora.ScaledAdapter(adapter, 1f))).branches(3).sampling(SAMPLING).maxTokens(20)
+                    .budget(dev.edgewise.engine.BudgetForcing.of(10).withAnswerAllowance(3)).build();
+            var solo = m.reason(request, TokenListener.NONE);
+            Cancellation stop = new Cancellation();
+            CountDownLatch busy = new CountDownLatch(2);
+            List<CompletableFuture<GenerationResult>> others = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                int k = i;
+                others.add(CompletableFuture.supplyAsync(() -> m.generate(GenerationRequest.tokens(tokens(40, k)).maxTokens(100_000)
+                        .ignoreEndOfGeneration(true).cancellation(stop).build(), e -> {
+                    if (e.index() == 0) busy.countDown();
+                })));
+            }
+            busy.await();
+            var together = m.reason(request, TokenListener.NONE);
+            stop.cancel();
+            for (var f : others) f.get();
+            assertThat(together.reasoned()).isEqualTo(solo.reasoned());
+            assertThat(together.switchProbability()).isCloseTo(solo.switchProbability(), org.assertj.core.data.Offset.offset(1e-4));
+            assertThat(together.branches()).hasSameSizeAs(solo.branches());
+            for (int i = 0; i < solo.branches().size(); i++) {
+                assertThat(together.branches().get(i).tokens()).isEqualTo(solo.branches().get(i).tokens());
+                assertThat(together.verifierScores().get(i)).isCloseTo(solo.verifierScores().get(i), org.assertj.core.data.Offset.offset(1e-3));
+            }
+            assertThat(together.timings().forwardTokens()).as("counts only its own rows").isEqualTo(solo.timings().forwardTokens());
+            assertThat(together.vote().display()).isEqualTo(solo.vote().display());
+            assertThat(m.kvCache().pool().usedBlocks()).isZero();
+        }
+    }
+
     /** Random traffic (shared prefixes, branches, cancellations, a tight KV pool) from 4 threads. */
     @Test
     void thePoolHoldsOnlyCachedBlocksAfterRandomTraffic() throws Exception {
