@@ -1,6 +1,7 @@
 package dev.edgewise.engine;
 
 import dev.edgewise.engine.kv.KvCacheFullException;
+import dev.edgewise.engine.kv.KvSequence;
 import dev.edgewise.engine.kv.PagedKvCache;
 import dev.edgewise.engine.kv.PrefixCache;
 import dev.edgewise.engine.sched.Job;
@@ -8,6 +9,7 @@ import dev.edgewise.engine.sched.LogitsSink;
 import dev.edgewise.engine.sched.Step;
 import dev.edgewise.engine.tokenizer.Tokenizer;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -43,9 +45,25 @@ final class BranchDecoder {
         this.thinkEndId = budget == null ? -1 : tokenizer.vocabulary().id(budget.thinkEnd());
     }
 
-    /** A branch's budget controller (null without budget forcing); {@code startsThinking}: the prompt opened thinking. */
-    BudgetController budgetController(boolean startsThinking) {
-        return request.budget() == null ? null : new BudgetController(request.budget(), thinkStartId, thinkEndId, startsThinking);
+    /**
+     * The request's branches on a prefilled prompt: {@code root}'s blocks are shared by every
+     * branch (copy-on-write) and the prompt's own hold is given up; branch i samples with seed
+     * {@code seed + i}, runs the prompt's rows with {@code promptSlot} and its own with
+     * {@code responseSlot}, and gets its own budget controller.
+     */
+    List<BranchState> fork(KvSequence root, int[] prompt, int promptSlot, int responseSlot) {
+        int n = request.branches();
+        KvSequence[] sequences = n == 1 ? new KvSequence[]{root} : cache.fork(root, n);
+        if (n > 1) cache.release(root);
+        BudgetForcing budget = request.budget();
+        boolean opensThinking = budget != null && opensThinking(tokenizer, prompt, budget);
+        List<BranchState> branches = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Sampler sampler = new Sampler(request.sampling().withSeed(request.sampling().seed() + i));
+            BudgetController controller = budget == null ? null : new BudgetController(budget, thinkStartId, thinkEndId, opensThinking);
+            branches.add(new BranchState(i, sequences[i], sampler, tokenizer, prompt, request, promptSlot, responseSlot, controller));
+        }
+        return branches;
     }
 
     /** Gives a branch its first token from the shared prompt logits (unless it starts with injected text). */

@@ -1,6 +1,5 @@
 package dev.edgewise.engine;
 
-import dev.edgewise.engine.kv.KvSequence;
 import dev.edgewise.engine.kv.PagedKvCache;
 import dev.edgewise.engine.sched.Job;
 import dev.edgewise.engine.sched.Prefill;
@@ -68,18 +67,9 @@ final class GenerationJob extends Job<GenerationResult> {
         // the prompt is in: register its blocks, fork them to every branch, sample each first token
         promptDone = System.nanoTime();
         prefill.registerBlocks(s);
-        int n = request.branches();
-        KvSequence root = prefill.sequence();
-        KvSequence[] sequences = n == 1 ? new KvSequence[]{root} : cache.fork(root, n);
-        if (n > 1) cache.release(root);
         decoder = new BranchDecoder(cache, s.vocab(), tokenizer, request, listener);
         decoder.prefixes = s.prefixCache();
-        boolean opensThinking = request.budget() != null && BranchDecoder.opensThinking(tokenizer, prompt, request.budget());
-        for (int i = 0; i < n; i++) {
-            Sampler sampler = new Sampler(request.sampling().withSeed(request.sampling().seed() + i));
-            branches.add(new BranchState(i, sequences[i], sampler, tokenizer, prompt, request, slot, slot,
-                    decoder.budgetController(opensThinking)));
-        }
+        branches.addAll(decoder.fork(prefill.sequence(), prompt, slot, slot));
         float[] logits = prefill.lastLogits();
         for (BranchState b : branches) decoder.first(b, logits);
         firstToken = System.nanoTime();

@@ -163,17 +163,10 @@ final class ReasoningRun extends Job<ReasoningResult> {
         int n = reason ? request.branches() : 1;
         GenerationRequest decode = GenerationRequest.tokens(prompt).maxTokens(request.maxTokens()).sampling(request.sampling())
                 .branches(n).budget(reason ? request.budget() : null).build();
-        KvSequence[] sequences = cache.fork(base.sequence(), n);
-        cache.release(base.sequence());
         decoder = new BranchDecoder(cache, s.vocab(), tokenizer, decode, listener);
         decoder.keepSequences = true;
-        boolean opensThinking = reason && request.budget() != null && BranchDecoder.opensThinking(tokenizer, prompt, request.budget());
-        for (int i = 0; i < n; i++) {
-            held.add(sequences[i]);
-            Sampler sampler = new Sampler(request.sampling().withSeed(request.sampling().seed() + i));
-            branches.add(new BranchState(i, sequences[i], sampler, tokenizer, prompt, decode, promptSlot, reason ? adapterSlot : -1,
-                    decoder.budgetController(opensThinking)));
-        }
+        branches.addAll(decoder.fork(base.sequence(), prompt, promptSlot, reason ? adapterSlot : -1));
+        for (BranchState b : branches) held.add(b.sequence);
         if (reason && request.openThinking() && request.budget() != null) {
             for (BranchState b : branches) if (!b.budget.thinking()) decoder.inject(b, request.budget().thinkStart() + "\n");
         }
