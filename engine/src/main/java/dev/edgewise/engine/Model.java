@@ -315,7 +315,10 @@ public final class Model implements AutoCloseable {
         });
     }
 
-    /** The paged KV cache (block accounting is visible for benchmarks and tests). */
+    /**
+     * The paged KV cache (block accounting is visible for benchmarks and tests). The scheduler
+     * thread changes it: read it while no request runs, or use {@link #schedulerStats()}.
+     */
     public PagedKvCache kvCache() {
         return cache;
     }

@@ -307,6 +307,7 @@ public final class Scheduler implements AutoCloseable {
                 shutDown();
                 return false;
             }
+            dropCancelledWaiting();
             while (!waiting.isEmpty()) {
                 Object head = waiting.peek();
                 if (head instanceof Barrier b) {
@@ -321,14 +322,6 @@ public final class Scheduler implements AutoCloseable {
                     continue;
                 }
                 Job<?> job = (Job<?>) head;
-                if (job.cancelRequested()) {
-                    waiting.poll();
-                    running.add(job);
-                    runningSequences += job.sequences();
-                    guard(job, job::cancel);
-                    retire(job, null);
-                    continue;
-                }
                 if (!running.isEmpty() && runningSequences + job.sequences() > maxSequences) break;
                 waiting.poll();
                 running.add(job);
@@ -351,6 +344,19 @@ public final class Scheduler implements AutoCloseable {
             return true;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Cancelled requests leave the queue at once (a disconnected client frees its place). */
+    private void dropCancelledWaiting() {
+        for (var it = waiting.iterator(); it.hasNext(); ) {
+            if (it.next() instanceof Job<?> job && job.cancelRequested()) {
+                it.remove();
+                running.add(job);
+                runningSequences += job.sequences();
+                guard(job, job::cancel);
+                retire(job, null);
+            }
         }
     }
 

@@ -186,6 +186,27 @@ class SchedulerTest {
     }
 
     @Test
+    void aCancelledWaitingRequestLeavesTheQueueWhileOthersRun() throws Exception {
+        try (Model m = Model.load(file, ModelOptions.defaults().withThreads(2).withMaxSequences(1))) {
+            Cancellation stopA = new Cancellation(), stopB = new Cancellation();
+            CountDownLatch aRuns = new CountDownLatch(1);
+            CompletableFuture<GenerationResult> a = CompletableFuture.supplyAsync(() -> m.generate(GenerationRequest.tokens(tokens(10, 1))
+                    .maxTokens(100_000).ignoreEndOfGeneration(true).cancellation(stopA).build(), e -> aRuns.countDown()));
+            aRuns.await();
+            CompletableFuture<GenerationResult> b = CompletableFuture.supplyAsync(() -> m.generate(
+                    GenerationRequest.tokens(tokens(10, 2)).maxTokens(8).cancellation(stopB).build(), TokenListener.NONE));
+            while (m.schedulerStats().waitingRequests() < 1) Thread.sleep(5);
+            stopB.cancel();
+            assertThat(b.get().finishReason()).isEqualTo(FinishReason.CANCELLED);
+            assertThat(b.get().tokens()).isEmpty();
+            assertThat(a).as("the running request goes on").isNotDone();
+            assertThat(m.schedulerStats().waitingRequests()).isZero();
+            stopA.cancel();
+            assertThat(a.get().finishReason()).isEqualTo(FinishReason.CANCELLED);
+        }
+    }
+
+    @Test
     void longPromptsArePrefilledInChunksBetweenDecodeSteps() throws Exception {
         try (Model m = Model.load(file, ModelOptions.defaults().withThreads(2).withPrefillChunk(32).withPrefixCache(false))) {
             GenerationRequest longPrompt = GenerationRequest.tokens(tokens(200, 9)).maxTokens(4).sampling(SAMPLING).build();
