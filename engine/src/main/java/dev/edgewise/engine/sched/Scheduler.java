@@ -42,6 +42,7 @@ public final class Scheduler implements AutoCloseable {
     private final List<Job<?>> running = new ArrayList<>();
     private final Step step = new Step();
     private int runningSequences;
+    private int idleCycles;
 
     private final List<StepListener> stepListeners = new CopyOnWriteArrayList<>();
     private volatile SchedulerStats stats;
@@ -210,7 +211,9 @@ public final class Scheduler implements AutoCloseable {
                     progress = true;
                 }
             }
-            if (!progress) {
+            // a step without rows is normal while a job changes phase; several in a row are a bug
+            idleCycles = progress ? 0 : idleCycles + 1;
+            if (idleCycles > 3) {
                 for (Job<?> job : List.copyOf(running)) retire(job, new IllegalStateException("the scheduler made no progress on a request"));
             }
             steps++;

@@ -267,6 +267,19 @@ class SchedulerTest {
         }
     }
 
+    @Test
+    void aReasoningRunWhoseBranchesEndAtTheirFirstTokenStillVerifies() throws Exception {
+        try (Model m = Model.load(file, ModelOptions.defaults().withThreads(2))) {
+            var r = m.reason(dev.edgewise.engine.ReasoningRequest.builder(List.of(new dev.edgewise.engine.tokenizer.ChatTemplate.Message(
+                            "user", "Two plus three?"))).mode(dev.edgewise.engine.ReasoningMode.ON)
+                    .heads(dev.edgewise.engine.heads.Heads.synthetic(m.config().dim(), 3)).branches(3).sampling(SAMPLING).maxTokens(1)
+                    .build(), TokenListener.NONE);
+            assertThat(r.branches()).hasSize(3).allSatisfy(b -> assertThat(b.tokens()).hasSize(1));
+            assertThat(r.verifierScores()).hasSize(3).allSatisfy(v -> assertThat(v).isBetween(0.0, 1.0));
+            assertThat(m.kvCache().pool().usedBlocks()).isZero();
+        }
+    }
+
     /** Random traffic (shared prefixes, branches, cancellations, a tight KV pool) from 4 threads. */
     @Test
     void thePoolHoldsOnlyCachedBlocksAfterRandomTraffic() throws Exception {
