@@ -17,6 +17,12 @@ package dev.edgewise.engine;
 public record BranchResult(int branch, String text, int[] tokens, float[] logProbs, FinishReason finishReason,
                            int thinkingTokens, int forcedAt, int waits, String reasoningContent, String content) {
 
+    /** A branch whose text was not split: all of it is answer. */
+    public BranchResult(int branch, String text, int[] tokens, float[] logProbs, FinishReason finishReason,
+                        int thinkingTokens, int forcedAt, int waits) {
+        this(branch, text, tokens, logProbs, finishReason, thinkingTokens, forcedAt, waits, "", text);
+    }
+
     /** Mean log-probability per sampled token (forced tokens, NaN, excluded; 0 if none): a confidence score. */
     public double meanLogProb() {
         double s = 0;

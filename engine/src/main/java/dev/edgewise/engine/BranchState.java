@@ -5,19 +5,28 @@ import dev.edgewise.engine.tokenizer.StreamingDecoder;
 import dev.edgewise.engine.tokenizer.Tokenizer;
 
 import java.util.Arrays;
+import java.util.function.IntUnaryOperator;
 
 /**
- * A live branch in the decode loop: its KV sequence, its own sampler (own seeded RNG), the tokens
- * it still has to feed to the model, text assembly, stop conditions and budget-forcing state.
- * Everything that decides its tokens belongs to it alone, so a branch produces the same tokens
- * whether it runs alone or beside others.
+ * A live branch in the scheduler: its KV sequence, its own sampler (own seeded RNG), optional
+ * token constraint and budget controller, the tokens it still has to feed to the model, text
+ * assembly and stop conditions. Everything that decides its tokens belongs to it alone, so a
+ * branch produces the same tokens whether it runs alone or beside others.
  */
 final class BranchState {
     final int index;
     final KvSequence sequence;
     final Sampler sampler;
-    /** LoRA adapter slot of this branch's rows (-1: base model). */
-    int adapter = -1;
+    /** LoRA adapter slot of each prompt row (by position) and of the response's rows (-1: base model). */
+    private final IntUnaryOperator promptSlot;
+    private final int responseSlot;
+    /** Budget forcing of this branch, or null. */
+    final BudgetController budget;
+    /** Restricts the next token, or null. */
+    private final TokenConstraint constraint;
+    /** The token drawn by the last {@link #sampleRow} and its log-probability. */
+    int sampled;
+    float sampledLogProb;
     private final StreamingDecoder decoder;
     private final StopStringMatcher stops;
     private final StringBuilder raw = new StringBuilder();
@@ -32,21 +41,22 @@ final class BranchState {
     int count;
     FinishReason finish;
 
-    // budget forcing
-    boolean thinking;
-    int thinkingTokens;
-    int forcedAt = -1;
-    int forcedLimit;
-    int waits;
+    private final int promptLength;
 
     /** Separates thinking from answer in {@code text}; {@link #lastSplit} is what the last accept/flush made final. */
     private final ThinkingSplitter splitter;
     ThinkingSplitter.Chunk lastSplit = ThinkingSplitter.Chunk.EMPTY;
 
-    BranchState(int index, KvSequence sequence, Sampler sampler, Tokenizer tokenizer, int[] prompt, GenerationRequest request) {
+    BranchState(int index, KvSequence sequence, Sampler sampler, Tokenizer tokenizer, int[] prompt, GenerationRequest request,
+                IntUnaryOperator promptSlot, int responseSlot, BudgetController budget) {
         this.index = index;
         this.sequence = sequence;
         this.sampler = sampler;
+        this.promptSlot = promptSlot;
+        this.responseSlot = responseSlot;
+        this.budget = budget;
+        this.constraint = request.constraint() == null ? null : request.constraint().get();
+        this.promptLength = prompt.length;
         this.decoder = tokenizer.streamingDecoder();
         this.stops = new StopStringMatcher(request.stopStrings());
         int capacity = request.maxTokens() + 64;
@@ -64,8 +74,28 @@ final class BranchState {
         return finish == null;
     }
 
-    int sample(float[] logits, int offset, int vocab) {
-        return sampler.sample(logits, offset, vocab, history, historyLength);
+    /**
+     * The adapter slot of the row at {@code position}: the prompt row's below the prompt length (an
+     * activated LoRA switches on inside the prompt), the response's after it.
+     */
+    int slotAt(int position) {
+        return position < promptLength ? promptSlot.applyAsInt(position) : responseSlot;
+    }
+
+    /** Tokens of the sequence so far, prompt included (position p holds {@code tokens()[p]} once fed). */
+    int[] tokens() {
+        return history;
+    }
+
+    boolean constrained() {
+        return constraint != null;
+    }
+
+    /** Draws the next token from a logits row (masked in place by the constraint first) into {@link #sampled}. */
+    void sampleRow(float[] logits, int offset, int vocab) {
+        if (constraint != null) constraint.mask(logits, offset, vocab);
+        sampled = sampler.sample(logits, offset, vocab, history, historyLength);
+        sampledLogProb = Sampler.logProbability(logits, offset, vocab, sampled);
     }
 
     /** Records a token of the response (sampled, or injected with NaN log-prob); returns the text it makes final. */
@@ -81,8 +111,10 @@ final class BranchState {
         count++;
         if (inputCount == inputs.length) inputs = Arrays.copyOf(inputs, 2 * inputCount);
         inputs[inputCount++] = token;
+        if (constraint != null) constraint.accept(token);
         String decoded = decoder.accept(token);
         raw.append(decoded);
+        if (budget != null) budget.observe(token, raw);
         String piece = stops.accept(decoded);
         text.append(piece);
         lastSplit = splitter.accept(piece);
@@ -121,6 +153,7 @@ final class BranchState {
 
     BranchResult result() {
         return new BranchResult(index, text.toString(), Arrays.copyOf(generated, count), Arrays.copyOf(logProbs, count), finish,
-                thinkingTokens, forcedAt, waits, splitter.thinking(), splitter.content());
+                budget == null ? 0 : budget.thinkingTokens(), budget == null ? -1 : budget.forcedAt(), budget == null ? 0 : budget.waits(),
+                splitter.thinking(), splitter.content());
     }
 }

@@ -5,6 +5,7 @@ import dev.edgewise.engine.tokenizer.ChatTemplate;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * What to generate. The prompt is given as exactly one of: plain text, chat messages (rendered
@@ -24,11 +25,14 @@ import java.util.Map;
  * @param adapters       LoRA adapters applied on the fly to this request (loaded with
  *                       {@code Model.loadAdapter}); empty for the base model
  * @param chat           template override, extra template variables and tools of a chat request
+ * @param cancellation   stops the request from another thread, or null
+ * @param constraint     makes each branch's {@link TokenConstraint} (called once per branch), or null
  */
 public record GenerationRequest(String prompt, List<ChatTemplate.Message> messages, int[] promptTokens,
                                 boolean parseSpecial, int maxTokens, SamplingParams sampling,
                                 List<String> stopStrings, boolean ignoreEndOfGeneration, int branches,
-                                BudgetForcing budget, List<ScaledAdapter> adapters, ChatOptions chat) {
+                                BudgetForcing budget, List<ScaledAdapter> adapters, ChatOptions chat, Cancellation cancellation,
+                                Supplier<TokenConstraint> constraint) {
 
     public GenerationRequest {
         int given = (prompt != null ? 1 : 0) + (messages != null ? 1 : 0) + (promptTokens != null ? 1 : 0);
@@ -41,6 +45,19 @@ public record GenerationRequest(String prompt, List<ChatTemplate.Message> messag
         messages = messages == null ? null : List.copyOf(messages);
         adapters = adapters == null ? List.of() : List.copyOf(adapters);
         if (chat == null) chat = ChatOptions.DEFAULT;
+    }
+
+    /** A request with the model's chat template and no cancellation handle or token constraint. */
+    public GenerationRequest(String prompt, List<ChatTemplate.Message> messages, int[] promptTokens, boolean parseSpecial, int maxTokens,
+                             SamplingParams sampling, List<String> stopStrings, boolean ignoreEndOfGeneration, int branches,
+                             BudgetForcing budget, List<ScaledAdapter> adapters) {
+        this(prompt, messages, promptTokens, parseSpecial, maxTokens, sampling, stopStrings, ignoreEndOfGeneration, branches, budget,
+                adapters, null, null, null);
+    }
+
+    /** Whether the request was cancelled through its handle. */
+    public boolean cancelled() {
+        return cancellation != null && cancellation.isCancelled();
     }
 
     public static Builder prompt(String text) {
@@ -69,6 +86,8 @@ public record GenerationRequest(String prompt, List<ChatTemplate.Message> messag
         private BudgetForcing budget;
         private List<ScaledAdapter> adapters = List.of();
         private ChatOptions chat = ChatOptions.DEFAULT;
+        private Cancellation cancellation;
+        private Supplier<TokenConstraint> constraint;
 
         public Builder prompt(String text) { this.prompt = text; return this; }
         public Builder messages(List<ChatTemplate.Message> m) { this.messages = m; return this; }
@@ -90,9 +109,14 @@ public record GenerationRequest(String prompt, List<ChatTemplate.Message> messag
         /** Tool definitions ({@code {"type":"function","function":{...}}} JSON values) for the template. */
         public Builder tools(List<?> tools) { this.chat = chat.withTools(tools); return this; }
         public Builder chatOptions(ChatOptions c) { this.chat = c; return this; }
+        /** A handle that cancels the request from another thread. */
+        public Builder cancellation(Cancellation c) { this.cancellation = c; return this; }
+        /** A factory of per-branch logit constraints (e.g. a JSON grammar), or null. */
+        public Builder constraint(Supplier<TokenConstraint> c) { this.constraint = c; return this; }
 
         public GenerationRequest build() {
-            return new GenerationRequest(prompt, messages, tokens, parseSpecial, maxTokens, sampling, stopStrings, ignoreEndOfGeneration, branches, budget, adapters, chat);
+            return new GenerationRequest(prompt, messages, tokens, parseSpecial, maxTokens, sampling, stopStrings, ignoreEndOfGeneration, branches, budget, adapters,
+                    chat, cancellation, constraint);
         }
     }
 }

@@ -35,11 +35,12 @@ import java.util.Map;
  *                            that do not open it themselves); otherwise the first token is sampled
  *                            from the base model's logits
  * @param chat                template override, extra template variables and tools
+ * @param cancellation        stops the request from another thread, or null
  */
 public record ReasoningRequest(List<ChatTemplate.Message> messages, ReasoningMode mode, List<ScaledAdapter> adapters, Heads heads,
                                BudgetForcing budget, String budgetSentence, int branches, SamplingParams sampling, int maxTokens,
                                VoteMethod vote, AnswerExtractor extractor, String verificationPrompt, boolean verifierUsesAdapter,
-                               boolean adapterPrefill, boolean openThinking, ChatOptions chat) {
+                               boolean adapterPrefill, boolean openThinking, ChatOptions chat, Cancellation cancellation) {
 
     public static final String DEFAULT_VERIFICATION_PROMPT = "\nIs the answer above correct?";
     public static final String DEFAULT_BUDGET_SENTENCE = "\nThink step by step, and answer within {budget} tokens.";
@@ -56,6 +57,20 @@ public record ReasoningRequest(List<ChatTemplate.Message> messages, ReasoningMod
         if (extractor == null) extractor = AnswerExtractor.defaults();
         if (verificationPrompt == null) verificationPrompt = DEFAULT_VERIFICATION_PROMPT;
         if (chat == null) chat = ChatOptions.DEFAULT;
+    }
+
+    /** A request with the model's chat template and no cancellation handle. */
+    public ReasoningRequest(List<ChatTemplate.Message> messages, ReasoningMode mode, List<ScaledAdapter> adapters, Heads heads,
+                            BudgetForcing budget, String budgetSentence, int branches, SamplingParams sampling, int maxTokens,
+                            VoteMethod vote, AnswerExtractor extractor, String verificationPrompt, boolean verifierUsesAdapter,
+                            boolean adapterPrefill, boolean openThinking) {
+        this(messages, mode, adapters, heads, budget, budgetSentence, branches, sampling, maxTokens, vote, extractor,
+                verificationPrompt, verifierUsesAdapter, adapterPrefill, openThinking, null, null);
+    }
+
+    /** Whether the request was cancelled through its handle. */
+    public boolean cancelled() {
+        return cancellation != null && cancellation.isCancelled();
     }
 
     public static Builder builder(List<ChatTemplate.Message> messages) {
@@ -80,6 +95,7 @@ public record ReasoningRequest(List<ChatTemplate.Message> messages, ReasoningMod
         private boolean adapterPrefill;
         private boolean openThinking;
         private ChatOptions chat = ChatOptions.DEFAULT;
+        private Cancellation cancellation;
 
         private Builder(List<ChatTemplate.Message> messages) { this.messages = messages; }
 
@@ -106,10 +122,12 @@ public record ReasoningRequest(List<ChatTemplate.Message> messages, ReasoningMod
         /** Tool definitions ({@code {"type":"function","function":{...}}} JSON values) for the template. */
         public Builder tools(List<?> tools) { this.chat = chat.withTools(tools); return this; }
         public Builder chatOptions(ChatOptions c) { this.chat = c; return this; }
+        /** A handle that cancels the request from another thread. */
+        public Builder cancellation(Cancellation c) { this.cancellation = c; return this; }
 
         public ReasoningRequest build() {
             return new ReasoningRequest(messages, mode, adapters, heads, budget, budgetSentence, branches, sampling, maxTokens,
-                    vote, extractor, verificationPrompt, verifierUsesAdapter, adapterPrefill, openThinking, chat);
+                    vote, extractor, verificationPrompt, verifierUsesAdapter, adapterPrefill, openThinking, chat, cancellation);
         }
     }
 }
