@@ -33,6 +33,13 @@ public record ChatOptions(String template, String templateName, Map<String, Obje
         return new ChatOptions(template, templateName, kw == null ? null : new LinkedHashMap<>(kw), tools);
     }
 
+    /** These options with one more template variable (replacing one of that name). */
+    public ChatOptions withKwarg(String name, Object value) {
+        Map<String, Object> kw = new LinkedHashMap<>(kwargs);
+        kw.put(name, value);
+        return new ChatOptions(template, templateName, kw, tools);
+    }
+
     public ChatOptions withTools(List<?> t) {
         return new ChatOptions(template, templateName, kwargs, t == null ? null : new ArrayList<>(t));
     }

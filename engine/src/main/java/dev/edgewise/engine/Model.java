@@ -284,9 +284,31 @@ public final class Model implements AutoCloseable {
         if (need > forward.maxBatch()) {
             throw new IllegalArgumentException(need + " branches exceed the batch size " + forward.maxBatch() + " (raise --batch-size)");
         }
-        int[] prompt = tokenizer.encode(renderPrompt(ReasoningRun.messagesWithBudget(request), request.chat()), true);
+        List<ChatTemplate.Message> messages = ReasoningRun.messagesWithBudget(request);
+        ChatOptions chat = request.chat();
+        int[] prompt, direct = null;
+        if (!switchesThinking(chat)) {
+            prompt = tokenizer.encode(renderPrompt(messages, chat), true);
+        } else {
+            // the template's own switch (Qwen3, DeepSeek-R1-Distill as llama.cpp ships it): the mode sets it, and in
+            // auto mode the switcher chooses between the thinking prompt (prefilled) and the answer-only one
+            int[] on = tokenizer.encode(renderPrompt(messages, chat.withKwarg(THINKING_VARIABLE, true)), true);
+            int[] off = tokenizer.encode(renderPrompt(messages, chat.withKwarg(THINKING_VARIABLE, false)), true);
+            prompt = request.mode() == ReasoningMode.OFF ? off : on;
+            if (request.mode() == ReasoningMode.AUTO) direct = off;
+        }
         checkPrompt(prompt);
-        return scheduler.run(new ReasoningRun(tokenizer, request, prompt, lora.activation(request.adapters(), prompt), listener));
+        if (direct != null) checkPrompt(direct);
+        return scheduler.run(new ReasoningRun(tokenizer, request, prompt, direct, lora.activation(request.adapters(), prompt), listener));
+    }
+
+    /** The template variable with which Qwen3-style chat templates switch thinking on and off. */
+    public static final String THINKING_VARIABLE = "enable_thinking";
+
+    /** Whether the reasoning mode drives {@link #THINKING_VARIABLE}: the template reads it and the request does not set it. */
+    private boolean switchesThinking(ChatOptions chat) {
+        String source = chatTemplate(chat).source(); // null: the built-in ChatML, which has no switch
+        return source != null && source.contains(THINKING_VARIABLE) && !chat.kwargs().containsKey(THINKING_VARIABLE);
     }
 
     /**

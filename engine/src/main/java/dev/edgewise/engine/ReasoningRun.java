@@ -32,11 +32,14 @@ import java.util.function.IntUnaryOperator;
  * before it (see {@link AdapterActivation}).
  */
 final class ReasoningRun extends Job<ReasoningResult> {
-    private enum Phase { PREFILL, ADAPTER_PREFILL, DECODE, VERIFY, DONE }
+    private enum Phase { PREFILL, ADAPTER_PREFILL, DIRECT_PREFILL, DECODE, VERIFY, DONE }
 
     private final Tokenizer tokenizer;
     private final ReasoningRequest request;
-    private final int[] prompt;
+    /** The prompt the branches continue: the thinking one, or the answer-only one once the switch chose it. */
+    private int[] prompt;
+    /** The answer-only rendering, for a template that switches thinking itself, in auto mode; else null. */
+    private final int[] directPrompt;
     private final AdapterActivation adapters;
     /** The adapter slot of response rows (-1: none). */
     private final int adapterSlot;
@@ -58,10 +61,12 @@ final class ReasoningRun extends Job<ReasoningResult> {
     private long prefillDone, firstToken, decodeDone, verifyDone, verificationRowsBefore;
     private boolean cancelled;
 
-    ReasoningRun(Tokenizer tokenizer, ReasoningRequest request, int[] prompt, AdapterActivation adapters, TokenListener listener) {
+    ReasoningRun(Tokenizer tokenizer, ReasoningRequest request, int[] prompt, int[] directPrompt, AdapterActivation adapters,
+                 TokenListener listener) {
         this.tokenizer = tokenizer;
         this.request = request;
         this.prompt = prompt;
+        this.directPrompt = directPrompt;
         this.adapters = adapters;
         this.adapterSlot = adapters.generatedSlot();
         this.listener = listener;
@@ -110,7 +115,7 @@ final class ReasoningRun extends Job<ReasoningResult> {
     @Override
     protected void plan(Step step) {
         switch (phase) {
-            case PREFILL, ADAPTER_PREFILL -> prefill.plan(step);
+            case PREFILL, ADAPTER_PREFILL, DIRECT_PREFILL -> prefill.plan(step);
             case DECODE -> decoder.plan(step, this, branches);
             case VERIFY -> {
                 for (Prefill v : verifications) v.plan(step);
@@ -127,6 +132,9 @@ final class ReasoningRun extends Job<ReasoningResult> {
             }
             case ADAPTER_PREFILL -> {
                 if (prefill.finished()) fork(s, prefill, adapters.fromInvocation() ? adapters::slotAt : p -> adapterSlot);
+            }
+            case DIRECT_PREFILL -> {
+                if (prefill.finished()) fork(s, prefill, p -> -1);
             }
             case DECODE -> {
                 for (BranchState b : branches) if (b.live()) return;
@@ -152,6 +160,20 @@ final class ReasoningRun extends Job<ReasoningResult> {
         };
         decidedBy = request.mode() != ReasoningMode.AUTO ? "forced " + request.mode().name().toLowerCase(java.util.Locale.ROOT)
                 : pooler == null ? "forced off (no switcher)" : "switcher";
+        if (!reason && directPrompt != null) {
+            // the template switches thinking off itself (Qwen3's enable_thinking): the answer-only prompt
+            // shares the thinking prompt's KV up to where the two renderings part, and is encoded from there
+            Prefill base = prefill;
+            int common = Math.min(commonPrefix(prompt, directPrompt), directPrompt.length - 1);
+            KvSequence shared = s.cache().fork(base.sequence(), 1)[0];
+            s.cache().truncate(shared, common);
+            prompt = directPrompt;
+            prefill = Prefill.extend(this, shared, Arrays.copyOfRange(directPrompt, common, directPrompt.length), p -> -1);
+            open(s, prefill);
+            s.cache().release(base.sequence());
+            phase = Phase.DIRECT_PREFILL;
+            return;
+        }
         boolean alora = adapters.fromInvocation();
         if (reason && adapterSlot >= 0 && (alora || request.adapterPrefill())) {
             Prefill base = prefill;
@@ -170,6 +192,12 @@ final class ReasoningRun extends Job<ReasoningResult> {
             return;
         }
         fork(s, prefill, p -> -1);
+    }
+
+    private static int commonPrefix(int[] a, int[] b) {
+        int n = 0;
+        while (n < a.length && n < b.length && a[n] == b[n]) n++;
+        return n;
     }
 
     /** 3. branches fork the prompt's blocks and decode together. */
