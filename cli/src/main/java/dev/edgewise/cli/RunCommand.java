@@ -18,6 +18,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -40,6 +41,10 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "the prompt (default: a short greeting)")
     String prompt;
+
+    @Option(names = {"-f", "--file"}, paramLabel = "FILE",
+            description = "read the prompt from FILE (- for standard input); a plain prompt is tokenized from its bytes as they are")
+    String file;
 
     @Option(names = "--chat", description = "wrap the prompt as a user message in the model's ChatML template")
     boolean chat;
@@ -82,19 +87,22 @@ final class RunCommand implements Callable<Integer> {
         if (system != null && !chat) throw new UsageException("--system needs --chat");
         if (branches < 1) throw new UsageException("--branches must be at least 1, got " + branches);
         Voter voter = branches > 1 ? voter() : null;
-        String text = prompt != null ? prompt : "Once upon a time";
-        GenerationRequest.Builder request;
-        if (chat) {
-            List<ChatTemplate.Message> messages = new ArrayList<>();
-            if (system != null) messages.add(new ChatTemplate.Message("system", system));
-            messages.add(new ChatTemplate.Message("user", text));
-            request = GenerationRequest.chat(messages);
-        } else {
-            request = GenerationRequest.prompt(text).parseSpecial(special);
-        }
-        request.maxTokens(maxTokens).sampling(sampling.params()).stopStrings(stops).ignoreEndOfGeneration(ignoreEos);
-
+        if (prompt != null && file != null) throw new UsageException("give either --prompt or --file, not both");
+        byte[] fileBytes = file != null ? TextInput.bytes(file) : null;
+        String text = fileBytes != null ? new String(fileBytes, StandardCharsets.UTF_8) : prompt != null ? prompt : "Once upon a time";
         try (Model m = model.load(err, options())) {
+            GenerationRequest.Builder request;
+            if (chat) {
+                List<ChatTemplate.Message> messages = new ArrayList<>();
+                if (system != null) messages.add(new ChatTemplate.Message("system", system));
+                messages.add(new ChatTemplate.Message("user", text));
+                request = GenerationRequest.chat(messages);
+            } else if (fileBytes != null) {
+                request = GenerationRequest.tokens(m.tokenizer().encode(fileBytes, special)); // NUL and ill-formed bytes as llama.cpp reads them
+            } else {
+                request = GenerationRequest.prompt(text).parseSpecial(special);
+            }
+            request.maxTokens(maxTokens).sampling(sampling.params()).stopStrings(stops).ignoreEndOfGeneration(ignoreEos);
             request.adapters(lora.apply(m, AdapterPrecision.F16));
             GenerationResult result;
             if (branches == 1) {
