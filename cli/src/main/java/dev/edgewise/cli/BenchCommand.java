@@ -17,6 +17,7 @@ import dev.edgewise.engine.synthetic.SyntheticModels;
 import dev.edgewise.engine.synthetic.SyntheticShape;
 import dev.edgewise.quant.QuantPreset;
 import jdk.incubator.vector.FloatVector;
+import dev.edgewise.loader.Progress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -105,6 +106,9 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** The display of the running measurements. */
+    private Progress progress = Progress.NONE;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -120,7 +124,8 @@ final class BenchCommand implements Callable<Integer> {
         if (options.contextSize() != 0 && options.contextSize() < longest) options = options.withContextSize(longest);
 
         List<Result> results = new ArrayList<>();
-        try (Model m = Model.load(file, options)) {
+        try (Model m = model.load(file, options, err); ProgressBar progress = ProgressBar.start(err, model.quiet)) {
+            this.progress = progress;
             double loadMs = m.loadNanos() / 1e6;
             SplittableRandom random = new SplittableRandom(1234);
             // warm up the JIT on every code path first
@@ -149,6 +154,7 @@ final class BenchCommand implements Callable<Integer> {
             if (ttftAdapterRank > 0) results.addAll(ttftSharedVsAdapterPrefill(m, random));
             OptionalDouble hugePages = HugePageHint.share(m);
             Map<String, Object> context = context(m, file, options, loadMs, hugePages);
+            progress.close(); // erase the display before the results
             if (json) out.print(JsonWriter.write(toJson(context, results)));
             else printTable(out, context, results);
             out.flush();
@@ -250,7 +256,10 @@ final class BenchCommand implements Callable<Integer> {
 
     private Result measure(String name, String unit, int pp, int tg, int n, ToDoubleFunction<GenerationResult> figure, Run run, Map<String, Object> extra) {
         double[] samples = new double[repetitions];
-        for (int i = 0; i < repetitions; i++) samples[i] = figure.applyAsDouble(run.run());
+        for (int i = 0; i < repetitions; i++) {
+            progress.update("bench " + name, i, repetitions);
+            samples[i] = figure.applyAsDouble(run.run());
+        }
         return new Result(name, unit, pp, tg, n, samples, extra);
     }
 
@@ -288,7 +297,9 @@ final class BenchCommand implements Callable<Integer> {
             throw new UsageException(e.getMessage());
         }
         err.println("edgewise: synthetic " + shape.name() + " " + preset + " (seeded random weights, llama-quantize's tensor types; written once to the cache)");
-        return SyntheticModels.cached(shape, preset, 1);
+        try (ProgressBar progress = ProgressBar.start(err, model.quiet)) {
+            return SyntheticModels.cached(shape, preset, 1, progress);
+        }
     }
 
     private Map<String, Object> context(Model m, Path file, ModelOptions options, double loadMs, OptionalDouble hugePages) throws IOException {

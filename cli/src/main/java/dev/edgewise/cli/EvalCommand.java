@@ -66,7 +66,10 @@ final class EvalCommand implements Callable<Integer> {
             List<ScaledAdapter> adapters = setup.adapters();
             Heads heads = setup.heads();
             List<Outcome> outcomes = new ArrayList<>();
+            // without --json every item prints its own line to stderr, which is progress enough
+            ProgressBar progress = ProgressBar.start(err, model.quiet || !json);
             for (int i = 0; i < items.size(); i++) {
+                progress.update("eval: item " + (i + 1) + " of " + items.size(), i, items.size());
                 Item item = items.get(i);
                 ReasoningResult r = m.reason(reasoning.request(item.question(), adapters, heads), TokenListener.NONE);
                 String predicted = r.vote().answer().orElse(null);
@@ -77,6 +80,7 @@ final class EvalCommand implements Callable<Integer> {
                             item.answer(), r.vote().display().orElse("(none)"), r.reasoned() ? "reasoned" : "direct", r.timings().totalNanos() / 1e6);
                 }
             }
+            progress.close();
             Map<String, Object> report = report(outcomes, m);
             if (json) out.print(JsonWriter.write(report));
             else printTable(out, report);
