@@ -40,7 +40,7 @@ class ChatTemplateTest {
     void unknownRolesAreRejected() {
         assertThatThrownBy(() -> ChatTemplate.render(List.of(new Message("narrator", "x")), false))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'narrator'");
-        assertThatThrownBy(() -> new Message("user", null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> new Message(null, "x")).isInstanceOf(NullPointerException.class);
     }
 
     @Test
