@@ -37,6 +37,23 @@ public final class Json {
         return v;
     }
 
+    /** A JSON value read from the middle of a text, and the index just after it. */
+    public record Prefix(Object value, int end) {}
+
+    /**
+     * Parses the one JSON value that starts at {@code from} (after optional whitespace) and returns it
+     * with the index where it ends; whatever follows is left alone.
+     *
+     * @throws JsonParseException if no complete, valid value starts there
+     */
+    public static Prefix parsePrefix(String text, int from) {
+        Json p = new Json(text);
+        p.pos = from;
+        p.skipWhitespace();
+        Object v = p.value();
+        return new Prefix(v, p.pos);
+    }
+
     private Object value() {
         if (pos >= s.length()) throw error("unexpected end of input, expected a value");
         char c = s.charAt(pos);
