@@ -136,6 +136,7 @@ final class BranchDecoder {
             return;
         }
         emit(b, token, logProb);
+        if (b.live() && b.constraintComplete()) finish(b, FinishReason.END_OF_GENERATION); // end of the JSON: end of generation
         if (b.live() && budget != null) applyBudget(b, budget);
         if (b.live() && b.count >= request.maxTokens()) finish(b, FinishReason.MAX_TOKENS);
     }

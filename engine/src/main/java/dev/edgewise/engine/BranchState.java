@@ -20,6 +20,8 @@ final class BranchState {
     int adapter = -1;
     private final StreamingDecoder decoder;
     private final StopStringMatcher stops;
+    /** The request's output constraint for this branch (JSON, JSON schema), or null. */
+    private final TokenConstraint constraint;
     private final StringBuilder raw = new StringBuilder();
     private int[] history;
     private int historyLength;
@@ -45,6 +47,7 @@ final class BranchState {
         this.sampler = sampler;
         this.decoder = tokenizer.streamingDecoder();
         this.stops = new StopStringMatcher(request.stopStrings());
+        this.constraint = request.responseFormat() == null ? null : request.responseFormat().newConstraint(tokenizer);
         int capacity = request.maxTokens() + 64;
         this.history = Arrays.copyOf(prompt, prompt.length + capacity);
         this.historyLength = prompt.length;
@@ -52,11 +55,17 @@ final class BranchState {
         this.logProbs = new float[capacity];
     }
 
+    /** Whether the output constraint is satisfied and allows nothing more: the branch must end. */
+    boolean constraintComplete() {
+        return constraint != null && constraint.complete();
+    }
+
     boolean live() {
         return finish == null;
     }
 
     int sample(float[] logits, int offset, int vocab) {
+        if (constraint != null) constraint.mask(logits, offset);
         return sampler.sample(logits, offset, vocab, history, historyLength);
     }
 
@@ -73,6 +82,7 @@ final class BranchState {
         count++;
         if (inputCount == inputs.length) inputs = Arrays.copyOf(inputs, 2 * inputCount);
         inputs[inputCount++] = token;
+        if (constraint != null) constraint.accept(token);
         String decoded = decoder.accept(token);
         raw.append(decoded);
         String piece = stops.accept(decoded);

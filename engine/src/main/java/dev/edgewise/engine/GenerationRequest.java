@@ -1,5 +1,6 @@
 package dev.edgewise.engine;
 
+import dev.edgewise.engine.constraint.ResponseFormat;
 import dev.edgewise.engine.lora.ScaledAdapter;
 import dev.edgewise.engine.tokenizer.ChatTemplate;
 
@@ -22,11 +23,12 @@ import java.util.List;
  * @param budget         budget forcing for reasoning, or null
  * @param adapters       LoRA adapters applied on the fly to this request (loaded with
  *                       {@code Model.loadAdapter}); empty for the base model
+ * @param responseFormat JSON or JSON-schema output enforced while sampling (each branch on its own), or null
  */
 public record GenerationRequest(String prompt, List<ChatTemplate.Message> messages, int[] promptTokens,
                                 boolean parseSpecial, int maxTokens, SamplingParams sampling,
                                 List<String> stopStrings, boolean ignoreEndOfGeneration, int branches,
-                                BudgetForcing budget, List<ScaledAdapter> adapters) {
+                                BudgetForcing budget, List<ScaledAdapter> adapters, ResponseFormat responseFormat) {
 
     public GenerationRequest {
         int given = (prompt != null ? 1 : 0) + (messages != null ? 1 : 0) + (promptTokens != null ? 1 : 0);
@@ -65,6 +67,7 @@ public record GenerationRequest(String prompt, List<ChatTemplate.Message> messag
         private int branches = 1;
         private BudgetForcing budget;
         private List<ScaledAdapter> adapters = List.of();
+        private ResponseFormat responseFormat;
 
         public Builder prompt(String text) { this.prompt = text; return this; }
         public Builder messages(List<ChatTemplate.Message> m) { this.messages = m; return this; }
@@ -77,9 +80,12 @@ public record GenerationRequest(String prompt, List<ChatTemplate.Message> messag
         public Builder branches(int n) { this.branches = n; return this; }
         public Builder budget(BudgetForcing b) { this.budget = b; return this; }
         public Builder adapters(List<ScaledAdapter> a) { this.adapters = a; return this; }
+        /** Constrains the output to JSON ({@link ResponseFormat#json()}) or to a JSON schema; null for free text. */
+        public Builder responseFormat(ResponseFormat f) { this.responseFormat = f; return this; }
 
         public GenerationRequest build() {
-            return new GenerationRequest(prompt, messages, tokens, parseSpecial, maxTokens, sampling, stopStrings, ignoreEndOfGeneration, branches, budget, adapters);
+            return new GenerationRequest(prompt, messages, tokens, parseSpecial, maxTokens, sampling, stopStrings, ignoreEndOfGeneration, branches, budget, adapters,
+                    responseFormat);
         }
     }
 }
