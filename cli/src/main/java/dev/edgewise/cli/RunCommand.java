@@ -39,6 +39,9 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     LoraOptionsMixin lora;
 
+    @Mixin
+    ResponseFormatOptions format;
+
     @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "the prompt (default: a short greeting)")
     String prompt;
 
@@ -89,6 +92,7 @@ final class RunCommand implements Callable<Integer> {
         Voter voter = branches > 1 ? voter() : null;
         if (prompt != null && file != null) throw new UsageException("give either --prompt or --file, not both");
         byte[] fileBytes = file != null ? TextInput.bytes(file) : null;
+        var responseFormat = format.format();
         String text = fileBytes != null ? new String(fileBytes, StandardCharsets.UTF_8) : prompt != null ? prompt : "Once upon a time";
         try (Model m = model.load(err, options())) {
             GenerationRequest.Builder request;
@@ -102,11 +106,12 @@ final class RunCommand implements Callable<Integer> {
             } else {
                 request = GenerationRequest.prompt(text).parseSpecial(special);
             }
-            request.maxTokens(maxTokens).sampling(sampling.params()).stopStrings(stops).ignoreEndOfGeneration(ignoreEos);
+            request.maxTokens(maxTokens).sampling(sampling.params()).stopStrings(stops).ignoreEndOfGeneration(ignoreEos)
+                    .responseFormat(responseFormat);
             request.adapters(lora.apply(m, AdapterPrecision.F16));
             GenerationResult result;
             if (branches == 1) {
-                if (!chat) out.print(text);
+                if (!chat && responseFormat == null) out.print(text); // JSON output stays a document of its own
                 result = m.generate(request.build(), event -> {
                     out.print(event.text());
                     out.flush();

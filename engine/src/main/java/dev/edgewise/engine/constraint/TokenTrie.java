@@ -3,6 +3,7 @@ package dev.edgewise.engine.constraint;
 import dev.edgewise.engine.tokenizer.Tokenizer;
 import dev.edgewise.engine.tokenizer.Vocabulary;
 import it.unimi.dsi.fastutil.ints.IntArrayList;
+import it.unimi.dsi.fastutil.ints.IntArrays;
 
 import java.util.Arrays;
 import java.util.Collections;
@@ -40,15 +41,15 @@ final class TokenTrie {
     private TokenTrie(Tokenizer tokenizer) {
         Vocabulary v = tokenizer.vocabulary();
         IntArrayList in = new IntArrayList(), out = new IntArrayList();
-        for (int id = 0; id < v.size(); id++) {
-            if (v.type(id) == Vocabulary.NORMAL && !tokenizer.isEndOfGeneration(id) && tokenizer.tokenBytes(id).length > 0) in.add(id);
-            else if (!tokenizer.isEndOfGeneration(id)) out.add(id);
-        }
         byte[][] bytes = new byte[v.size()][];
-        for (int id : in) bytes[id] = tokenizer.tokenBytes(id);
-        Integer[] order = in.toArray(new Integer[0]);
-        Arrays.sort(order, (a, b) -> Arrays.compareUnsigned(bytes[a], bytes[b]));
-        sortedTokens = Arrays.stream(order).mapToInt(Integer::intValue).toArray();
+        for (int id = 0; id < v.size(); id++) {
+            if (tokenizer.isEndOfGeneration(id)) continue;
+            bytes[id] = tokenizer.tokenBytes(id);
+            if (v.type(id) == Vocabulary.NORMAL && bytes[id].length > 0) in.add(id);
+            else out.add(id);
+        }
+        sortedTokens = in.toIntArray();
+        IntArrays.parallelQuickSort(sortedTokens, (a, b) -> Arrays.compareUnsigned(bytes[a], bytes[b]));
         sortedBytes = new byte[sortedTokens.length][];
         for (int i = 0; i < sortedTokens.length; i++) sortedBytes[i] = bytes[sortedTokens[i]];
         excluded = out.toIntArray();
