@@ -24,8 +24,17 @@ final class BranchReport {
     }
 
     static void print(PrintWriter out, List<BranchResult> branches, VoteResult vote, List<Double> scores, boolean showBranches) {
+        print(out, branches, vote, scores, showBranches, null);
+    }
+
+    /** As above; with {@code thinking}, a shown branch prints its thinking that way, else its raw text. */
+    static void print(PrintWriter out, List<BranchResult> branches, VoteResult vote, List<Double> scores, boolean showBranches,
+                      ThinkingDisplayMixin thinking) {
         for (BranchResult b : branches) {
-            if (showBranches) out.printf("--- branch %d ---%n%s%n", b.branch(), b.text());
+            if (showBranches) {
+                out.printf("--- branch %d ---%n%s%n", b.branch(),
+                        thinking == null ? b.text() : thinking.formatWhole(b.reasoningContent(), b.content()));
+            }
             String forced = b.forcedAt() >= 0 ? ", answer forced at token " + b.forcedAt() : "";
             String score = scores.isEmpty() ? "" : String.format(Locale.ROOT, ", verifier %.3f", scores.get(b.branch()));
             out.printf(Locale.ROOT, "branch %d: %d tokens (%d thinking)%s, mean log-prob %.3f%s, stop: %s, answer: %s%n", b.branch(),

@@ -15,7 +15,7 @@ import java.nio.file.NoSuchFileException;
         description = "Pure-Java inference for Qwen2 GGUF models on CPUs.",
         subcommands = {RunCommand.class, ReasonCommand.class, DemoCommand.class, LogitsCommand.class, TokenizeCommand.class,
                 EvalCommand.class, InspectCommand.class, BenchCommand.class,
-                QuantizeCommand.class,
+                QuantizeCommand.class, TemplateCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     /** Exit code of a failed command (bad file, bad value discovered while running). */
@@ -60,7 +60,8 @@ public final class Main {
         if (e instanceof NoSuchFileException n) return "no such file: " + n.getFile();
         if (e instanceof AccessDeniedException a) return "permission denied: " + a.getFile();
         if (e instanceof ModelFormatException || e instanceof ContextOverflowException
-                || e instanceof IllegalArgumentException || e instanceof UsageException) return e.getMessage();
+                || e instanceof IllegalArgumentException || e instanceof UsageException
+                || e instanceof dev.edgewise.engine.template.TemplateException) return e.getMessage();
         if (e instanceof IOException) return "I/O error: " + e.getMessage();
         if (e instanceof OutOfMemoryError) return "out of memory (" + e.getMessage() + "); try a smaller --ctx-size or a larger -Xmx in EDGEWISE_JAVA_OPTS";
         return "internal error: " + e + " (set EDGEWISE_DEBUG=1 for a stack trace, and please report it)";

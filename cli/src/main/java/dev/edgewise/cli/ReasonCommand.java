@@ -34,20 +34,29 @@ final class ReasonCommand implements Callable<Integer> {
     @Option(names = "--show-branches", description = "print every branch's text")
     boolean showBranches;
 
+    @Mixin
+    ThinkingDisplayMixin thinking;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        thinking.validate();
         try (PipelineSetup setup = PipelineSetup.open(model, lora, reasoning, spec.commandLine().getErr())) {
+            reasoning.chatTemplate.noteIfBuiltin(setup.model(), spec.commandLine().getErr());
             ReasoningResult r = setup.model().reason(reasoning.request(prompt, setup.adapters(), setup.heads()), TokenListener.NONE);
-            print(out, r, showBranches);
+            print(out, r, showBranches, thinking);
         }
         return 0;
     }
 
     static void print(PrintWriter out, ReasoningResult r, boolean showBranches) {
+        print(out, r, showBranches, null);
+    }
+
+    static void print(PrintWriter out, ReasoningResult r, boolean showBranches, ThinkingDisplayMixin thinking) {
         out.printf(Locale.ROOT, "decision: %s (%s%s)%n", r.reasoned() ? "reason" : "answer directly", r.decidedBy(),
                 Double.isNaN(r.switchProbability()) ? "" : String.format(Locale.ROOT, ", p(reason) = %.3f", r.switchProbability()));
-        BranchReport.print(out, r.branches(), r.vote(), r.verifierScores(), showBranches);
+        BranchReport.print(out, r.branches(), r.vote(), r.verifierScores(), showBranches, thinking);
         ReasoningResult.Timings t = r.timings();
         out.printf(Locale.ROOT, "time: first token %.0f ms, prefill %.0f ms (%d tokens), decode %.0f ms, verification %.0f ms, total %.0f ms%n",
                 t.timeToFirstTokenNanos() / 1e6, t.prefillNanos() / 1e6, t.promptTokens(), t.decodeNanos() / 1e6,

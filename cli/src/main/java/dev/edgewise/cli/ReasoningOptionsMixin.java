@@ -72,11 +72,14 @@ final class ReasoningOptionsMixin {
     @Option(names = "--system", paramLabel = "TEXT", description = "system message")
     String system;
 
+    @picocli.CommandLine.Mixin
+    ChatTemplateOptionsMixin chatTemplate;
+
     Heads loadHeads() throws IOException {
         return heads == null ? null : Heads.load(heads);
     }
 
-    ReasoningRequest request(String question, List<ScaledAdapter> adapters, Heads h) {
+    ReasoningRequest request(String question, List<ScaledAdapter> adapters, Heads h) throws IOException {
         try {
             List<ChatTemplate.Message> messages = system == null
                     ? List.of(new ChatTemplate.Message("user", question))
@@ -88,7 +91,7 @@ final class ReasoningOptionsMixin {
                     .maxTokens(maxTokens).vote(VoteMethod.parse(vote))
                     .extractor(answerRegex == null ? AnswerExtractor.defaults() : AnswerExtractor.withRegex(answerRegex))
                     .verificationPrompt(verifyPrompt).verifierUsesAdapter(!"off".equalsIgnoreCase(verifierAdapter))
-                    .adapterPrefill(adapterPrefill).openThinking(openThinking).build();
+                    .adapterPrefill(adapterPrefill).openThinking(openThinking).chatOptions(chatTemplate.options()).build();
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

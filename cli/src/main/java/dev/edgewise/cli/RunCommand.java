@@ -42,6 +42,12 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     ResponseFormatOptions format;
 
+    @Mixin
+    ChatTemplateOptionsMixin chatTemplate;
+
+    @Mixin
+    ThinkingDisplayMixin thinking;
+
     @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "the prompt (default: a short greeting)")
     String prompt;
 
@@ -49,11 +55,14 @@ final class RunCommand implements Callable<Integer> {
             description = "read the prompt from FILE (- for standard input); a plain prompt is tokenized from its bytes as they are")
     String file;
 
-    @Option(names = "--chat", description = "wrap the prompt as a user message in the model's ChatML template")
+    @Option(names = "--chat", description = "wrap the prompt as a user message in the model's chat template")
     boolean chat;
 
-    @Option(names = "--system", paramLabel = "TEXT", description = "system message for --chat (default: the Qwen2.5 one)")
+    @Option(names = "--system", paramLabel = "TEXT", description = "system message for --chat (default: the template's, if any)")
     String system;
+
+    @Option(names = "--verbose-prompt", description = "print the rendered prompt to stderr before generating")
+    boolean verbosePrompt;
 
     @Option(names = "--special", description = "parse special-token text (e.g. <|im_start|>) in a plain prompt")
     boolean special;
@@ -88,6 +97,10 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         if (maxTokens < 0) throw new UsageException("--max-tokens must be >= 0, got " + maxTokens);
         if (system != null && !chat) throw new UsageException("--system needs --chat");
+        thinking.validate();
+        if (!chat && (chatTemplate.templateFile != null || chatTemplate.kwargsJson != null)) {
+            throw new UsageException("--chat-template and --chat-template-kwargs need --chat");
+        }
         if (branches < 1) throw new UsageException("--branches must be at least 1, got " + branches);
         Voter voter = branches > 1 ? voter() : null;
         if (prompt != null && file != null) throw new UsageException("give either --prompt or --file, not both");
@@ -100,7 +113,7 @@ final class RunCommand implements Callable<Integer> {
                 List<ChatTemplate.Message> messages = new ArrayList<>();
                 if (system != null) messages.add(new ChatTemplate.Message("system", system));
                 messages.add(new ChatTemplate.Message("user", text));
-                request = GenerationRequest.chat(messages);
+                request = GenerationRequest.chat(messages).chatOptions(chatTemplate.options());
             } else if (fileBytes != null) {
                 request = GenerationRequest.tokens(m.tokenizer().encode(fileBytes, special)); // NUL and ill-formed bytes as llama.cpp reads them
             } else {
@@ -109,17 +122,24 @@ final class RunCommand implements Callable<Integer> {
             request.maxTokens(maxTokens).sampling(sampling.params()).stopStrings(stops).ignoreEndOfGeneration(ignoreEos)
                     .responseFormat(responseFormat);
             request.adapters(lora.apply(m, AdapterPrecision.F16));
+            if (chat) chatTemplate.noteIfBuiltin(m, err);
+            GenerationRequest built = request.branches(branches).build();
+            if (verbosePrompt) {
+                err.println("prompt (" + m.promptTokens(built).length + " tokens):");
+                err.println(m.renderPrompt(built));
+                err.flush();
+            }
             GenerationResult result;
             if (branches == 1) {
                 if (!chat && responseFormat == null) out.print(text); // JSON output stays a document of its own
-                result = m.generate(request.build(), event -> {
-                    out.print(event.text());
+                result = m.generate(built, event -> {
+                    out.print(thinking.format(event.reasoningContent(), event.content()));
                     out.flush();
                 });
                 out.println();
             } else {
-                result = m.generate(request.branches(branches).build(), TokenListener.NONE);
-                BranchReport.print(out, result.branches(), BranchReport.vote(voter, result.branches()), List.of(), showBranches);
+                result = m.generate(built, TokenListener.NONE);
+                BranchReport.print(out, result.branches(), BranchReport.vote(voter, result.branches()), List.of(), showBranches, thinking);
             }
             out.flush();
             Timings t = result.timings();

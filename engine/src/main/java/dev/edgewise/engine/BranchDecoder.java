@@ -172,7 +172,7 @@ final class BranchDecoder {
             }
             if (wasThinking && b.thinking && b.forcedAt < 0) b.thinkingTokens++;
         }
-        listener.onToken(new TokenEvent(b.index, b.count - 1, token, piece, logProb));
+        listener.onToken(new TokenEvent(b.index, b.count - 1, token, piece, logProb, b.lastSplit.thinking(), b.lastSplit.content()));
     }
 
     /** Injects text into a branch's response: its tokens are accepted (log-prob NaN) and fed next step. */
@@ -201,7 +201,9 @@ final class BranchDecoder {
     private void finish(BranchState b, FinishReason reason) {
         b.finish = reason;
         String tail = b.flush();
-        if (!tail.isEmpty()) listener.onToken(new TokenEvent(b.index, b.count, -1, tail, 0f));
+        if (!tail.isEmpty() || b.lastSplit != ThinkingSplitter.Chunk.EMPTY) {
+            listener.onToken(new TokenEvent(b.index, b.count, -1, tail, 0f, b.lastSplit.thinking(), b.lastSplit.content()));
+        }
         if (!keepSequences) cache.release(b.sequence);
     }
 }

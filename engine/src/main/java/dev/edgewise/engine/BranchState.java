@@ -41,6 +41,10 @@ final class BranchState {
     int forcedLimit;
     int waits;
 
+    /** Separates thinking from answer in {@code text}; {@link #lastSplit} is what the last accept/flush made final. */
+    private final ThinkingSplitter splitter;
+    ThinkingSplitter.Chunk lastSplit = ThinkingSplitter.Chunk.EMPTY;
+
     BranchState(int index, KvSequence sequence, Sampler sampler, Tokenizer tokenizer, int[] prompt, GenerationRequest request) {
         this.index = index;
         this.sequence = sequence;
@@ -53,6 +57,10 @@ final class BranchState {
         this.historyLength = prompt.length;
         this.generated = new int[capacity];
         this.logProbs = new float[capacity];
+        String open = request.budget() != null ? request.budget().thinkStart() : "<think>";
+        String close = request.budget() != null ? request.budget().thinkEnd() : "</think>";
+        String promptTail = tokenizer.decode(Arrays.copyOfRange(prompt, Math.max(0, prompt.length - 16), prompt.length), true);
+        this.splitter = new ThinkingSplitter(open, close, ThinkingSplitter.opensThinking(promptTail, open, close));
     }
 
     /** Whether the output constraint is satisfied and allows nothing more: the branch must end. */
@@ -87,6 +95,7 @@ final class BranchState {
         raw.append(decoded);
         String piece = stops.accept(decoded);
         text.append(piece);
+        lastSplit = splitter.accept(piece);
         if (stops.stopped()) finish = FinishReason.STOP_STRING;
         return piece;
     }
@@ -114,11 +123,14 @@ final class BranchState {
         raw.append(decoded);
         String tail = stops.accept(decoded) + stops.flush();
         text.append(tail);
+        ThinkingSplitter.Chunk a = splitter.accept(tail), b = splitter.flush();
+        lastSplit = a == ThinkingSplitter.Chunk.EMPTY && b == ThinkingSplitter.Chunk.EMPTY ? ThinkingSplitter.Chunk.EMPTY
+                : new ThinkingSplitter.Chunk(a.thinking() + b.thinking(), a.content() + b.content());
         return tail;
     }
 
     BranchResult result() {
         return new BranchResult(index, text.toString(), Arrays.copyOf(generated, count), Arrays.copyOf(logProbs, count), finish,
-                thinkingTokens, forcedAt, waits);
+                thinkingTokens, forcedAt, waits, splitter.thinking(), splitter.content());
     }
 }

@@ -5,10 +5,11 @@ import dev.edgewise.engine.lora.ScaledAdapter;
 import dev.edgewise.engine.tokenizer.ChatTemplate;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * What to generate. The prompt is given as exactly one of: plain text, chat messages (rendered
- * with the Qwen2.5 ChatML template, special tokens parsed), or token ids.
+ * with the model's chat template or {@code chat.template}, special tokens parsed), or token ids.
  *
  * @param prompt         plain-text prompt, or null
  * @param messages       chat messages, or null
@@ -23,12 +24,13 @@ import java.util.List;
  * @param budget         budget forcing for reasoning, or null
  * @param adapters       LoRA adapters applied on the fly to this request (loaded with
  *                       {@code Model.loadAdapter}); empty for the base model
+ * @param chat           template override, extra template variables and tools of a chat request
  * @param responseFormat JSON or JSON-schema output enforced while sampling (each branch on its own), or null
  */
 public record GenerationRequest(String prompt, List<ChatTemplate.Message> messages, int[] promptTokens,
                                 boolean parseSpecial, int maxTokens, SamplingParams sampling,
                                 List<String> stopStrings, boolean ignoreEndOfGeneration, int branches,
-                                BudgetForcing budget, List<ScaledAdapter> adapters, ResponseFormat responseFormat) {
+                                BudgetForcing budget, List<ScaledAdapter> adapters, ChatOptions chat, ResponseFormat responseFormat) {
 
     public GenerationRequest {
         int given = (prompt != null ? 1 : 0) + (messages != null ? 1 : 0) + (promptTokens != null ? 1 : 0);
@@ -40,6 +42,7 @@ public record GenerationRequest(String prompt, List<ChatTemplate.Message> messag
         for (String s : stopStrings) if (s.isEmpty()) throw new IllegalArgumentException("empty stop string");
         messages = messages == null ? null : List.copyOf(messages);
         adapters = adapters == null ? List.of() : List.copyOf(adapters);
+        if (chat == null) chat = ChatOptions.DEFAULT;
     }
 
     public static Builder prompt(String text) {
@@ -67,6 +70,7 @@ public record GenerationRequest(String prompt, List<ChatTemplate.Message> messag
         private int branches = 1;
         private BudgetForcing budget;
         private List<ScaledAdapter> adapters = List.of();
+        private ChatOptions chat = ChatOptions.DEFAULT;
         private ResponseFormat responseFormat;
 
         public Builder prompt(String text) { this.prompt = text; return this; }
@@ -80,12 +84,21 @@ public record GenerationRequest(String prompt, List<ChatTemplate.Message> messag
         public Builder branches(int n) { this.branches = n; return this; }
         public Builder budget(BudgetForcing b) { this.budget = b; return this; }
         public Builder adapters(List<ScaledAdapter> a) { this.adapters = a; return this; }
+        /** Jinja source used instead of the model's chat template. */
+        public Builder chatTemplate(String source) { this.chat = chat.withTemplate(null, source); return this; }
+        /** Jinja source used instead of the model's chat template, named in error messages. */
+        public Builder chatTemplate(String name, String source) { this.chat = chat.withTemplate(name, source); return this; }
+        /** Extra template variables, such as {@code enable_thinking}. */
+        public Builder chatTemplateKwargs(Map<String, ?> kwargs) { this.chat = chat.withKwargs(kwargs); return this; }
+        /** Tool definitions ({@code {"type":"function","function":{...}}} JSON values) for the template. */
+        public Builder tools(List<?> tools) { this.chat = chat.withTools(tools); return this; }
+        public Builder chatOptions(ChatOptions c) { this.chat = c; return this; }
         /** Constrains the output to JSON ({@link ResponseFormat#json()}) or to a JSON schema; null for free text. */
         public Builder responseFormat(ResponseFormat f) { this.responseFormat = f; return this; }
 
         public GenerationRequest build() {
             return new GenerationRequest(prompt, messages, tokens, parseSpecial, maxTokens, sampling, stopStrings, ignoreEndOfGeneration, branches, budget, adapters,
-                    responseFormat);
+                    chat, responseFormat);
         }
     }
 }

@@ -50,6 +50,7 @@ public final class Model implements AutoCloseable {
     private final List<FusedWeights> fused = new ArrayList<>();
     private final int contextSize;
     private final long loadNanos;
+    private volatile ChatTemplate chatTemplate;
     /** Whether Q4_0 runs on the integer kernel: fused Q4_0 matrices are then packed too. */
     private final boolean int8Activations;
 
@@ -146,10 +147,58 @@ public final class Model implements AutoCloseable {
         return forward.tokensEvaluated();
     }
 
-    /** The prompt of a request as token ids. */
+    /**
+     * The model's chat template: the file's {@code tokenizer.chat_template}, or the built-in Qwen2.5 ChatML
+     * when the file has none ({@link ChatTemplate#isBuiltin()}); {@code bos_token}/{@code eos_token} are
+     * the vocabulary's.
+     *
+     * @throws dev.edgewise.engine.template.TemplateException if the file's template does not parse
+     */
+    public ChatTemplate chatTemplate() {
+        ChatTemplate t = chatTemplate;
+        if (t == null) {
+            synchronized (tokenizer) {
+                if (chatTemplate == null) {
+                    String source = gguf.has(ChatTemplate.GGUF_KEY) ? gguf.getString(ChatTemplate.GGUF_KEY) : null;
+                    chatTemplate = ChatTemplate.forVocabulary(source, tokenizer.vocabulary());
+                }
+                t = chatTemplate;
+            }
+        }
+        return t;
+    }
+
+    /** The template a chat request renders with: its override (with this model's bos/eos), else the model's. */
+    public ChatTemplate chatTemplate(ChatOptions chat) {
+        if (chat.template() == null) return chatTemplate();
+        ChatTemplate own = chatTemplate();
+        return ChatTemplate.of(chat.templateName(), chat.template()).withSpecialTokens(own.bosToken(), own.eosToken());
+    }
+
+    /**
+     * The prompt text of a chat: the messages rendered by the request's template with the generation
+     * prompt added, as {@link #promptTokens} tokenizes it (for {@code --verbose-prompt} and servers).
+     */
+    public String renderPrompt(List<ChatTemplate.Message> messages, ChatOptions chat) {
+        return chatTemplate(chat).apply(messages, chat.tools(), true, chat.kwargs());
+    }
+
+    /** The prompt text of a request: its plain prompt, its rendered messages, or its tokens decoded. */
+    public String renderPrompt(GenerationRequest request) {
+        if (request.messages() != null) return renderPrompt(request.messages(), request.chat());
+        if (request.prompt() != null) return request.prompt();
+        return tokenizer.decode(request.promptTokens(), true);
+    }
+
+    /**
+     * The prompt of a request as token ids. Chat messages are rendered ({@link #renderPrompt}) and tokenized
+     * with special-token parsing: every CONTROL and USER_DEFINED token of the vocabulary written in the
+     * rendered text ({@code <|im_start|>}, {@code <think>}, DeepSeek's {@code <｜User｜>}) becomes its id; no
+     * BOS is added (templates write {@code bos_token} themselves).
+     */
     public int[] promptTokens(GenerationRequest request) {
         if (request.promptTokens() != null) return request.promptTokens().clone();
-        if (request.messages() != null) return tokenizer.encode(ChatTemplate.render(request.messages(), true), true);
+        if (request.messages() != null) return tokenizer.encode(renderPrompt(request), true);
         return tokenizer.encode(request.prompt(), request.parseSpecial());
     }
 
@@ -217,7 +266,8 @@ public final class Model implements AutoCloseable {
         if (need > forward.maxBatch()) {
             throw new IllegalArgumentException(need + " branches exceed the batch size " + forward.maxBatch() + " (raise --batch-size)");
         }
-        return new ReasoningRun(forward, cache, tokenizer, request, lora.slot(request.adapters()), listener, pool).run();
+        return new ReasoningRun(forward, cache, tokenizer, request, lora.slot(request.adapters()), listener, pool,
+                chatTemplate(request.chat())).run();
     }
 
     /**

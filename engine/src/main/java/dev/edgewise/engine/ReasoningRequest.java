@@ -7,6 +7,7 @@ import dev.edgewise.engine.vote.AnswerExtractor;
 import dev.edgewise.engine.vote.VoteMethod;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * One request through the reasoning pipeline of <i>Efficient Reasoning on the Edge</i>: the prompt
@@ -14,7 +15,7 @@ import java.util.List;
  * reasoning turns the adapter on for the response positions of {@code branches} sampled branches
  * under budget forcing; a verifier head scores each finished branch; a vote picks the answer.
  *
- * @param messages            the conversation (rendered with the Qwen2.5 ChatML template)
+ * @param messages            the conversation (rendered with the model's chat template or {@code chat.template})
  * @param mode                auto (the switcher decides), on or off
  * @param adapters            the reasoning adapter set, applied on the fly to response positions
  * @param heads               switcher and/or verifier heads, or null
@@ -33,11 +34,12 @@ import java.util.List;
  * @param openThinking        reasoning branches start with the thinking marker injected (for models
  *                            that do not open it themselves); otherwise the first token is sampled
  *                            from the base model's logits
+ * @param chat                template override, extra template variables and tools
  */
 public record ReasoningRequest(List<ChatTemplate.Message> messages, ReasoningMode mode, List<ScaledAdapter> adapters, Heads heads,
                                BudgetForcing budget, String budgetSentence, int branches, SamplingParams sampling, int maxTokens,
                                VoteMethod vote, AnswerExtractor extractor, String verificationPrompt, boolean verifierUsesAdapter,
-                               boolean adapterPrefill, boolean openThinking) {
+                               boolean adapterPrefill, boolean openThinking, ChatOptions chat) {
 
     public static final String DEFAULT_VERIFICATION_PROMPT = "\nIs the answer above correct?";
     public static final String DEFAULT_BUDGET_SENTENCE = "\nThink step by step, and answer within {budget} tokens.";
@@ -53,6 +55,7 @@ public record ReasoningRequest(List<ChatTemplate.Message> messages, ReasoningMod
         if (vote == null) vote = VoteMethod.WEIGHTED;
         if (extractor == null) extractor = AnswerExtractor.defaults();
         if (verificationPrompt == null) verificationPrompt = DEFAULT_VERIFICATION_PROMPT;
+        if (chat == null) chat = ChatOptions.DEFAULT;
     }
 
     public static Builder builder(List<ChatTemplate.Message> messages) {
@@ -76,6 +79,7 @@ public record ReasoningRequest(List<ChatTemplate.Message> messages, ReasoningMod
         private boolean verifierUsesAdapter = true;
         private boolean adapterPrefill;
         private boolean openThinking;
+        private ChatOptions chat = ChatOptions.DEFAULT;
 
         private Builder(List<ChatTemplate.Message> messages) { this.messages = messages; }
 
@@ -93,10 +97,19 @@ public record ReasoningRequest(List<ChatTemplate.Message> messages, ReasoningMod
         public Builder verifierUsesAdapter(boolean b) { this.verifierUsesAdapter = b; return this; }
         public Builder adapterPrefill(boolean b) { this.adapterPrefill = b; return this; }
         public Builder openThinking(boolean b) { this.openThinking = b; return this; }
+        /** Jinja source used instead of the model's chat template. */
+        public Builder chatTemplate(String source) { this.chat = chat.withTemplate(null, source); return this; }
+        /** Jinja source used instead of the model's chat template, named in error messages. */
+        public Builder chatTemplate(String name, String source) { this.chat = chat.withTemplate(name, source); return this; }
+        /** Extra template variables, such as {@code enable_thinking}. */
+        public Builder chatTemplateKwargs(Map<String, ?> kwargs) { this.chat = chat.withKwargs(kwargs); return this; }
+        /** Tool definitions ({@code {"type":"function","function":{...}}} JSON values) for the template. */
+        public Builder tools(List<?> tools) { this.chat = chat.withTools(tools); return this; }
+        public Builder chatOptions(ChatOptions c) { this.chat = c; return this; }
 
         public ReasoningRequest build() {
             return new ReasoningRequest(messages, mode, adapters, heads, budget, budgetSentence, branches, sampling, maxTokens,
-                    vote, extractor, verificationPrompt, verifierUsesAdapter, adapterPrefill, openThinking);
+                    vote, extractor, verificationPrompt, verifierUsesAdapter, adapterPrefill, openThinking, chat);
         }
     }
 }

@@ -30,10 +30,12 @@ final class ReasoningRun {
     private final int adapterSlot;
     private final TokenListener listener;
     private final WorkerPool pool;
+    private final ChatTemplate template;
 
     ReasoningRun(Qwen2Forward forward, PagedKvCache cache, Tokenizer tokenizer, ReasoningRequest request, int adapterSlot,
-                 TokenListener listener, WorkerPool pool) {
+                 TokenListener listener, WorkerPool pool, ChatTemplate template) {
         this.pool = pool;
+        this.template = template;
         this.forward = forward;
         this.cache = cache;
         this.tokenizer = tokenizer;
@@ -48,7 +50,7 @@ final class ReasoningRun {
         int vocab = forward.config().vocabSize();
         SwitcherHead switcher = request.heads() == null ? null : request.heads().switcher().orElse(null);
         VerifierHead verifier = request.heads() == null ? null : request.heads().verifier().orElse(null);
-        int[] prompt = tokenizer.encode(ChatTemplate.render(messagesWithBudget(), true), true);
+        int[] prompt = tokenizer.encode(template.apply(messagesWithBudget(), request.chat().tools(), true, request.chat().kwargs()), true);
 
         List<KvSequence> held = new ArrayList<>();
         List<BranchState> branches = new ArrayList<>();
@@ -178,7 +180,7 @@ final class ReasoningRun {
         String sentence = request.budgetSentence().replace("{budget}", Integer.toString(request.budget().maxResponseTokens()));
         for (int i = m.size() - 1; i >= 0; i--) {
             if (m.get(i).role().equals("user")) {
-                m.set(i, new ChatTemplate.Message("user", m.get(i).content() + sentence));
+                m.set(i, m.get(i).withContent((m.get(i).content() == null ? "" : m.get(i).content()) + sentence));
                 break;
             }
         }

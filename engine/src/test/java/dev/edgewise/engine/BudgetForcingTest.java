@@ -28,8 +28,13 @@ class BudgetForcingTest {
         try (Model m = Model.load(model, ModelOptions.defaults().withThreads(2))) {
             int[] prompt = m.tokenizer().encode("<|im_start|>user\nWhat is 2+3?<|im_end|>\n<|im_start|>assistant\n<think>\n", true);
             BudgetForcing budget = BudgetForcing.of(20).withAnswerAllowance(6);
+            StringBuilder[] thinking = new StringBuilder[4], content = new StringBuilder[4];
+            for (int i = 0; i < 4; i++) { thinking[i] = new StringBuilder(); content[i] = new StringBuilder(); }
             GenerationResult r = m.generate(GenerationRequest.tokens(prompt).branches(4).sampling(SAMPLING).maxTokens(200)
-                    .ignoreEndOfGeneration(true).budget(budget).build(), TokenListener.NONE);
+                    .ignoreEndOfGeneration(true).budget(budget).build(), e -> {
+                thinking[e.branch()].append(e.reasoningContent());
+                content[e.branch()].append(e.content());
+            });
             int[] forced = m.tokenizer().encode(budget.forcingText(), true);
             for (BranchResult b : r.branches()) {
                 if (b.forcedAt() < 0) {
@@ -44,6 +49,11 @@ class BudgetForcingTest {
                 assertThat(b.finishReason()).isEqualTo(FinishReason.BUDGET);
                 assertThat(b.text()).contains("</think>");
                 assertThat(b.thinkingTokens()).isLessThanOrEqualTo(20);
+                // the prompt opened the thinking section, the forcing text closed it: thinking and answer apart
+                assertThat(b.reasoningContent()).endsWith("I have to give the answer now.").doesNotContain("</think>");
+                assertThat(b.content()).startsWith("The final answer is");
+                assertThat(thinking[b.branch()].toString()).as("streamed thinking").isEqualTo(b.reasoningContent());
+                assertThat(content[b.branch()].toString()).as("streamed answer").isEqualTo(b.content());
             }
             assertThat(r.branches().stream().filter(b -> b.forcedAt() == 20).count()).as("random models rarely stop thinking").isGreaterThan(0);
             assertThat(m.kvCache().pool().usedBlocks()).isZero();

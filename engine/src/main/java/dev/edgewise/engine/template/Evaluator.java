@@ -36,7 +36,7 @@ final class Evaluator {
                 case Expr.ListLiteral l -> {
                     List<Object> out = new ArrayList<>(l.items().size());
                     for (Expr item : l.items()) out.add(eval(item, s));
-                    yield out;
+                    yield l.tuple() ? new PyTuple(out) : out;
                 }
                 case Expr.DictLiteral d -> {
                     Map<Object, Object> out = new LinkedHashMap<>();

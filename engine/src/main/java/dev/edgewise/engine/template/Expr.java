@@ -41,7 +41,8 @@ sealed interface Expr {
     /** {@code then if condition else otherwise}; {@code otherwise} null gives undefined. */
     record Conditional(Expr condition, Expr then, Expr otherwise, int line) implements Expr {}
 
-    record ListLiteral(List<Expr> items, int line) implements Expr {}
+    /** A list literal, or a tuple literal ({@code (a, b)}, which prints with parentheses). */
+    record ListLiteral(List<Expr> items, boolean tuple, int line) implements Expr {}
 
     record DictLiteral(List<Expr> keys, List<Expr> values, int line) implements Expr {}
 }

@@ -184,12 +184,12 @@ final class ExprParser {
             case OP -> {
                 switch (t.value()) {
                     case "(" -> {
-                        if (ts.skipOp(")")) return new Expr.ListLiteral(List.of(), t.line());
+                        if (ts.skipOp(")")) return new Expr.ListLiteral(List.of(), true, t.line());
                         Expr e = expression();
                         if (ts.peek().isOp(",")) {
                             List<Expr> items = new ArrayList<>(List.of(e));
                             while (ts.skipOp(",") && !ts.peek().isOp(")")) items.add(expression());
-                            e = new Expr.ListLiteral(items, t.line());
+                            e = new Expr.ListLiteral(items, true, t.line());
                         }
                         ts.expectOp(")");
                         return e;
@@ -201,7 +201,7 @@ final class ExprParser {
                             if (!ts.skipOp(",")) break;
                         }
                         ts.expectOp("]");
-                        return new Expr.ListLiteral(items, t.line());
+                        return new Expr.ListLiteral(items, false, t.line());
                     }
                     case "{" -> {
                         List<Expr> keys = new ArrayList<>(), values = new ArrayList<>();

@@ -1,7 +1,6 @@
 package dev.edgewise.engine.template;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -82,21 +81,22 @@ final class Filters {
             case "items" -> {
                 if (v instanceof Undefined) yield List.of();
                 if (!(v instanceof Map<?, ?> m)) throw new TemplateError("can only get item pairs from a mapping");
-                yield m.entrySet().stream().map(e -> (Object) Arrays.asList(e.getKey(), e.getValue())).toList();
+                yield m.entrySet().stream().map(e -> (Object) PyTuple.of(e.getKey(), e.getValue())).toList();
             }
             case "dictsort" -> {
                 if (!(v instanceof Map<?, ?> m)) throw new TemplateError("dictsort needs a mapping");
                 boolean byValue = "value".equals(param(args, kw, 1, "by", "key"));
                 boolean caseSensitive = Py.truthy(param(args, kw, 0, "case_sensitive", false));
                 boolean reverse = Py.truthy(param(args, kw, 2, "reverse", false));
-                List<Object> pairs = new ArrayList<>(m.entrySet().stream().map(e -> (Object) Arrays.asList(e.getKey(), e.getValue())).toList());
+                List<Object> pairs = new ArrayList<>(m.entrySet().stream().map(e -> (Object) PyTuple.of(e.getKey(), e.getValue())).toList());
                 pairs.sort((a, b) -> sortCompare(((List<?>) a).get(byValue ? 1 : 0), ((List<?>) b).get(byValue ? 1 : 0), caseSensitive));
                 if (reverse) pairs = pairs.reversed();
                 yield pairs;
             }
-            case "selectattr", "rejectattr", "select", "reject" -> select(name, v, args, ctx);
+            case "selectattr", "rejectattr", "select", "reject" -> Py.truthy(v) ? select(name, v, args, ctx) : List.of();
             case "map" -> {
                 List<Object> out = new ArrayList<>();
+                if (!Py.truthy(v)) yield out; // Jinja iterates only a truthy sequence: map over None is empty
                 Object attribute = kw.get("attribute");
                 for (Object o : Py.iterate(v)) {
                     ctx.step(1);
@@ -296,7 +296,7 @@ final class Filters {
                     }
                 }
             }
-            default -> fallback;
+            case null, default -> fallback;
         };
     }
 
@@ -312,7 +312,7 @@ final class Filters {
                     yield fallback;
                 }
             }
-            default -> fallback;
+            case null, default -> fallback;
         };
     }
 

@@ -10,8 +10,8 @@ package dev.edgewise.engine.template;
  * @param maxNanos        wall-clock time of one render
  */
 public record Limits(int maxOutputChars, long maxIterations, int maxCallDepth, long maxNanos) {
-    /** 8 M characters, 10 M iterations, 64 nested macro calls, 5 seconds. */
-    public static final Limits DEFAULT = new Limits(8 << 20, 10_000_000L, 64, 5_000_000_000L);
+    /** 8 M characters, 1 M iterations, 64 nested macro calls, 5 seconds. */
+    public static final Limits DEFAULT = new Limits(8 << 20, 1_000_000L, 64, 5_000_000_000L);
 
     public Limits {
         if (maxOutputChars < 1 || maxIterations < 1 || maxCallDepth < 1 || maxNanos < 1) {

@@ -38,7 +38,7 @@ final class Methods {
             case Map<?, ?> m -> {
                 if (DICT_MUTATORS.contains(name)) yield unsafe(name, "dict");
                 yield switch (name) {
-                    case "items" -> (args, kw) -> m.entrySet().stream().map(e -> (Object) java.util.Arrays.asList(e.getKey(), e.getValue())).toList();
+                    case "items" -> (args, kw) -> m.entrySet().stream().map(e -> (Object) PyTuple.of(e.getKey(), e.getValue())).toList();
                     case "keys" -> (args, kw) -> new ArrayList<>(m.keySet());
                     case "values" -> (args, kw) -> new ArrayList<>(m.values());
                     case "get" -> (args, kw) -> {
@@ -49,7 +49,7 @@ final class Methods {
                     default -> null;
                 };
             }
-            default -> null;
+            case null, default -> null;
         };
     }
 
@@ -156,8 +156,8 @@ final class Methods {
                 String sep = strArg(args, 0, name);
                 if (sep == null || sep.isEmpty()) throw new TemplateError("empty separator");
                 int at = name.equals("partition") ? s.indexOf(sep) : s.lastIndexOf(sep);
-                if (at < 0) yield name.equals("partition") ? List.of(s, "", "") : List.of("", "", s);
-                yield List.of(s.substring(0, at), sep, s.substring(at + sep.length()));
+                if (at < 0) yield new PyTuple(name.equals("partition") ? List.of(s, "", "") : List.of("", "", s));
+                yield new PyTuple(List.of(s.substring(0, at), sep, s.substring(at + sep.length())));
             }
             case "format" -> format(s, args, kw);
             default -> throw new TemplateError("str has no method " + name);

@@ -166,7 +166,7 @@ final class Parser {
             if (ts.peek().isOp(",")) {
                 List<Expr> items = new ArrayList<>(List.of(value));
                 while (ts.skipOp(",")) items.add(expr.expression());
-                value = new Expr.ListLiteral(items, line);
+                value = new Expr.ListLiteral(items, true, line);
             }
             endTag();
             return new Node.Set(targets, value, line);

@@ -37,6 +37,7 @@ final class Py {
             case Long l -> "int";
             case Double d -> "float";
             case String s -> "str";
+            case PyTuple t -> "tuple";
             case List<?> l -> "list";
             case Map<?, ?> m -> "dict";
             case Namespace n -> "Namespace";
@@ -51,7 +52,7 @@ final class Py {
             case String s -> s;
             case Undefined u -> "";
             case Double d -> PyJson.floatRepr(d);
-            default -> repr(v);
+            case null, default -> repr(v);
         };
     }
 
@@ -72,12 +73,13 @@ final class Py {
             case Double d -> sb.append(PyJson.floatRepr(d));
             case String s -> PyStrings.repr(s, sb);
             case List<?> l -> {
-                sb.append('[');
+                boolean tuple = l instanceof PyTuple;
+                sb.append(tuple ? '(' : '[');
                 for (int i = 0; i < l.size(); i++) {
                     if (i > 0) sb.append(", ");
                     repr(l.get(i), sb, depth + 1);
                 }
-                sb.append(']');
+                sb.append(tuple ? (l.size() == 1 ? ",)" : ")") : "]");
             }
             case Map<?, ?> m -> {
                 sb.append('{');
@@ -104,7 +106,7 @@ final class Py {
             case Long l -> l;
             case Double d -> d;
             case Boolean b -> b ? 1 : 0;
-            default -> throw new TemplateError("expected a number, got " + typeName(v));
+            case null, default -> throw new TemplateError("expected a number, got " + typeName(v));
         };
     }
 
@@ -112,7 +114,7 @@ final class Py {
         return switch (v) {
             case Long l -> l;
             case Boolean b -> b ? 1 : 0;
-            default -> throw new TemplateError("'" + typeName(v) + "' object cannot be interpreted as an integer");
+            case null, default -> throw new TemplateError("'" + typeName(v) + "' object cannot be interpreted as an integer");
         };
     }
 
@@ -176,7 +178,7 @@ final class Py {
             }
             case Undefined u -> false;
             case Namespace n -> n.attributes.containsKey(item);
-            default -> throw new TemplateError("argument of type '" + typeName(container) + "' is not iterable");
+            case null, default -> throw new TemplateError("argument of type '" + typeName(container) + "' is not iterable");
         };
     }
 
@@ -188,7 +190,7 @@ final class Py {
             case String s -> PyStrings.characters(s);
             case Undefined u -> List.of();
             case LoopContext l -> throw new TemplateError("'LoopContext' object is not iterable");
-            default -> throw new TemplateError("'" + typeName(v) + "' object is not iterable");
+            case null, default -> throw new TemplateError("'" + typeName(v) + "' object is not iterable");
         };
     }
 
@@ -198,7 +200,7 @@ final class Py {
             case Collection<?> c -> c.size();
             case Map<?, ?> m -> m.size();
             case Undefined u -> 0;
-            default -> throw new TemplateError("object of type '" + typeName(v) + "' has no len()");
+            case null, default -> throw new TemplateError("object of type '" + typeName(v) + "' has no len()");
         };
     }
 
@@ -212,7 +214,7 @@ final class Py {
             case Map<?, ?> m -> m.containsKey(name) ? m.get(name) : Undefined.attribute(obj, name);
             case Namespace n -> n.attributes.containsKey(name) ? n.attributes.get(name) : Undefined.attribute(obj, name);
             case LoopContext l -> l.attribute(name);
-            default -> Undefined.attribute(obj, name);
+            case null, default -> Undefined.attribute(obj, name);
         };
     }
 
@@ -240,7 +242,7 @@ final class Py {
                     return Undefined.attribute(obj, key);
                 }
             }
-            default -> { }
+            case null, default -> { }
         }
         if (key instanceof String name) return getAttr(obj, name);
         return Undefined.attribute(obj, key);
@@ -252,7 +254,7 @@ final class Py {
         List<?> items = switch (obj) {
             case List<?> l -> l;
             case String s -> PyStrings.characters(s);
-            default -> throw new TemplateError("'" + typeName(obj) + "' object is not subscriptable");
+            case null, default -> throw new TemplateError("'" + typeName(obj) + "' object is not subscriptable");
         };
         int n = items.size();
         long st = isNone(step) ? 1 : toLong(step);

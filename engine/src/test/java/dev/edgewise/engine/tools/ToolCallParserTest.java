@@ -107,10 +107,12 @@ class ToolCallParserTest {
     void branchResultsReadCallsAfterTheThinkingSection() {
         String text = "<think>maybe <tool_call>{\"name\": \"wrong\"}</tool_call></think>\n\n"
                 + "<tool_call>\n{\"name\": \"right\", \"arguments\": {\"n\": 1}}\n</tool_call>";
-        BranchResult b = new BranchResult(0, text, new int[0], new float[0], FinishReason.END_OF_GENERATION, 0, -1, 0);
+        int end = text.indexOf("</think>") + "</think>".length();
+        BranchResult b = new BranchResult(0, text, new int[0], new float[0], FinishReason.END_OF_GENERATION, 0, -1, 0,
+                text.substring("<think>".length(), end - "</think>".length()), text.substring(end));
         assertThat(b.toolCalls()).extracting(ToolCall::name).containsExactly("right");
         assertThat(b.toolCalls()).isEqualTo(b.toolCalls());
-        assertThat(new BranchResult(1, "plain answer", new int[0], new float[0], FinishReason.MAX_TOKENS, 0, -1, 0).toolCalls()).isEmpty();
+        assertThat(new BranchResult(1, "plain answer", new int[0], new float[0], FinishReason.MAX_TOKENS, 0, -1, 0, "", "plain answer").toolCalls()).isEmpty();
     }
 
     @Test
