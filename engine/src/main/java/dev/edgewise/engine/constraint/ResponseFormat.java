@@ -34,10 +34,10 @@ public final class ResponseFormat {
         return new ResponseFormat(SchemaCompiler.compile(schema), dev.edgewise.loader.json.Json.parse(schema));
     }
 
-    /** JSON valid against {@code schema}, given as parsed JSON (Map, List, String, Long, Double, Boolean, null). */
+    /** JSON valid against {@code schema}, given as a JSON object (Maps, Lists, Strings, Numbers, Booleans, nulls). */
     public static ResponseFormat jsonSchema(Map<String, ?> schema) {
         Objects.requireNonNull(schema, "schema");
-        return new ResponseFormat(SchemaCompiler.compile(schema, "#"), schema);
+        return jsonSchema(SchemaCompiler.write(new StringBuilder(), schema).toString()); // one normal form for numbers
     }
 
     /** The schema, as parsed JSON; null for plain JSON. */

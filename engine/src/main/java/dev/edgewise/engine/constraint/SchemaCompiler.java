@@ -6,7 +6,6 @@ import dev.edgewise.loader.json.JsonParseException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -150,7 +149,7 @@ final class SchemaCompiler {
     private static int count(Map<String, Object> s, String key, int absent, String at) {
         Object v = s.get(key);
         if (v == null) return absent;
-        if (!(v instanceof Long n) || n < 0 || n > Integer.MAX_VALUE) {
+        if (!(v instanceof Long n) || n < 0 || n > Integer.MAX_VALUE) { // schemas come as parsed JSON: integers are Long
             throw new UnsupportedSchemaException("'" + key + "' at " + at + " must be a non-negative integer");
         }
         return n.intValue();
@@ -219,27 +218,6 @@ final class SchemaCompiler {
 
     /** Compact JSON text of a parsed value (the form enum and const values are generated in). */
     static StringBuilder write(StringBuilder out, Object v) {
-        if (v == null) return out.append("null");
-        if (v instanceof String str) return Json.quote(out, str);
-        if (v instanceof Map<?, ?> m) {
-            out.append('{');
-            boolean first = true;
-            for (Map.Entry<?, ?> e : new LinkedHashMap<>(m).entrySet()) {
-                if (!first) out.append(',');
-                first = false;
-                Json.quote(out, String.valueOf(e.getKey())).append(':');
-                write(out, e.getValue());
-            }
-            return out.append('}');
-        }
-        if (v instanceof List<?> list) {
-            out.append('[');
-            for (int i = 0; i < list.size(); i++) {
-                if (i > 0) out.append(',');
-                write(out, list.get(i));
-            }
-            return out.append(']');
-        }
-        return out.append(v); // Long, Double (Java's repr is valid JSON for finite values), Boolean
+        return Json.write(out, v);
     }
 }

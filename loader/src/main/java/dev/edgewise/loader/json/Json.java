@@ -302,6 +302,41 @@ public final class Json {
         return new JsonParseException("JSON error at offset " + at + " (line " + line + ", column " + col + "): " + message, at);
     }
 
+    /**
+     * Appends {@code v} as compact JSON: Map (keys as strings, in iteration order), List, String,
+     * Number (as Java prints it: valid JSON for finite values), Boolean, null.
+     */
+    public static StringBuilder write(StringBuilder out, Object v) {
+        if (v == null) return out.append("null");
+        if (v instanceof String str) return quote(out, str);
+        if (v instanceof Map<?, ?> m) {
+            out.append('{');
+            boolean first = true;
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (!first) out.append(',');
+                first = false;
+                quote(out, String.valueOf(e.getKey())).append(':');
+                write(out, e.getValue());
+            }
+            return out.append('}');
+        }
+        if (v instanceof List<?> list) {
+            out.append('[');
+            for (int i = 0; i < list.size(); i++) {
+                if (i > 0) out.append(',');
+                write(out, list.get(i));
+            }
+            return out.append(']');
+        }
+        if (v instanceof Number || v instanceof Boolean) return out.append(v);
+        throw new IllegalArgumentException("not a JSON value: " + v.getClass().getName());
+    }
+
+    /** {@code v} as compact JSON text; see {@link #write(StringBuilder, Object)}. */
+    public static String write(Object v) {
+        return write(new StringBuilder(), v).toString();
+    }
+
     /** Appends {@code s} as a JSON string: quotes, backslashes and control characters escaped, the rest as is. */
     public static StringBuilder quote(StringBuilder out, String s) {
         out.append('"');
