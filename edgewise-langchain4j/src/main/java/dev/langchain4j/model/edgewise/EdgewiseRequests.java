@@ -51,7 +51,7 @@ final class EdgewiseRequests {
 
     private final int maxTokens;
     private final SamplingParams sampling;
-    private final RandomGenerator ids;
+    private final SplittableRandom ids;
 
     EdgewiseRequests(int maxTokens, SamplingParams sampling, long idSeed) {
         this.maxTokens = maxTokens;
@@ -142,12 +142,13 @@ final class EdgewiseRequests {
 
     /** The calls and content of a finished generation. */
     ParsedResponse parse(GenerationResult result, Set<String> toolNames) {
-        synchronized (ids) {
-            return ToolCallParser.parse(result.branches().getFirst().content(), toolNames, ids);
-        }
+        return ToolCallParser.parse(result.branches().getFirst().content(), toolNames, ids());
     }
 
+    /** A call-id stream for one request, split from the seeded one (requests may run on several threads). */
     RandomGenerator ids() {
-        return ids;
+        synchronized (ids) {
+            return ids.split();
+        }
     }
 }
