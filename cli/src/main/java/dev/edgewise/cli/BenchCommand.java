@@ -17,6 +17,9 @@ import dev.edgewise.engine.synthetic.SyntheticModels;
 import dev.edgewise.engine.synthetic.SyntheticShape;
 import dev.edgewise.quant.QuantPreset;
 import jdk.incubator.vector.FloatVector;
+import dev.edgewise.loader.Progress;
+import dev.edgewise.engine.constraint.JsonConstraint;
+import dev.edgewise.engine.constraint.ResponseFormat;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -113,6 +116,13 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    @Option(names = "--json-schema", paramLabel = "FILE|JSON",
+            description = "also measure constrained output: the mask's cost per token on the model's vocabulary for this JSON Schema (true: any JSON)")
+    String jsonSchema;
+
+    /** The display of the running measurements. */
+    private Progress progress = Progress.NONE;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -130,7 +140,8 @@ final class BenchCommand implements Callable<Integer> {
         if (options.contextSize() != 0 && options.contextSize() < longest) options = options.withContextSize(longest);
 
         List<Result> results = new ArrayList<>();
-        try (Model m = Model.load(file, options)) {
+        try (Model m = model.load(file, options, err); ProgressBar progress = ProgressBar.start(err, model.quiet)) {
+            this.progress = progress;
             double loadMs = m.loadNanos() / 1e6;
             SplittableRandom random = new SplittableRandom(1234);
             // warm up the JIT on every code path first
@@ -155,18 +166,61 @@ final class BenchCommand implements Callable<Integer> {
                     return r.timings().decodeTokensPerSecond();
                 }, () -> m.generate(request(randomTokens(m, random, branchPrompt), genTokens, n, SamplingParams.defaults(7)), TokenListener.NONE), extra));
             }
+            if (jsonSchema != null) results.add(constraintCost(m, ResponseFormatOptions.schema(jsonSchema), random));
             for (int rank : loraRanks) results.addAll(loraOverhead(m, file, options, random, rank));
             if (ttftAdapterRank > 0) results.addAll(ttftSharedVsAdapterPrefill(m, random));
             if (prefixCachePrompt > 0) results.addAll(SchedulerBench.prefixCacheTtft(m, random, prefixCachePrompt, repetitions));
             for (int clients : concurrent) results.add(SchedulerBench.concurrentDecode(m, random, clients, 128, genTokens, repetitions));
             OptionalDouble hugePages = HugePageHint.share(m);
             Map<String, Object> context = context(m, file, options, loadMs, hugePages);
+            progress.close(); // erase the display before the results
             if (json) out.print(JsonWriter.write(toJson(context, results)));
             else printTable(out, context, results);
             out.flush();
             HugePageHint.printIfLow(hugePages, m.file().path(), m.file().segment().byteSize(), err);
         }
         return 0;
+    }
+
+    /**
+     * The JSON constraint's cost per token: each repetition generates up to --gen-tokens tokens
+     * under the constraint (sampled, so strings, numbers and structure all occur), then replays
+     * them through a fresh constraint, timing its mask and advance for every token (on the model's
+     * full vocabulary). The first constraint for a tokenizer builds its vocabulary trie, timed apart.
+     */
+    private Result constraintCost(Model m, ResponseFormat format, SplittableRandom random) {
+        long t0 = System.nanoTime();
+        format.newConstraint(m.tokenizer());
+        double trieMs = (System.nanoTime() - t0) / 1e6;
+        float[] logits = new float[m.config().vocabSize()];
+        double[] samples = new double[repetitions];
+        double worst = 0, decode = 0;
+        long tokens = 0;
+        for (int i = -1; i < repetitions; i++) { // i = -1 warms up the JIT
+            GenerationResult r = m.generate(GenerationRequest.tokens(randomTokens(m, random, 16)).maxTokens(genTokens)
+                    .sampling(SamplingParams.defaults(100 + i).withTemperature(0.8f)).responseFormat(format).build(), TokenListener.NONE);
+            JsonConstraint c = format.newConstraint(m.tokenizer());
+            long total = 0;
+            for (int t : r.tokens()) {
+                long a = System.nanoTime();
+                c.mask(logits, 0, logits.length);
+                c.accept(t);
+                long d = System.nanoTime() - a;
+                total += d;
+                if (i >= 0) worst = Math.max(worst, d / 1e6);
+            }
+            if (i < 0) continue;
+            samples[i] = total / 1e6 / Math.max(1, r.tokens().length);
+            tokens += r.tokens().length;
+            decode += r.timings().decodeTokensPerSecond() / repetitions;
+        }
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("vocab", m.config().vocabSize());
+        extra.put("tokens_per_run", tokens / (double) repetitions);
+        extra.put("max_ms_per_token", worst);
+        extra.put("trie_build_ms", trieMs);
+        extra.put("constrained_decode_tokens_per_second", decode);
+        return new Result("json-schema mask (" + m.config().vocabSize() + " tokens)", "ms/token", 16, genTokens, 1, samples, extra);
     }
 
     /**
@@ -262,7 +316,10 @@ final class BenchCommand implements Callable<Integer> {
 
     private Result measure(String name, String unit, int pp, int tg, int n, ToDoubleFunction<GenerationResult> figure, Run run, Map<String, Object> extra) {
         double[] samples = new double[repetitions];
-        for (int i = 0; i < repetitions; i++) samples[i] = figure.applyAsDouble(run.run());
+        for (int i = 0; i < repetitions; i++) {
+            progress.update("bench " + name, i, repetitions);
+            samples[i] = figure.applyAsDouble(run.run());
+        }
         return new Result(name, unit, pp, tg, n, samples, extra);
     }
 
@@ -300,7 +357,9 @@ final class BenchCommand implements Callable<Integer> {
             throw new UsageException(e.getMessage());
         }
         err.println("edgewise: synthetic " + shape.name() + " " + preset + " (seeded random weights, llama-quantize's tensor types; written once to the cache)");
-        return SyntheticModels.cached(shape, preset, 1);
+        try (ProgressBar progress = ProgressBar.start(err, model.quiet)) {
+            return SyntheticModels.cached(shape, preset, 1, progress);
+        }
     }
 
     private Map<String, Object> context(Model m, Path file, ModelOptions options, double loadMs, OptionalDouble hugePages) throws IOException {
@@ -358,6 +417,11 @@ final class BenchCommand implements Callable<Integer> {
                         r.extra().get("rank"), ((Number) r.extra().get("adapter_bytes")).longValue() / 1048576.0,
                         100 * (double) r.extra().get("adapter_share_of_layer_weights"), 100 * (double) r.extra().get("extra_time_fraction"),
                         100 * (double) r.extra().get("allowed_extra_time_fraction"));
+            }
+            if (r.extra().containsKey("trie_build_ms")) {
+                out.printf(Locale.ROOT, "JSON schema: mask %.3f ms/token (worst %.2f ms) over %d tokens of vocabulary, %.0f tokens per run; trie built in %.0f ms; constrained decode %.1f tok/s%n",
+                        r.median(), (double) r.extra().get("max_ms_per_token"), r.extra().get("vocab"), (double) r.extra().get("tokens_per_run"),
+                        (double) r.extra().get("trie_build_ms"), (double) r.extra().get("constrained_decode_tokens_per_second"));
             }
             if (r.extra().containsKey("ratio_to_adapter_prefill")) {
                 out.printf(Locale.ROOT, "TTFT shared prefill = %.2f x adapter prefill%n", (double) r.extra().get("ratio_to_adapter_prefill"));

@@ -16,9 +16,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -45,8 +42,8 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     ReasoningOptionsMixin reasoning;
 
-    @Option(names = "--data", paramLabel = "FILE", required = true, description = "JSONL data set (the repository ships data/math-sample.jsonl)")
-    Path data;
+    @Option(names = "--data", paramLabel = "FILE", required = true, description = "JSONL data set, - for standard input (the repository ships data/math-sample.jsonl)")
+    String data;
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "evaluate the first N items only (default: all)")
     int limit;
@@ -69,7 +66,10 @@ final class EvalCommand implements Callable<Integer> {
             List<ScaledAdapter> adapters = setup.adapters();
             Heads heads = setup.heads();
             List<Outcome> outcomes = new ArrayList<>();
+            // without --json every item prints its own line to stderr, which is progress enough
+            ProgressBar progress = ProgressBar.start(err, model.quiet || !json);
             for (int i = 0; i < items.size(); i++) {
+                progress.update("eval: item " + (i + 1) + " of " + items.size(), i, items.size());
                 Item item = items.get(i);
                 ReasoningResult r = m.reason(reasoning.request(item.question(), adapters, heads), TokenListener.NONE);
                 String predicted = r.vote().answer().orElse(null);
@@ -80,6 +80,7 @@ final class EvalCommand implements Callable<Integer> {
                             item.answer(), r.vote().display().orElse("(none)"), r.reasoned() ? "reasoned" : "direct", r.timings().totalNanos() / 1e6);
                 }
             }
+            progress.close();
             Map<String, Object> report = report(outcomes, m);
             if (json) out.print(JsonWriter.write(report));
             else printTable(out, report);
@@ -87,10 +88,11 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    static List<Item> read(Path file) throws Exception {
+    static List<Item> read(String data) throws Exception {
         List<Item> items = new ArrayList<>();
         int lineNo = 0;
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        String file = TextInput.name(data);
+        for (String line : TextInput.string(data).split("\r?\n", -1)) {
             lineNo++;
             if (line.isBlank()) continue;
             Object parsed;
@@ -126,7 +128,7 @@ final class EvalCommand implements Callable<Integer> {
             latency[i] = o.result().timings().totalNanos() / 1e6;
         }
         Map<String, Object> r = new LinkedHashMap<>();
-        r.put("data", data.toString());
+        r.put("data", data);
         r.put("model", m.config().name());
         r.put("threads", model.options().threads());
         r.put("items", n);

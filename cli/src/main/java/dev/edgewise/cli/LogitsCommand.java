@@ -54,9 +54,13 @@ final class LogitsCommand implements Callable<Integer> {
 
         @Option(names = "--tokens", paramLabel = "IDS", split = ",", required = true, description = "prompt as token ids, e.g. 1,2,3")
         int[] tokens;
+
+        @Option(names = {"-f", "--file"}, paramLabel = "FILE", required = true,
+                description = "prompt from FILE (- for standard input), tokenized from its bytes as llama.cpp does")
+        String file;
     }
 
-    @Option(names = "--special", description = "parse special-token text in --prompt")
+    @Option(names = "--special", description = "parse special-token text in --prompt or --file")
     boolean special;
 
     @Option(names = "--generate", paramLabel = "N", defaultValue = "0", description = "greedy tokens to append (default: ${DEFAULT-VALUE})")
@@ -68,9 +72,11 @@ final class LogitsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (generate < 0) throw new UsageException("--generate must be >= 0, got " + generate);
+        byte[] fileBytes = input.file != null ? TextInput.bytes(input.file) : null;
         // F32 keys and values by default: this command exists to compare against references
         try (Model m = model.load(spec.commandLine().getErr(), model.options(KvType.F32))) {
-            int[] prompt = input.tokens != null ? input.tokens : m.tokenizer().encode(input.prompt, special);
+            int[] prompt = input.tokens != null ? input.tokens
+                    : input.file != null ? m.tokenizer().encode(fileBytes, special) : m.tokenizer().encode(input.prompt, special);
             if (prompt.length == 0) throw new UsageException("the prompt has no tokens");
             int vocab = m.config().vocabSize();
             for (int t : prompt) {
@@ -137,7 +143,7 @@ final class LogitsCommand implements Callable<Integer> {
             applied.add(a);
         }
         j.put("lora", applied);
-        j.put("prompt", input.prompt);
+        j.put("prompt", input.file != null ? m.tokenizer().decode(promptTokens) : input.prompt);
         j.put("chat_messages", null);
         j.put("parse_special", special);
         j.put("add_special", false);

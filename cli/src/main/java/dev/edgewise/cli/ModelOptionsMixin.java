@@ -42,6 +42,9 @@ final class ModelOptionsMixin {
                     + "llama.cpp's 8-bit integer products")
     boolean exactActivations;
 
+    @Option(names = {"-q", "--quiet"}, description = "no progress display on the terminal")
+    boolean quiet;
+
     ModelOptions options() {
         return options(KvType.F16);
     }
@@ -65,17 +68,27 @@ final class ModelOptionsMixin {
     /** The file to load: the given one, or the embedded synthetic model (written on first use). */
     Path modelPath(PrintWriter err) throws IOException {
         if (model != null) return model;
-        Path p = SyntheticModels.defaultModel();
+        Path p;
+        try (ProgressBar progress = ProgressBar.start(err, quiet)) {
+            p = SyntheticModels.cached(SyntheticModels.DEFAULT_SHAPE, SyntheticModels.DEFAULT_PRESET, SyntheticModels.DEFAULT_SEED, progress);
+        }
         err.println("edgewise: no --model given: using the embedded synthetic model (random weights, output is gibberish): " + p);
         err.println("edgewise: for real text pass a Qwen2.5 GGUF, e.g. --model qwen2.5-0.5b-instruct-q4_0.gguf");
         return p;
     }
 
     Model load(PrintWriter err) throws IOException {
-        return Model.load(modelPath(err), options());
+        return load(err, options());
     }
 
     Model load(PrintWriter err, ModelOptions options) throws IOException {
-        return Model.load(modelPath(err), options);
+        return load(modelPath(err), options, err);
+    }
+
+    /** Loads {@code file}, with a progress display while it maps, reads and packs. */
+    Model load(Path file, ModelOptions options, PrintWriter err) throws IOException {
+        try (ProgressBar progress = ProgressBar.start(err, quiet)) {
+            return Model.load(file, options, progress);
+        }
     }
 }

@@ -49,6 +49,9 @@ final class QuantizeCommand implements Callable<Integer> {
     @Parameters(index = "2", paramLabel = "PRESET", description = "one of: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K_M, Q5_K_M, Q6_K")
     String presetName;
 
+    @Option(names = {"-q", "--quiet"}, description = "no progress display on the terminal")
+    boolean quiet;
+
     @Option(names = "--threads", paramLabel = "N", description = "quantization threads (default: all cores)")
     int threads = Runtime.getRuntime().availableProcessors();
 
@@ -68,7 +71,8 @@ final class QuantizeCommand implements Callable<Integer> {
         final Path outDir = out.toAbsolutePath().getParent();
         if (outDir == null || !Files.isDirectory(outDir)) throw new UsageException("output directory does not exist: " + outDir);
 
-        try (GGUFFile src = GGUFFile.open(in); ScratchFile scratch = ScratchFile.create(outDir)) {
+        try (GGUFFile src = GGUFFile.open(in); ScratchFile scratch = ScratchFile.create(outDir);
+             ProgressBar progress = ProgressBar.start(spec.commandLine().getErr(), quiet)) {
             final String arch = src.getString("general.architecture", "");
             final int nLayers = src.getInt(arch + ".block_count", 0);
             final boolean tied = src.tensor("output.weight") == null;
@@ -84,7 +88,9 @@ final class QuantizeCommand implements Callable<Integer> {
 
             final Map<GGMLType, Integer> written = new EnumMap<>(GGMLType.class);
             long bytesIn = 0, bytesOut = 0;
-            for (GGUFTensor t : inLlamaQuantizeOrder(src.tensors())) {
+            final List<GGUFTensor> order = inLlamaQuantizeOrder(src.tensors());
+            for (GGUFTensor t : order) {
+                progress.update("quantizing " + t.name(), written.values().stream().mapToInt(Integer::intValue).sum(), order.size());
                 final GGMLType target = QuantPreset.quantizes(t.name(), t.ne())
                         ? preset.typeFor(t.name(), t.ne(), nLayers, tied) : t.type();
                 final MemorySegment data = src.data(t);
@@ -105,7 +111,9 @@ final class QuantizeCommand implements Callable<Integer> {
                 }
                 written.merge(target, 1, Integer::sum);
             }
+            progress.update("writing " + out.getFileName(), order.size(), order.size());
             w.write(out);
+            progress.close();
             stdout.printf(Locale.ROOT, "%s -> %s (%s): %d tensors, %.1f MB -> %.1f MB;", in, out, preset.name(),
                     src.tensors().size(), bytesIn / 1e6, bytesOut / 1e6);
             written.forEach((type, n) -> stdout.printf(Locale.ROOT, " %s %d", type, n));

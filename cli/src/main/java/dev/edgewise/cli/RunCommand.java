@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -40,6 +41,9 @@ final class RunCommand implements Callable<Integer> {
     LoraOptionsMixin lora;
 
     @Mixin
+    ResponseFormatOptions format;
+
+    @Mixin
     ChatTemplateOptionsMixin chatTemplate;
 
     @Mixin
@@ -47,6 +51,10 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "the prompt (default: a short greeting)")
     String prompt;
+
+    @Option(names = {"-f", "--file"}, paramLabel = "FILE",
+            description = "read the prompt from FILE (- for standard input); a plain prompt is tokenized from its bytes as they are")
+    String file;
 
     @Option(names = "--chat", description = "wrap the prompt as a user message in the model's chat template")
     boolean chat;
@@ -96,19 +104,24 @@ final class RunCommand implements Callable<Integer> {
         }
         if (branches < 1) throw new UsageException("--branches must be at least 1, got " + branches);
         Voter voter = branches > 1 ? voter() : null;
-        String text = prompt != null ? prompt : "Once upon a time";
-        GenerationRequest.Builder request;
-        if (chat) {
-            List<ChatTemplate.Message> messages = new ArrayList<>();
-            if (system != null) messages.add(new ChatTemplate.Message("system", system));
-            messages.add(new ChatTemplate.Message("user", text));
-            request = GenerationRequest.chat(messages).chatOptions(chatTemplate.options());
-        } else {
-            request = GenerationRequest.prompt(text).parseSpecial(special);
-        }
-        request.maxTokens(maxTokens).sampling(sampling.params()).stopStrings(stops).ignoreEndOfGeneration(ignoreEos);
-
+        if (prompt != null && file != null) throw new UsageException("give either --prompt or --file, not both");
+        byte[] fileBytes = file != null ? TextInput.bytes(file) : null;
+        var responseFormat = format.format();
+        String text = fileBytes != null ? new String(fileBytes, StandardCharsets.UTF_8) : prompt != null ? prompt : "Once upon a time";
         try (Model m = model.load(err, options())) {
+            GenerationRequest.Builder request;
+            if (chat) {
+                List<ChatTemplate.Message> messages = new ArrayList<>();
+                if (system != null) messages.add(new ChatTemplate.Message("system", system));
+                messages.add(new ChatTemplate.Message("user", text));
+                request = GenerationRequest.chat(messages).chatOptions(chatTemplate.options());
+            } else if (fileBytes != null) {
+                request = GenerationRequest.tokens(m.tokenizer().encode(fileBytes, special)); // NUL and ill-formed bytes as llama.cpp reads them
+            } else {
+                request = GenerationRequest.prompt(text).parseSpecial(special);
+            }
+            request.maxTokens(maxTokens).sampling(sampling.params()).stopStrings(stops).ignoreEndOfGeneration(ignoreEos)
+                    .responseFormat(responseFormat);
             request.adapters(lora.apply(m, AdapterPrecision.F16));
             if (chat) chatTemplate.noteIfBuiltin(m, err);
             GenerationRequest built = request.branches(branches).build();
@@ -119,7 +132,7 @@ final class RunCommand implements Callable<Integer> {
             }
             GenerationResult result;
             if (branches == 1) {
-                if (!chat) out.print(text);
+                if (!chat && responseFormat == null) out.print(text); // JSON output stays a document of its own
                 result = m.generate(built, event -> {
                     out.print(thinking.format(event.reasoningContent(), event.content()));
                     out.flush();

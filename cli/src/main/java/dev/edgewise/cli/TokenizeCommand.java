@@ -34,17 +34,22 @@ final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--ids", description = "print only the ids, space-separated, on one line")
     boolean idsOnly;
 
-    @Parameters(paramLabel = "TEXT", arity = "1", description = "text to tokenize")
+    @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "tokenize the bytes of FILE (- for standard input) instead of TEXT: any bytes, NUL and ill-formed UTF-8 included, as llama.cpp reads them")
+    String file;
+
+    @Parameters(paramLabel = "TEXT", arity = "0..1", description = "text to tokenize")
     String text;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if ((text == null) == (file == null)) throw new UsageException("give either TEXT or --file FILE");
+        byte[] bytes = file != null ? TextInput.bytes(file) : null;
         ModelOptionsMixin m = new ModelOptionsMixin();
         m.model = model;
         try (GGUFFile gguf = GGUFFile.open(m.modelPath(spec.commandLine().getErr()))) {
             Tokenizer tokenizer = Tokenizer.fromGGUF(gguf);
-            int[] ids = tokenizer.encode(text, special);
+            int[] ids = bytes != null ? tokenizer.encode(bytes, special) : tokenizer.encode(text, special);
             if (json) {
                 List<String> pieces = new ArrayList<>();
                 for (int id : ids) pieces.add(tokenizer.vocabulary().token(id));

@@ -142,6 +142,7 @@ final class BranchDecoder {
             return;
         }
         emit(b, token, logProb);
+        if (b.live() && b.constraintComplete()) finish(b, FinishReason.END_OF_GENERATION); // end of the JSON: end of generation
         if (b.live() && budget != null) {
             switch (budget.after(b.count)) {
                 case STOP -> finish(b, FinishReason.BUDGET);

@@ -1,5 +1,12 @@
 package dev.edgewise.engine;
 
+import dev.edgewise.engine.tokenizer.ChatTemplate;
+import dev.edgewise.engine.tools.ToolCallParser;
+
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+
 /**
  * One sampled branch of a generation.
  *
@@ -34,5 +41,17 @@ public record BranchResult(int branch, String text, int[] tokens, float[] logPro
             }
         }
         return n == 0 ? 0 : s / n;
+    }
+
+    /**
+     * The tool calls in the answer ({@link #content()}, after the thinking section), parsed by
+     * {@link ToolCallParser} in the format the model wrote (Qwen's {@code <tool_call>} blocks or
+     * DeepSeek-R1's tool-call tokens); empty if there are none or they are malformed. Ids the model
+     * did not write are derived from the branch and its text, so repeated calls agree; to name
+     * calls uniquely across turns, or to accept bare JSON calls of known tools, use
+     * {@link ToolCallParser#parse(String, Set, java.util.random.RandomGenerator)} on {@link #content()}.
+     */
+    public List<ChatTemplate.ToolCall> toolCalls() {
+        return ToolCallParser.parse(content, Set.of(), new SplittableRandom(31L * text.hashCode() + branch)).toolCalls();
     }
 }

@@ -22,7 +22,7 @@ final class BranchState {
     private final int responseSlot;
     /** Budget forcing of this branch, or null. */
     final BudgetController budget;
-    /** Restricts the next token, or null. */
+    /** Restricts the next token (the request's output format, then its own hook), or null. */
     private final TokenConstraint constraint;
     /** The token drawn by the last {@link #sampleRow} and its log-probability. */
     int sampled;
@@ -55,10 +55,11 @@ final class BranchState {
         this.promptSlot = promptSlot;
         this.responseSlot = responseSlot;
         this.budget = budget;
-        this.constraint = request.constraint() == null ? null : request.constraint().get();
         this.promptLength = prompt.length;
         this.decoder = tokenizer.streamingDecoder();
         this.stops = new StopStringMatcher(request.stopStrings());
+        this.constraint = TokenConstraint.both(request.responseFormat() == null ? null : request.responseFormat().newConstraint(tokenizer),
+                request.constraint() == null ? null : request.constraint().get());
         int capacity = request.maxTokens() + 64;
         this.history = Arrays.copyOf(prompt, prompt.length + capacity);
         this.historyLength = prompt.length;
@@ -68,6 +69,11 @@ final class BranchState {
         String close = request.budget() != null ? request.budget().thinkEnd() : "</think>";
         String promptTail = tokenizer.decode(Arrays.copyOfRange(prompt, Math.max(0, prompt.length - 16), prompt.length), true);
         this.splitter = new ThinkingSplitter(open, close, ThinkingSplitter.opensThinking(promptTail, open, close));
+    }
+
+    /** Whether the output constraint is satisfied and allows nothing more: the branch must end. */
+    boolean constraintComplete() {
+        return constraint != null && constraint.complete();
     }
 
     boolean live() {

@@ -1,5 +1,6 @@
 package dev.edgewise.engine;
 
+import dev.edgewise.engine.constraint.ResponseFormat;
 import dev.edgewise.engine.lora.ScaledAdapter;
 import dev.edgewise.engine.tokenizer.ChatTemplate;
 
@@ -26,13 +27,15 @@ import java.util.function.Supplier;
  *                       {@code Model.loadAdapter}); empty for the base model
  * @param chat           template override, extra template variables and tools of a chat request
  * @param cancellation   stops the request from another thread, or null
- * @param constraint     makes each branch's {@link TokenConstraint} (called once per branch), or null
+ * @param constraint     makes each branch's own {@link TokenConstraint} (called once per branch), applied after
+ *                       {@code responseFormat}'s, or null
+ * @param responseFormat JSON or JSON-schema output enforced while sampling (each branch on its own), or null
  */
 public record GenerationRequest(String prompt, List<ChatTemplate.Message> messages, int[] promptTokens,
                                 boolean parseSpecial, int maxTokens, SamplingParams sampling,
                                 List<String> stopStrings, boolean ignoreEndOfGeneration, int branches,
                                 BudgetForcing budget, List<ScaledAdapter> adapters, ChatOptions chat, Cancellation cancellation,
-                                Supplier<TokenConstraint> constraint) {
+                                Supplier<TokenConstraint> constraint, ResponseFormat responseFormat) {
 
     public GenerationRequest {
         int given = (prompt != null ? 1 : 0) + (messages != null ? 1 : 0) + (promptTokens != null ? 1 : 0);
@@ -52,7 +55,7 @@ public record GenerationRequest(String prompt, List<ChatTemplate.Message> messag
                              SamplingParams sampling, List<String> stopStrings, boolean ignoreEndOfGeneration, int branches,
                              BudgetForcing budget, List<ScaledAdapter> adapters) {
         this(prompt, messages, promptTokens, parseSpecial, maxTokens, sampling, stopStrings, ignoreEndOfGeneration, branches, budget,
-                adapters, null, null, null);
+                adapters, null, null, null, null);
     }
 
     /** Whether the request was cancelled through its handle. */
@@ -88,6 +91,7 @@ public record GenerationRequest(String prompt, List<ChatTemplate.Message> messag
         private ChatOptions chat = ChatOptions.DEFAULT;
         private Cancellation cancellation;
         private Supplier<TokenConstraint> constraint;
+        private ResponseFormat responseFormat;
 
         public Builder prompt(String text) { this.prompt = text; return this; }
         public Builder messages(List<ChatTemplate.Message> m) { this.messages = m; return this; }
@@ -111,12 +115,14 @@ public record GenerationRequest(String prompt, List<ChatTemplate.Message> messag
         public Builder chatOptions(ChatOptions c) { this.chat = c; return this; }
         /** A handle that cancels the request from another thread. */
         public Builder cancellation(Cancellation c) { this.cancellation = c; return this; }
-        /** A factory of per-branch logit constraints (e.g. a JSON grammar), or null. */
+        /** A factory of per-branch logit constraints (a grammar, an observer of the logits), or null. */
         public Builder constraint(Supplier<TokenConstraint> c) { this.constraint = c; return this; }
+        /** Constrains the output to JSON ({@link ResponseFormat#json()}) or to a JSON schema; null for free text. */
+        public Builder responseFormat(ResponseFormat f) { this.responseFormat = f; return this; }
 
         public GenerationRequest build() {
             return new GenerationRequest(prompt, messages, tokens, parseSpecial, maxTokens, sampling, stopStrings, ignoreEndOfGeneration, branches, budget, adapters,
-                    chat, cancellation, constraint);
+                    chat, cancellation, constraint, responseFormat);
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.edgewise.engine;
 
 import dev.edgewise.engine.lora.AdapterActivation;
+import dev.edgewise.engine.tokenizer.ChatTemplate;
 
 import java.util.List;
 
@@ -37,6 +38,11 @@ public record GenerationResult(List<BranchResult> branches, int[] promptTokens, 
 
     public float[] logProbs() {
         return branches.getFirst().logProbs();
+    }
+
+    /** The first branch's tool calls; see {@link BranchResult#toolCalls()}. */
+    public List<ChatTemplate.ToolCall> toolCalls() {
+        return branches.getFirst().toolCalls();
     }
 
     public FinishReason finishReason() {

@@ -15,6 +15,7 @@ import dev.edgewise.engine.lora.ScaledAdapter;
 import dev.edgewise.engine.tokenizer.Tokenizer;
 import dev.edgewise.kernels.WorkerPool;
 import dev.edgewise.loader.GGUFFile;
+import dev.edgewise.loader.Progress;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -85,6 +86,11 @@ public final class Model implements AutoCloseable {
      * @throws dev.edgewise.loader.ModelFormatException  if it is not a valid GGUF model of an architecture Edgewise runs
      */
     public static Model load(Path path, ModelOptions options) throws IOException {
+        return load(path, options, Progress.NONE);
+    }
+
+    /** {@link #load(Path, ModelOptions)}, reporting the slow stages (tokenizer, Q4_0 packing) to {@code progress}. */
+    public static Model load(Path path, ModelOptions options, Progress progress) throws IOException {
         long start = System.nanoTime();
         GGUFFile gguf = GGUFFile.open(path);
         WorkerPool pool = null;
@@ -92,7 +98,9 @@ public final class Model implements AutoCloseable {
         try {
             ModelConfig config = ModelConfig.from(gguf);
             ModelWeights weights = ModelWeights.from(gguf, config);
+            progress.update("reading the tokenizer", 0, 1);
             Tokenizer tokenizer = Tokenizer.fromGGUF(gguf);
+            progress.update("reading the tokenizer", 1, 1);
             if (tokenizer.vocabulary().size() > config.vocabSize()) {
                 throw new dev.edgewise.loader.ModelFormatException(path.getFileName() + ": tokenizer has "
                         + tokenizer.vocabulary().size() + " tokens but token_embd.weight only " + config.vocabSize() + " rows");
@@ -100,7 +108,7 @@ public final class Model implements AutoCloseable {
             int ctx = options.contextSize() == 0 ? config.contextLength() : Math.min(options.contextSize(), config.contextLength());
             pool = new WorkerPool(options.threads());
             packing = Arena.ofShared();
-            if (options.int8Activations()) weights = Q4_0Packing.pack(weights, pool, packing, gguf.segment());
+            if (options.int8Activations()) weights = Q4_0Packing.pack(weights, pool, packing, gguf.segment(), progress);
             TransformerForward forward = new TransformerForward(config, weights, pool, options.batchSize());
             PagedKvCache cache = new PagedKvCache(config, options.kvType(), options.kvBlockSize(), kvBudget(config, options, ctx), ctx);
             return new Model(gguf, config, tokenizer, pool, packing, forward, cache, ctx, System.nanoTime() - start, options.int8Activations(), options);

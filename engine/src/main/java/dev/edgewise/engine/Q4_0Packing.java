@@ -5,6 +5,7 @@ import dev.edgewise.kernels.SimdKernels;
 import dev.edgewise.kernels.WeightMatrix;
 import dev.edgewise.kernels.WorkerPool;
 import dev.edgewise.loader.PageCache;
+import dev.edgewise.loader.Progress;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -18,16 +19,18 @@ import java.lang.foreign.MemorySegment;
 final class Q4_0Packing {
     private Q4_0Packing() {}
 
-    static ModelWeights pack(ModelWeights w, WorkerPool pool, Arena arena, MemorySegment file) {
+    static ModelWeights pack(ModelWeights w, WorkerPool pool, Arena arena, MemorySegment file, Progress progress) {
         LayerWeights[] layers = new LayerWeights[w.layers().length];
         Released released = new Released();
         for (int i = 0; i < layers.length; i++) {
+            progress.update("packing Q4_0", i, layers.length);
             LayerWeights l = w.layers()[i];
             layers[i] = l.withMatrices(pack(l.wq(), pool, arena), pack(l.wk(), pool, arena), pack(l.wv(), pool, arena),
                     pack(l.wo(), pool, arena), pack(l.gate(), pool, arena), pack(l.up(), pool, arena), pack(l.down(), pool, arena));
             releaseLayer(l, layers[i], released, file);
         }
         WeightMatrix output = pack(w.output(), pool, arena);
+        progress.update("packing Q4_0", layers.length, layers.length);
         // a tied Q4_0 embedding keeps its rows in the file for lookups
         if (output.packed() != null && w.output() != w.tokenEmbedding()) PageCache.release(w.output().data());
         return new ModelWeights(w.tokenEmbedding(), layers, w.outputNorm(), output);

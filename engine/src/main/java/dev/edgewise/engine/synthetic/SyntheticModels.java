@@ -2,6 +2,7 @@ package dev.edgewise.engine.synthetic;
 
 import dev.edgewise.engine.Architecture;
 import dev.edgewise.loader.GGUFWriter;
+import dev.edgewise.loader.Progress;
 import dev.edgewise.quant.GGMLType;
 import dev.edgewise.quant.QuantPreset;
 import dev.edgewise.quant.Quantize;
@@ -43,9 +44,14 @@ public final class SyntheticModels {
 
     private SyntheticModels() {}
 
+    /** Shape, preset and seed of the embedded default model. */
+    public static final SyntheticShape DEFAULT_SHAPE = SyntheticShape.DEFAULT;
+    public static final QuantPreset DEFAULT_PRESET = QuantPreset.Q8_0;
+    public static final long DEFAULT_SEED = 42;
+
     /** The embedded default model, written once into the user's cache directory. */
     public static Path defaultModel() throws IOException {
-        return cached(SyntheticShape.DEFAULT, GGMLType.Q8_0, 42);
+        return cached(DEFAULT_SHAPE, DEFAULT_PRESET, DEFAULT_SEED);
     }
 
     /** A cached synthetic model of the given shape, type and seed, written on first use; see {@link #write(SyntheticShape, GGMLType, long, Path)}. */
@@ -55,11 +61,16 @@ public final class SyntheticModels {
 
     /** A cached synthetic model of the given shape, preset and seed, written on first use. */
     public static Path cached(SyntheticShape shape, QuantPreset preset, long seed) throws IOException {
+        return cached(shape, preset, seed, Progress.NONE);
+    }
+
+    /** {@link #cached(SyntheticShape, QuantPreset, long)}, reporting the writing of a new file to {@code progress}. */
+    public static Path cached(SyntheticShape shape, QuantPreset preset, long seed, Progress progress) throws IOException {
         Path dir = cacheDirectory();
         Files.createDirectories(dir);
         Path file = dir.resolve(String.format(Locale.ROOT, "synthetic-%s-%s-seed%d-v%d.gguf",
                 shape.name(), preset.name().toLowerCase(Locale.ROOT), seed, FORMAT_VERSION));
-        if (!Files.exists(file)) write(shape, preset, seed, file);
+        if (!Files.exists(file)) write(shape, preset, seed, file, progress);
         return file;
     }
 
@@ -95,13 +106,18 @@ public final class SyntheticModels {
 
     /** Writes a model whose tensors have the types llama-quantize gives them under {@code preset}. */
     public static void write(SyntheticShape s, QuantPreset preset, long seed, Path out) throws IOException {
+        write(s, preset, seed, out, Progress.NONE);
+    }
+
+    /** {@link #write(SyntheticShape, QuantPreset, long, Path)}, reporting the weights drawn so far to {@code progress}. */
+    public static void write(SyntheticShape s, QuantPreset preset, long seed, Path out, Progress progress) throws IOException {
         Path dir = out.toAbsolutePath().getParent();
         try (ScratchFile scratch = ScratchFile.create(dir)) {
-            write(s, preset, seed, out, scratch);
+            write(s, preset, seed, out, scratch, progress);
         }
     }
 
-    private static void write(SyntheticShape s, QuantPreset preset, long seed, Path out, ScratchFile scratch) throws IOException {
+    private static void write(SyntheticShape s, QuantPreset preset, long seed, Path out, ScratchFile scratch, Progress progress) throws IOException {
         GGUFWriter w = new GGUFWriter();
         Architecture a = s.architecture();
         w.putString("general.architecture", a.key());
@@ -125,7 +141,10 @@ public final class SyntheticModels {
         w.putUInt32("synthetic.seed", (int) seed);
         SyntheticVocabulary.addTo(w, s.vocabSize());
 
-        Generator g = new Generator(seed, preset, s.nLayers(), s.tied(), scratch);
+        long weights = (long) s.vocabSize() * s.dim() * (s.tied() ? 1 : 2)
+                + (long) s.nLayers() * (2L * s.dim() * s.dim() + 2L * s.kvDim() * s.dim() + 3L * s.ffnDim() * s.dim());
+        Generator g = new Generator(seed, preset, s.nLayers(), s.tied(), scratch,
+                new long[1], drawn -> progress.update("writing synthetic " + s.name() + " " + preset.name(), drawn, weights));
         g.matrix(w, "token_embd.weight", s.vocabSize(), s.dim(), EMBEDDING_STD);
         for (int l = 0; l < s.nLayers(); l++) {
             String b = "blk." + l + ".";
@@ -149,11 +168,13 @@ public final class SyntheticModels {
         }
         g.norm(w, "output_norm.weight", s.dim());
         if (!s.tied()) g.matrix(w, "output.weight", s.vocabSize(), s.dim(), EMBEDDING_STD);
+        progress.update("writing " + out.getFileName(), 0, 0);
         w.write(out);
     }
 
     /** Draws each tensor from its own stream, seeded by (seed, crc32(name)), so tensors are independent of order. */
-    private record Generator(long seed, QuantPreset preset, int nLayers, boolean tied, ScratchFile scratch) {
+    private record Generator(long seed, QuantPreset preset, int nLayers, boolean tied, ScratchFile scratch,
+                             long[] drawn, java.util.function.LongConsumer report) {
         /** Rows drawn in order from the tensor's stream, a batch at a time, quantized in parallel into scratch space. */
         void matrix(GGUFWriter w, String name, int rows, int cols, float std) {
             long[] ne = {cols, rows};
@@ -168,6 +189,8 @@ public final class SyntheticModels {
                 int n = Math.min(batchRows, rows - first);
                 for (int k = 0; k < n * cols; k++) batch[k] = (float) (r.nextGaussian() * std);
                 TensorConversion.quantizeRows(t, batch, n, cols, data, first * rowBytes, threads);
+                drawn[0] += (long) n * cols;
+                report.accept(drawn[0]);
             }
             w.addTensor(name, t, ne, data);
         }

@@ -122,37 +122,68 @@ public final class Tokenizer {
         return out.toIntArray();
     }
 
-    private void encodeText(String s, int start, int end, IntArrayList out) {
-        int n = s.codePointCount(start, end);
-        int[] cps = new int[n];
-        byte[] cls = new byte[n];
-        int[] charPos = new int[n + 1];
-        for (int i = 0, p = start; i < n; i++) {
-            int cp = s.codePointAt(p);
-            cps[i] = cp;
-            cls[i] = CodepointClass.of(cp);
-            charPos[i] = p;
-            p += Character.charCount(cp);
+    /**
+     * Token ids for raw bytes, as llama.cpp's llama_tokenize gives them for the same bytes: any bytes,
+     * NUL and ill-formed UTF-8 included. llama.cpp reads code points leniently (overlong forms and
+     * encoded surrogates are taken at face value and written back as the same bytes) and turns each
+     * byte it cannot read into U+FFFD; the same happens here.
+     *
+     * @throws IllegalArgumentException if a 4-byte sequence encodes a value above U+10FFFF, which
+     *         llama.cpp cannot tokenize either (its encoder throws)
+     */
+    public int[] encode(byte[] text, boolean parseSpecial) {
+        Objects.requireNonNull(text, "text");
+        int[] cps = LenientUtf8.codepoints(text);
+        if (cps.length == 0) return new int[0];
+        // the special-token partition runs on chars; charToCp maps a char offset back to its code point
+        StringBuilder sb = new StringBuilder(cps.length);
+        int[] charToCp = new int[2 * cps.length + 1];
+        for (int i = 0; i < cps.length; i++) {
+            charToCp[sb.length()] = i;
+            if (Character.isSurrogate((char) cps[i]) && cps[i] <= 0xFFFF) sb.append((char) cps[i]); // an encoded surrogate, kept alone
+            else sb.appendCodePoint(cps[i]);
         }
-        charPos[n] = end;
+        charToCp[sb.length()] = cps.length;
+        String s = sb.toString();
+        IntArrayList out = new IntArrayList(cps.length / 3 + 4);
+        IntArrayList fragments = new IntArrayList();
+        specials.partition(s, parseSpecial, fragments);
+        for (int f = 0; f < fragments.size(); f += 3) {
+            int id = fragments.getInt(f);
+            if (id >= 0) out.add(id);
+            else encodeCodepoints(Arrays.copyOfRange(cps, charToCp[fragments.getInt(f + 1)], charToCp[fragments.getInt(f + 2)]), out);
+        }
+        return out.toIntArray();
+    }
+
+    private void encodeText(String s, int start, int end, IntArrayList out) {
+        encodeCodepoints(s.substring(start, end).codePoints().toArray(), out);
+    }
+
+    private void encodeCodepoints(int[] cps, IntArrayList out) {
+        int n = cps.length;
+        byte[] cls = new byte[n];
+        for (int i = 0; i < n; i++) cls[i] = CodepointClass.of(cps[i]);
         IntArrayList ends = new IntArrayList();
         Qwen2PreTokenizer.split(cps, cls, n, ends);
         int a = 0;
         for (int k = 0; k < ends.size(); k++) {
             int b = ends.getInt(k);
-            String word = s.substring(charPos[a], charPos[b]);
-            out.addElements(out.size(), wordTokens(word));
+            out.addElements(out.size(), wordTokens(cps, a, b));
             a = b;
         }
     }
 
-    private int[] wordTokens(String word) {
-        int[] cached = wordCache.get(word);
+    private int[] wordTokens(int[] cps, int from, int to) {
+        boolean cacheable = to - from <= CACHE_MAX_WORD_CHARS;
+        for (int i = from; i < to && cacheable; i++) cacheable = cps[i] < Character.MIN_SURROGATE || cps[i] > Character.MAX_SURROGATE;
+        String word = cacheable ? new String(cps, from, to - from) : null;
+        int[] cached = cacheable ? wordCache.get(word) : null;
         if (cached != null) return cached;
         IntArrayList ids = new IntArrayList(4);
-        merger.encode(word.getBytes(StandardCharsets.UTF_8), ids);
+        merger.encode(LenientUtf8.bytes(cps, from, to), ids);
         int[] result = ids.toIntArray();
-        if (word.length() <= CACHE_MAX_WORD_CHARS) {
+        if (cacheable) {
             if (wordCache.size() >= CACHE_LIMIT) wordCache.clear(); // crude bound, good enough for a hot-word cache
             wordCache.put(word, result);
         }

@@ -37,6 +37,23 @@ public final class Json {
         return v;
     }
 
+    /** A JSON value read from the middle of a text, and the index just after it. */
+    public record Prefix(Object value, int end) {}
+
+    /**
+     * Parses the one JSON value that starts at {@code from} (after optional whitespace) and returns it
+     * with the index where it ends; whatever follows is left alone.
+     *
+     * @throws JsonParseException if no complete, valid value starts there
+     */
+    public static Prefix parsePrefix(String text, int from) {
+        Json p = new Json(text);
+        p.pos = from;
+        p.skipWhitespace();
+        Object v = p.value();
+        return new Prefix(v, p.pos);
+    }
+
     private Object value() {
         if (pos >= s.length()) throw error("unexpected end of input, expected a value");
         char c = s.charAt(pos);
@@ -283,6 +300,41 @@ public final class Json {
             }
         }
         return new JsonParseException("JSON error at offset " + at + " (line " + line + ", column " + col + "): " + message, at);
+    }
+
+    /**
+     * Appends {@code v} as compact JSON: Map (keys as strings, in iteration order), List, String,
+     * Number (as Java prints it: valid JSON for finite values), Boolean, null.
+     */
+    public static StringBuilder write(StringBuilder out, Object v) {
+        if (v == null) return out.append("null");
+        if (v instanceof String str) return quote(out, str);
+        if (v instanceof Map<?, ?> m) {
+            out.append('{');
+            boolean first = true;
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (!first) out.append(',');
+                first = false;
+                quote(out, String.valueOf(e.getKey())).append(':');
+                write(out, e.getValue());
+            }
+            return out.append('}');
+        }
+        if (v instanceof List<?> list) {
+            out.append('[');
+            for (int i = 0; i < list.size(); i++) {
+                if (i > 0) out.append(',');
+                write(out, list.get(i));
+            }
+            return out.append(']');
+        }
+        if (v instanceof Number || v instanceof Boolean) return out.append(v);
+        throw new IllegalArgumentException("not a JSON value: " + v.getClass().getName());
+    }
+
+    /** {@code v} as compact JSON text; see {@link #write(StringBuilder, Object)}. */
+    public static String write(Object v) {
+        return write(new StringBuilder(), v).toString();
     }
 
     /** Appends {@code s} as a JSON string: quotes, backslashes and control characters escaped, the rest as is. */
