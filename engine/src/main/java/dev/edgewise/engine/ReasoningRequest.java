@@ -33,11 +33,17 @@ import java.util.List;
  * @param openThinking        reasoning branches start with the thinking marker injected (for models
  *                            that do not open it themselves); otherwise the first token is sampled
  *                            from the base model's logits
+ * @param captureFeatures     whether the result carries the heads' input features ({@link ReasoningResult#features()}):
+ *                            the switcher's pooled vector and each branch's verifier hidden state, read where the
+ *                            heads read them (for training heads on the real inference path)
+ * @param forcedResponse      null to sample; otherwise every branch's response is this text, teacher-forced
+ *                            (encoded and fed as if sampled, then the branch ends): for reading verifier features
+ *                            of labelled responses
  */
 public record ReasoningRequest(List<ChatTemplate.Message> messages, ReasoningMode mode, List<ScaledAdapter> adapters, Heads heads,
                                BudgetForcing budget, String budgetSentence, int branches, SamplingParams sampling, int maxTokens,
                                VoteMethod vote, AnswerExtractor extractor, String verificationPrompt, boolean verifierUsesAdapter,
-                               boolean adapterPrefill, boolean openThinking) {
+                               boolean adapterPrefill, boolean openThinking, boolean captureFeatures, String forcedResponse) {
 
     public static final String DEFAULT_VERIFICATION_PROMPT = "\nIs the answer above correct?";
     public static final String DEFAULT_BUDGET_SENTENCE = "\nThink step by step, and answer within {budget} tokens.";
@@ -53,6 +59,7 @@ public record ReasoningRequest(List<ChatTemplate.Message> messages, ReasoningMod
         if (vote == null) vote = VoteMethod.WEIGHTED;
         if (extractor == null) extractor = AnswerExtractor.defaults();
         if (verificationPrompt == null) verificationPrompt = DEFAULT_VERIFICATION_PROMPT;
+        if (forcedResponse != null && forcedResponse.isEmpty()) throw new IllegalArgumentException("the forced response is empty");
     }
 
     public static Builder builder(List<ChatTemplate.Message> messages) {
@@ -76,6 +83,8 @@ public record ReasoningRequest(List<ChatTemplate.Message> messages, ReasoningMod
         private boolean verifierUsesAdapter = true;
         private boolean adapterPrefill;
         private boolean openThinking;
+        private boolean captureFeatures;
+        private String forcedResponse;
 
         private Builder(List<ChatTemplate.Message> messages) { this.messages = messages; }
 
@@ -93,10 +102,12 @@ public record ReasoningRequest(List<ChatTemplate.Message> messages, ReasoningMod
         public Builder verifierUsesAdapter(boolean b) { this.verifierUsesAdapter = b; return this; }
         public Builder adapterPrefill(boolean b) { this.adapterPrefill = b; return this; }
         public Builder openThinking(boolean b) { this.openThinking = b; return this; }
+        public Builder captureFeatures(boolean b) { this.captureFeatures = b; return this; }
+        public Builder forcedResponse(String text) { this.forcedResponse = text; return this; }
 
         public ReasoningRequest build() {
             return new ReasoningRequest(messages, mode, adapters, heads, budget, budgetSentence, branches, sampling, maxTokens,
-                    vote, extractor, verificationPrompt, verifierUsesAdapter, adapterPrefill, openThinking);
+                    vote, extractor, verificationPrompt, verifierUsesAdapter, adapterPrefill, openThinking, captureFeatures, forcedResponse);
         }
     }
 }

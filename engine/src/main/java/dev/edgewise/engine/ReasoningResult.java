@@ -15,9 +15,28 @@ import java.util.Optional;
  * @param verifierScores    the verifier's score of each branch (empty without a verifier)
  * @param vote              answer extraction and the vote
  * @param timings           where the time went, and tokens by phase
+ * @param features          the heads' input features when the request asked for them
+ *                          ({@link ReasoningRequest#captureFeatures()}), else null
  */
 public record ReasoningResult(boolean reasoned, String decidedBy, double switchProbability, List<BranchResult> branches,
-                              List<Double> verifierScores, VoteResult vote, Timings timings) {
+                              List<Double> verifierScores, VoteResult vote, Timings timings, Features features) {
+
+    /** A result without features. */
+    public ReasoningResult(boolean reasoned, String decidedBy, double switchProbability, List<BranchResult> branches,
+                           List<Double> verifierScores, VoteResult vote, Timings timings) {
+        this(reasoned, decidedBy, switchProbability, branches, verifierScores, vote, timings, null);
+    }
+
+    /**
+     * What the heads read, exactly as the pipeline fed them (for training heads).
+     *
+     * @param switcherPooled the prompt's pooled hidden states at the switcher's layer, with its pooling (null
+     *                       without a switcher head)
+     * @param verifierHidden per branch, the hidden state at the verifier's layer on the last token of the
+     *                       verification prompt (empty without a verifier head)
+     */
+    public record Features(float[] switcherPooled, List<float[]> verifierHidden) {
+    }
 
     /**
      * @param promptTokens       prompt tokens (evaluated once, or twice with adapter prefill)

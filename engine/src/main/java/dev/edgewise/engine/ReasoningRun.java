@@ -86,9 +86,11 @@ final class ReasoningRun {
             }
             long prefillDone = System.nanoTime();
 
-            // 3. branches fork the prompt's blocks and decode together
+            // 3. branches fork the prompt's blocks and decode together (a forced response: fed, then the branch ends)
             int n = reason ? request.branches() : 1;
-            GenerationRequest decode = GenerationRequest.tokens(prompt).maxTokens(request.maxTokens()).sampling(request.sampling())
+            String forcedText = request.forcedResponse();
+            int maxTokens = forcedText == null ? request.maxTokens() : tokenizer.encode(forcedText, true).length;
+            GenerationRequest decode = GenerationRequest.tokens(prompt).maxTokens(maxTokens).sampling(request.sampling())
                     .branches(n).budget(reason ? request.budget() : null).build();
             KvSequence[] sequences = cache.fork(base, n);
             boolean opensThinking = reason && request.budget() != null && BranchDecoder.opensThinking(tokenizer, prompt, request.budget());
@@ -102,7 +104,9 @@ final class ReasoningRun {
             }
             BranchDecoder decoder = new BranchDecoder(forward, cache, tokenizer, decode, listener, pool);
             decoder.keepSequences = true;
-            if (reason && request.openThinking() && request.budget() != null) {
+            if (forcedText != null) {
+                for (BranchState b : branches) decoder.inject(b, forcedText);
+            } else if (reason && request.openThinking() && request.budget() != null) {
                 for (BranchState b : branches) if (!b.thinking) decoder.inject(b, request.budget().thinkStart() + "\n");
             }
             long[] firstToken = new long[1];
@@ -111,7 +115,8 @@ final class ReasoningRun {
 
             // 4. verification on top of each branch's own KV, all branches in one batch
             long beforeVerification = forward.tokensEvaluated();
-            double[] scores = verifier == null ? new double[0] : verify(branches, verifier);
+            List<float[]> verifierHidden = new ArrayList<>();
+            double[] scores = verifier == null ? new double[0] : verify(branches, verifier, verifierHidden);
             int verificationTokens = (int) (forward.tokensEvaluated() - beforeVerification);
             long verifyDone = System.nanoTime();
 
@@ -134,14 +139,19 @@ final class ReasoningRun {
             ReasoningResult.Timings timings = new ReasoningResult.Timings(prompt.length, forward.tokensEvaluated() - tokensBefore,
                     prefillDone - start, firstToken[0] - start, decodeDone - firstToken[0], verifyDone - decodeDone,
                     System.nanoTime() - start, thinking, response, verificationTokens, forced);
-            return new ReasoningResult(reason, decidedBy, probability, results, scoreList, vote, timings);
+            ReasoningResult.Features features = !request.captureFeatures() ? null
+                    : new ReasoningResult.Features(pooler == null ? null : pooler.pooled(), verifierHidden);
+            return new ReasoningResult(reason, decidedBy, probability, results, scoreList, vote, timings, features);
         } finally {
             for (KvSequence s : held) if (!s.released()) cache.release(s);
         }
     }
 
-    /** Feeds each branch's unfed tokens plus the verification prompt; scores the hidden state at the last one. */
-    private double[] verify(List<BranchState> branches, VerifierHead verifier) {
+    /**
+     * Feeds each branch's unfed tokens plus the verification prompt; scores the hidden state at the last one
+     * (and copies it into {@code hidden}, one per branch, when the request captures features).
+     */
+    private double[] verify(List<BranchState> branches, VerifierHead verifier, List<float[]> hidden) {
         int[] suffix = tokenizer.encode(request.verificationPrompt(), true);
         if (suffix.length == 0) throw new IllegalArgumentException("the verification prompt has no tokens");
         double[] scores = new double[branches.size()];
@@ -149,7 +159,11 @@ final class ReasoningRun {
         for (BranchState b : branches) rows += b.pendingInputs() + suffix.length;
         ForwardBatch batch = new ForwardBatch(rows);
         int[] branchOfRow = new int[rows];
-        batch.captureHidden(verifier.layer(), (row, h, off) -> scores[branchOfRow[row]] = verifier.score(h, off));
+        float[][] captured = new float[branches.size()][];
+        batch.captureHidden(verifier.layer(), (row, h, off) -> {
+            scores[branchOfRow[row]] = verifier.score(h, off);
+            if (request.captureFeatures()) captured[branchOfRow[row]] = Arrays.copyOfRange(h, off, off + verifier.dim());
+        });
         int slot = request.verifierUsesAdapter() ? adapterSlotOf(branches) : -1;
         for (BranchState b : branches) {
             for (int i = 0; i < b.pendingInputs(); i++) {
@@ -164,6 +178,7 @@ final class ReasoningRun {
             b.inputsConsumed();
         }
         forward.forward(batch, cache);
+        if (request.captureFeatures()) hidden.addAll(Arrays.asList(captured));
         return scores;
     }
 
