@@ -16,6 +16,14 @@ final class JsonWriter {
         return sb.append('\n').toString();
     }
 
+    /** One line, no trailing newline (JSONL records). */
+    static String compact(Object value) {
+        StringBuilder sb = new StringBuilder();
+        append(sb, value, -1);
+        return sb.toString();
+    }
+
+    /** {@code depth < 0}: compact output. */
     private static void append(StringBuilder sb, Object v, int depth) {
         switch (v) {
             case null -> sb.append("null");
@@ -41,19 +49,20 @@ final class JsonWriter {
                 sb.append("{");
                 boolean first = true;
                 for (Map.Entry<?, ?> e : m.entrySet()) {
-                    sb.append(first ? "\n" : ",\n").append("  ".repeat(depth + 1));
+                    if (depth < 0) sb.append(first ? "" : ", ");
+                    else sb.append(first ? "\n" : ",\n").append("  ".repeat(depth + 1));
                     first = false;
                     Json.quote(sb, String.valueOf(e.getKey()));
                     sb.append(": ");
-                    append(sb, e.getValue(), depth + 1);
+                    append(sb, e.getValue(), depth < 0 ? depth : depth + 1);
                 }
-                sb.append(first ? "}" : "\n" + "  ".repeat(depth) + "}");
+                sb.append(first || depth < 0 ? "}" : "\n" + "  ".repeat(depth) + "}");
             }
             case List<?> l -> {
                 sb.append('[');
                 for (int i = 0; i < l.size(); i++) {
                     if (i > 0) sb.append(", ");
-                    append(sb, l.get(i), depth + 1);
+                    append(sb, l.get(i), depth < 0 ? depth : depth + 1);
                 }
                 sb.append(']');
             }

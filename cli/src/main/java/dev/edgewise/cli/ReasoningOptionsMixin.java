@@ -78,9 +78,22 @@ final class ReasoningOptionsMixin {
 
     ReasoningRequest request(String question, List<ScaledAdapter> adapters, Heads h) {
         try {
-            List<ChatTemplate.Message> messages = system == null
-                    ? List.of(new ChatTemplate.Message("user", question))
-                    : List.of(new ChatTemplate.Message("system", system), new ChatTemplate.Message("user", question));
+            return builder(messages(question), adapters, h).build();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    /** The conversation of one question: the --system message, if any, then the question. */
+    List<ChatTemplate.Message> messages(String question) {
+        return system == null
+                ? List.of(new ChatTemplate.Message("user", question))
+                : List.of(new ChatTemplate.Message("system", system), new ChatTemplate.Message("user", question));
+    }
+
+    /** A request as these flags describe it, for callers that change a field before building. */
+    ReasoningRequest.Builder builder(List<ChatTemplate.Message> messages, List<ScaledAdapter> adapters, Heads h) {
+        try {
             BudgetForcing forcing = budget <= 0 ? null : new BudgetForcing(budget, thinkingBudget, forcingText, answerAllowance, minThinking,
                     null, null, null);
             return ReasoningRequest.builder(messages).mode(ReasoningMode.parse(reasoning)).adapters(adapters).heads(h).budget(forcing)
@@ -88,7 +101,7 @@ final class ReasoningOptionsMixin {
                     .maxTokens(maxTokens).vote(VoteMethod.parse(vote))
                     .extractor(answerRegex == null ? AnswerExtractor.defaults() : AnswerExtractor.withRegex(answerRegex))
                     .verificationPrompt(verifyPrompt).verifierUsesAdapter(!"off".equalsIgnoreCase(verifierAdapter))
-                    .adapterPrefill(adapterPrefill).openThinking(openThinking).build();
+                    .adapterPrefill(adapterPrefill).openThinking(openThinking);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

@@ -55,8 +55,8 @@ public final class Metrics {
     }
 
     /**
-     * The threshold of highest accuracy among the candidates (each score, and 1 above all of them); ties go to
-     * the candidate nearest 0.5.
+     * The threshold of highest accuracy among the candidates (0, midpoints between neighbouring scores, a value
+     * above the top score); ties go to the candidate nearest 0.5.
      */
     public static float maxAccuracyThreshold(float[] scores, boolean[] labels) {
         float best = 0.5f;
@@ -72,8 +72,8 @@ public final class Metrics {
     }
 
     /**
-     * The highest threshold whose recall of positives is at least {@code target} (so the fewest negatives are
-     * sent to the positive side), or the lowest score if none reaches it.
+     * The highest candidate threshold (as for {@link #maxAccuracyThreshold}) whose recall of positives is at least
+     * {@code target}, so the fewest negatives are sent to the positive side; 0 reaches every target.
      */
     public static float recallThreshold(float[] scores, boolean[] labels, double target) {
         if (!(target > 0 && target <= 1)) throw new IllegalArgumentException("target recall " + target + " is not in (0, 1]");
@@ -84,15 +84,21 @@ public final class Metrics {
         return c[0];
     }
 
-    /** Distinct scores ascending, then 1 (or the next float above the top score) so "none positive" is a choice. */
+    /**
+     * Candidate thresholds: 0, the midpoint between each pair of neighbouring distinct scores, and 1 (or just above
+     * the top score). A midpoint decides every example as its upper neighbour does, with a margin on both sides.
+     */
     private static float[] candidates(float[] scores) {
         float[] s = scores.clone();
         Arrays.sort(s);
-        float[] out = new float[s.length + 1];
+        float[] out = new float[s.length + 2];
         int n = 0;
-        for (float v : s) if (n == 0 || out[n - 1] != v) out[n++] = v;
-        float above = Math.min(1f, Math.nextUp(s.length == 0 ? 0.5f : s[s.length - 1]));
-        if (n == 0 || out[n - 1] != above) out[n++] = above;
+        out[n++] = 0f;
+        for (int i = 1; i < s.length; i++) {
+            if (s[i] != s[i - 1]) out[n++] = (float) ((s[i - 1] + (double) s[i]) / 2);
+        }
+        float top = s.length == 0 ? 0f : s[s.length - 1];
+        out[n++] = top < 1f ? Math.min(1f, (float) ((top + 1.0) / 2)) : 1f;
         return Arrays.copyOf(out, n);
     }
 }

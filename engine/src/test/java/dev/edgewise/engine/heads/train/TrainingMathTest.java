@@ -107,8 +107,9 @@ class TrainingMathTest {
         float t = Metrics.maxAccuracyThreshold(s, y);
         assertThat(Metrics.confusion(s, y, t).accuracy()).isEqualTo(6 / 7.0);
         for (float c : s) assertThat(Metrics.confusion(s, y, c).accuracy()).isLessThanOrEqualTo(6 / 7.0);
-        assertThat(Metrics.recallThreshold(s, y, 1.0)).isEqualTo(0.35f); // all four positives, fewest negatives
-        assertThat(Metrics.recallThreshold(s, y, 0.75)).isEqualTo(0.6f);
+        assertThat(t).isEqualTo(0.5f); // between 0.4 and 0.6
+        assertThat(Metrics.recallThreshold(s, y, 1.0)).isEqualTo(0.275f); // all four positives, fewest negatives
+        assertThat(Metrics.recallThreshold(s, y, 0.75)).isEqualTo(0.5f);
         Metrics.Confusion c = Metrics.confusion(s, y, 0.6f);
         assertThat(c).isEqualTo(new Metrics.Confusion(3, 0, 3, 1));
     }
