@@ -74,7 +74,12 @@ final class JsonWriter {
         if (Double.isNaN(d) || Double.isInfinite(d)) {
             sb.append("null");
         } else if (single) {
-            sb.append(String.format(Locale.ROOT, "%.7g", d).replaceFirst("\\.?0+(e|$)", "$1")); // 7 significant digits, like the fixtures
+            // 7 significant digits, like the fixtures; trailing zeros of the mantissa dropped (never the exponent's)
+            String g = String.format(Locale.ROOT, "%.7g", d);
+            int e = g.indexOf('e');
+            String mantissa = e < 0 ? g : g.substring(0, e), exponent = e < 0 ? "" : g.substring(e);
+            if (mantissa.indexOf('.') >= 0) mantissa = mantissa.replaceFirst("\\.?0+$", "");
+            sb.append(mantissa).append(exponent);
         } else {
             sb.append(d);
         }
