@@ -14,7 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.LinkedHashMap;
 
 /**
  * Resumable, append-only JSONL record of finished work items (features of training examples, cells of an
@@ -27,7 +27,7 @@ import java.util.TreeMap;
 final class FeatureCache implements AutoCloseable {
     private static final String HEADER = "edgewise_cache";
     private final Path file;
-    private final Map<String, Map<String, Object>> done = new TreeMap<>();
+    private final Map<String, Map<String, Object>> done = new LinkedHashMap<>();
     private final BufferedWriter out;
 
     private FeatureCache(Path file, BufferedWriter out) {
@@ -42,7 +42,7 @@ final class FeatureCache implements AutoCloseable {
     static FeatureCache open(Path file, String kind, String settings) throws IOException {
         String header = "{\"" + HEADER + "\": " + Json.quote(new StringBuilder(), kind) + ", \"settings\": "
                 + Json.quote(new StringBuilder(), settings) + "}";
-        Map<String, Map<String, Object>> items = new TreeMap<>();
+        Map<String, Map<String, Object>> items = new LinkedHashMap<>();
         if (Files.exists(file)) {
             List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
             if (!lines.isEmpty()) {
@@ -102,7 +102,7 @@ final class FeatureCache implements AutoCloseable {
 
     /** Records a finished item (its fields plus {@code key}) and flushes it to disk. */
     void put(String key, Map<String, Object> fields) throws IOException {
-        Map<String, Object> item = new java.util.LinkedHashMap<>();
+        Map<String, Object> item = new LinkedHashMap<>();
         item.put("key", key);
         item.putAll(fields);
         out.write(line(item));

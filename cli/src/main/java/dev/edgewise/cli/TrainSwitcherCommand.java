@@ -91,7 +91,7 @@ final class TrainSwitcherCommand implements Callable<Integer> {
             Heads probe = Heads.of(new SwitcherHead(layer, p, chunk, alpha, 1f, new float[h * dim], new float[h], new float[h], 0f, dim, h), null);
             String settings = String.join(" | ", m.config().name(), String.valueOf(model.model), lora.lora.toString(), "layer " + layer,
                     p.key(), "chunk " + chunk, "alpha " + alpha, "by correctness " + byCorrectness, "seed " + seed,
-                    "budget " + reasoning.budget, "branches " + reasoning.branches, "system " + reasoning.system);
+                    "cell " + reasoning.single().key(), "system " + reasoning.system);
             float[][] features = new float[prompts.size()][];
             boolean[] labels = new boolean[prompts.size()];
             try (FeatureCache cache = FeatureCache.open(common.cacheFile("switcher"), "switcher", settings)) {

@@ -69,7 +69,7 @@ final class TrainVerifierCommand implements Callable<Integer> {
             if (layer >= m.config().nLayers()) throw new UsageException("--layer " + layer + ": the model has " + m.config().nLayers() + " blocks");
             Heads probe = Heads.of(null, new VerifierHead(layer, new float[dim], 0f, dim, Float.NaN));
             String settings = String.join(" | ", m.config().name(), String.valueOf(model.model), lora.lora.toString(), "layer " + layer,
-                    "seed " + seed, "budget " + reasoning.budget, "branches " + reasoning.branches, "temperature " + reasoning.sampling.temperature,
+                    "seed " + seed, "cell " + reasoning.single().key(), "temperature " + reasoning.sampling.temperature,
                     "verify prompt " + reasoning.verifyPrompt, "verifier adapter " + reasoning.verifierAdapter, "system " + reasoning.system,
                     "greedy " + !noGreedy);
             VoteComparison votes = new VoteComparison(extractor());

@@ -21,6 +21,7 @@ public final class KvBlockPool {
     private final int[] refCount;
     private final int[] freeStack;
     private int freeTop;
+    private int peakUsed;
     private final float[][] f32;
     private final short[][] f16;
 
@@ -59,6 +60,12 @@ public final class KvBlockPool {
     public long bytesPerBlock() { return (long) blockElements * type.bytes; }
     public long bytesInUse() { return usedBlocks() * bytesPerBlock(); }
 
+    /** The most bytes in use at once since the pool was made or {@link #resetPeak} was called. */
+    public long peakBytesInUse() { return peakUsed * bytesPerBlock(); }
+
+    /** Starts a new peak measurement from the blocks in use now (e.g. before one request). */
+    public void resetPeak() { peakUsed = usedBlocks(); }
+
     public int refCount(int block) {
         return refCount[block];
     }
@@ -67,6 +74,7 @@ public final class KvBlockPool {
     int allocate() {
         if (freeTop == 0) throw new KvCacheFullException("KV cache full: all " + capacity + " blocks of " + blockSize + " positions are in use");
         int id = freeStack[--freeTop];
+        peakUsed = Math.max(peakUsed, capacity - freeTop);
         refCount[id] = 1;
         if (type == KvType.F32 && f32[id] == null) f32[id] = new float[blockElements];
         if (type == KvType.F16 && f16[id] == null) f16[id] = new short[blockElements];
