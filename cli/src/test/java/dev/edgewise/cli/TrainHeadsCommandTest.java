@@ -174,6 +174,30 @@ class TrainHeadsCommandTest {
     }
 
     @Test
+    void labellingByCorrectnessRunsEachPromptWithoutAndWithReasoning() throws Exception {
+        Path data = Files.writeString(dir.resolve("gold.jsonl"), """
+                {"prompt": "What is 2 + 2?", "answer": "4"}
+                {"question": "What is 3 + 5?", "answer": "8"}
+                {"messages": [{"role": "user", "content": "What is 1 + 1?"}], "answer": 2}
+                {"prompt": "What is 9 - 4?", "answer": "5"}
+                """);
+        Path heads = dir.resolve("s.safetensors");
+        CliTest.Run r = CliTest.run(withModel("train-heads", "switcher", "--data", data.toString(), "--out", heads.toString(),
+                "--label-by-correctness", "--branches", "2", "--budget", "6", "--answer-allowance", "2", "--max-tokens", "8"));
+        // a random model is never right, so no prompt is labelled 'reason'; the cache shows both runs' outcomes
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err().strip()).endsWith("only negative examples: a head needs both labels (more data, or another --seed/--holdout)");
+        List<String> cache = Files.readAllLines(dir.resolve("s.safetensors.switcher-features.jsonl"));
+        assertThat(cache).hasSize(5);
+        for (String line : cache.subList(1, 5)) {
+            @SuppressWarnings("unchecked") Map<String, Object> item = (Map<String, Object>) Json.parse(line);
+            assertThat(item).containsEntry("direct_correct", false).containsEntry("reason_correct", false)
+                    .containsEntry("label", "direct");
+        }
+        assertThat(heads).doesNotExist();
+    }
+
+    @Test
     void badDataNamesTheLine() throws Exception {
         Path data = Files.writeString(dir.resolve("bad.jsonl"), "{\"prompt\": \"hi\", \"label\": \"reason\"}\n{\"prompt\": \"x\", \"label\": \"maybe\"}\n");
         CliTest.Run r = CliTest.run(withModel("train-heads", "switcher", "--data", data.toString(), "--out", dir.resolve("o").toString()));
