@@ -48,8 +48,8 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         boolean synthetic = model.model == null;
-        if (synthetic && !spec.commandLine().getParseResult().hasMatchedOption("--reasoning")) reasoning.reasoning = "on";
-        if (synthetic && !spec.commandLine().getParseResult().hasMatchedOption("--budget")) reasoning.budget = 48;
+        if (synthetic && !spec.commandLine().getParseResult().hasMatchedOption("--reasoning")) reasoning.reasoning = List.of("on");
+        if (synthetic && !spec.commandLine().getParseResult().hasMatchedOption("--budget")) reasoning.budget = List.of(48);
         if (synthetic && !spec.commandLine().getParseResult().hasMatchedOption("--answer-allowance")) reasoning.answerAllowance = 12;
         if (synthetic && !spec.commandLine().getParseResult().hasMatchedOption("--max-tokens")) reasoning.maxTokens = 96;
         try (PipelineSetup setup = PipelineSetup.open(model, lora, reasoning, err)) {

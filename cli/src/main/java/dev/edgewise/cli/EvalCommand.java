@@ -1,12 +1,9 @@
 package dev.edgewise.cli;
 
-import dev.edgewise.engine.BranchResult;
 import dev.edgewise.engine.Model;
 import dev.edgewise.engine.ReasoningResult;
 import dev.edgewise.engine.TokenListener;
-import dev.edgewise.engine.heads.Heads;
-import dev.edgewise.engine.lora.ScaledAdapter;
-import dev.edgewise.engine.vote.AnswerNormalizer;
+import dev.edgewise.engine.kv.KvBlockPool;
 import dev.edgewise.loader.ModelFormatException;
 import dev.edgewise.loader.json.Json;
 import picocli.CommandLine.Command;
@@ -16,8 +13,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -26,9 +25,12 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code edgewise eval}: runs the reasoning pipeline over a JSONL data set ({@code {"question",
- * "answer"}} per line) and reports accuracy, tokens by phase, the forced-stop rate and latency.
+ * "answer"}} per line) and reports accuracy, tokens by phase, the forced-stop rate, latency and peak KV
+ * memory. Lists in {@code --reasoning}, {@code --branches} or {@code --budget} make a sweep over their grid
+ * ({@link EvalSweep}), with a results file that resumes and an optional plot.
  */
-@Command(name = "eval", mixinStandardHelpOptions = true, description = "Evaluate the reasoning pipeline on a JSONL data set of {\"question\", \"answer\"}.")
+@Command(name = "eval", mixinStandardHelpOptions = true, description = "Evaluate the reasoning pipeline on a JSONL data set of {\"question\", \"answer\"}; "
+        + "lists (--branches 1,2,4,8 --budget 256,1024 --reasoning on,off,auto) sweep their grid.")
 final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -51,9 +53,14 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON document instead of the table")
     boolean json;
 
-    record Item(String question, String answer) {}
+    @Option(names = "--results", paramLabel = "FILE", description = "sweep: per-item results appended as each finishes; a rerun with the same file and settings resumes "
+            + "(default: PLOT.results.jsonl, or eval-results.jsonl)")
+    Path results;
 
-    record Outcome(Item item, String predicted, boolean correct, ReasoningResult result) {}
+    @Option(names = "--plot", paramLabel = "FILE", description = "sweep: draw accuracy against mean tokens and against latency, one curve per branch count (.svg or .png)")
+    Path plot;
+
+    record Item(String question, String answer) {}
 
     @Override
     public Integer call() throws Exception {
@@ -61,31 +68,64 @@ final class EvalCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         List<Item> items = read(data);
         if (limit > 0 && limit < items.size()) items = items.subList(0, limit);
+        List<ReasoningOptionsMixin.Cell> grid = reasoning.grid();
+        boolean sweep = grid.size() > 1 || plot != null || results != null;
+        if (plot != null) SweepPlot.checkFormat(plot);
+        if (sweep && reasoning.sampling.seed == null) reasoning.sampling.seed = 0L; // a rerun must sample the same branches to resume
         try (PipelineSetup setup = PipelineSetup.open(model, lora, reasoning, err)) {
-            Model m = setup.model();
-            List<ScaledAdapter> adapters = setup.adapters();
-            Heads heads = setup.heads();
-            List<Outcome> outcomes = new ArrayList<>();
+            if (sweep) {
+                Path file = results != null ? results : plot != null ? plot.resolveSibling(plot.getFileName() + ".results.jsonl") : Path.of("eval-results.jsonl");
+                new EvalSweep(this, setup, items, grid, file, out, err).run();
+                return 0;
+            }
+            List<Map<String, Object>> records = new ArrayList<>();
             // without --json every item prints its own line to stderr, which is progress enough
             ProgressBar progress = ProgressBar.start(err, model.quiet || !json);
             for (int i = 0; i < items.size(); i++) {
                 progress.update("eval: item " + (i + 1) + " of " + items.size(), i, items.size());
-                Item item = items.get(i);
-                ReasoningResult r = m.reason(reasoning.request(item.question(), adapters, heads), TokenListener.NONE);
-                String predicted = r.vote().answer().orElse(null);
-                boolean correct = predicted != null && predicted.equals(AnswerNormalizer.normalize(item.answer()));
-                outcomes.add(new Outcome(item, r.vote().display().orElse(null), correct, r));
+                Map<String, Object> rec = evaluate(setup, items.get(i), grid.getFirst());
+                records.add(rec);
                 if (!json) {
-                    err.printf(Locale.ROOT, "[%d/%d] %s expected %s, got %s (%s, %.0f ms)%n", i + 1, items.size(), correct ? "ok  " : "miss",
-                            item.answer(), r.vote().display().orElse("(none)"), r.reasoned() ? "reasoned" : "direct", r.timings().totalNanos() / 1e6);
+                    err.printf(Locale.ROOT, "[%d/%d] %s expected %s, got %s (%s, %.0f ms)%n", i + 1, items.size(),
+                            Boolean.TRUE.equals(rec.get("correct")) ? "ok  " : "miss", rec.get("answer"),
+                            rec.get("predicted") == null ? "(none)" : rec.get("predicted"),
+                            Boolean.TRUE.equals(rec.get("reasoned")) ? "reasoned" : "direct", (double) rec.get("latency_ms"));
                 }
             }
             progress.close();
-            Map<String, Object> report = report(outcomes, m);
+            Map<String, Object> report = header(setup.model());
+            report.putAll(EvalStats.summary(records));
+            report.put("results", records);
             if (json) out.print(JsonWriter.write(report));
             else printTable(out, report);
         }
         return 0;
+    }
+
+    /** One item through the pipeline in one cell of the grid, with the KV peak of that request. */
+    Map<String, Object> evaluate(PipelineSetup setup, Item item, ReasoningOptionsMixin.Cell cell) throws java.io.IOException {
+        Model m = setup.model();
+        KvBlockPool pool = m.kvCache().pool();
+        pool.resetPeak();
+        ReasoningResult r = m.reason(reasoning.request(item.question(), setup.adapters(), setup.heads(), cell), TokenListener.NONE);
+        return EvalStats.record(item, r, pool.peakBytesInUse());
+    }
+
+    Map<String, Object> header(Model m) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("data", data);
+        r.put("model", m.config().name());
+        r.put("threads", model.options().threads());
+        return r;
+    }
+
+    /** What a sweep's results depend on besides the cell (a results file made otherwise is refused). */
+    String settings(Model m) {
+        return String.join(" | ", m.config().name(), String.valueOf(model.model), lora.lora.toString(), String.valueOf(reasoning.heads),
+                data.equals("-") ? data : Path.of(data).toAbsolutePath().toString(), "limit " + limit, "seed " + reasoning.sampling.seed, "temperature " + reasoning.sampling.temperature,
+                "top-k " + reasoning.sampling.topK, "top-p " + reasoning.sampling.topP, "max tokens " + reasoning.maxTokens,
+                "allowance " + reasoning.answerAllowance, "thinking budget " + reasoning.thinkingBudget, "vote " + reasoning.vote,
+                "system " + reasoning.system);
     }
 
     static List<Item> read(String data) throws Exception {
@@ -110,66 +150,6 @@ final class EvalCommand implements Callable<Integer> {
         return items;
     }
 
-    private Map<String, Object> report(List<Outcome> outcomes, Model m) {
-        int n = outcomes.size(), correct = 0, reasoned = 0, branches = 0, forced = 0;
-        long thinking = 0, answer = 0;
-        double[] ttft = new double[n], latency = new double[n];
-        for (int i = 0; i < n; i++) {
-            Outcome o = outcomes.get(i);
-            if (o.correct()) correct++;
-            if (o.result().reasoned()) reasoned++;
-            for (BranchResult b : o.result().branches()) {
-                branches++;
-                thinking += b.thinkingTokens();
-                answer += b.tokens().length - b.thinkingTokens();
-                if (b.forcedAt() >= 0) forced++;
-            }
-            ttft[i] = o.result().timings().timeToFirstTokenNanos() / 1e6;
-            latency[i] = o.result().timings().totalNanos() / 1e6;
-        }
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("data", data);
-        r.put("model", m.config().name());
-        r.put("threads", model.options().threads());
-        r.put("items", n);
-        r.put("accuracy", correct / (double) n);
-        r.put("reasoned_rate", reasoned / (double) n);
-        r.put("branches", branches);
-        r.put("mean_thinking_tokens", thinking / (double) branches);
-        r.put("mean_answer_tokens", answer / (double) branches);
-        r.put("forced_stop_rate", forced / (double) branches);
-        r.put("ttft_ms", percentiles(ttft));
-        r.put("latency_ms", percentiles(latency));
-        List<Object> rows = new ArrayList<>();
-        for (Outcome o : outcomes) {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("question", o.item().question());
-            row.put("answer", o.item().answer());
-            row.put("predicted", o.predicted());
-            row.put("correct", o.correct());
-            row.put("reasoned", o.result().reasoned());
-            row.put("switch_probability", o.result().switchProbability());
-            row.put("latency_ms", o.result().timings().totalNanos() / 1e6);
-            rows.add(row);
-        }
-        r.put("results", rows);
-        return r;
-    }
-
-    static Map<String, Object> percentiles(double[] values) {
-        double[] s = values.clone();
-        Arrays.sort(s);
-        Map<String, Object> p = new LinkedHashMap<>();
-        p.put("p50", at(s, 0.5));
-        p.put("p90", at(s, 0.9));
-        p.put("max", s[s.length - 1]);
-        return p;
-    }
-
-    private static double at(double[] sorted, double q) {
-        return sorted[(int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-    }
-
     @SuppressWarnings("unchecked")
     private static void printTable(PrintWriter out, Map<String, Object> r) {
         Map<String, Object> ttft = (Map<String, Object>) r.get("ttft_ms"), latency = (Map<String, Object>) r.get("latency_ms");
@@ -185,5 +165,6 @@ final class EvalCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "| %-22s | %10.0f |%n", "latency p50 (ms)", latency.get("p50"));
         out.printf(Locale.ROOT, "| %-22s | %10.0f |%n", "latency p90 (ms)", latency.get("p90"));
         out.printf(Locale.ROOT, "| %-22s | %10.0f |%n", "latency max (ms)", latency.get("max"));
+        out.printf(Locale.ROOT, "| %-22s | %10.2f |%n", "peak KV (MiB)", ((Number) r.get("kv_peak_bytes")).longValue() / 1048576.0);
     }
 }

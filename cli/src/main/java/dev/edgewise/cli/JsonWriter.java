@@ -16,6 +16,14 @@ final class JsonWriter {
         return sb.append('\n').toString();
     }
 
+    /** One line, no trailing newline (JSONL records). */
+    static String compact(Object value) {
+        StringBuilder sb = new StringBuilder();
+        append(sb, value, -1);
+        return sb.toString();
+    }
+
+    /** {@code depth < 0}: compact output. */
     private static void append(StringBuilder sb, Object v, int depth) {
         switch (v) {
             case null -> sb.append("null");
@@ -41,19 +49,20 @@ final class JsonWriter {
                 sb.append("{");
                 boolean first = true;
                 for (Map.Entry<?, ?> e : m.entrySet()) {
-                    sb.append(first ? "\n" : ",\n").append("  ".repeat(depth + 1));
+                    if (depth < 0) sb.append(first ? "" : ", ");
+                    else sb.append(first ? "\n" : ",\n").append("  ".repeat(depth + 1));
                     first = false;
                     Json.quote(sb, String.valueOf(e.getKey()));
                     sb.append(": ");
-                    append(sb, e.getValue(), depth + 1);
+                    append(sb, e.getValue(), depth < 0 ? depth : depth + 1);
                 }
-                sb.append(first ? "}" : "\n" + "  ".repeat(depth) + "}");
+                sb.append(first || depth < 0 ? "}" : "\n" + "  ".repeat(depth) + "}");
             }
             case List<?> l -> {
                 sb.append('[');
                 for (int i = 0; i < l.size(); i++) {
                     if (i > 0) sb.append(", ");
-                    append(sb, l.get(i), depth + 1);
+                    append(sb, l.get(i), depth < 0 ? depth : depth + 1);
                 }
                 sb.append(']');
             }
@@ -65,7 +74,12 @@ final class JsonWriter {
         if (Double.isNaN(d) || Double.isInfinite(d)) {
             sb.append("null");
         } else if (single) {
-            sb.append(String.format(Locale.ROOT, "%.7g", d).replaceFirst("\\.?0+(e|$)", "$1")); // 7 significant digits, like the fixtures
+            // 7 significant digits, like the fixtures; trailing zeros of the mantissa dropped (never the exponent's)
+            String g = String.format(Locale.ROOT, "%.7g", d);
+            int e = g.indexOf('e');
+            String mantissa = e < 0 ? g : g.substring(0, e), exponent = e < 0 ? "" : g.substring(e);
+            if (mantissa.indexOf('.') >= 0) mantissa = mantissa.replaceFirst("\\.?0+$", "");
+            sb.append(mantissa).append(exponent);
         } else {
             sb.append(d);
         }

@@ -27,7 +27,7 @@ record PipelineSetup(Model model, List<ScaledAdapter> adapters, Heads heads, boo
         boolean synthetic = model.model == null;
         if (synthetic) reasoning.openThinking = true; // random weights never open a thinking section themselves
         ModelOptions options = model.options();
-        if (reasoning.branches > options.batchSize()) options = options.withBatchSize(reasoning.branches);
+        if (reasoning.maxBranches() > options.batchSize()) options = options.withBatchSize(reasoning.maxBranches());
         Model m = model.load(err, options);
         try {
             List<ScaledAdapter> adapters;

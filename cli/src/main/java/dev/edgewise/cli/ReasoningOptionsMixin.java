@@ -20,17 +20,20 @@ final class ReasoningOptionsMixin {
     @Mixin
     SamplingOptionsMixin sampling;
 
-    @Option(names = "--reasoning", paramLabel = "MODE", defaultValue = "auto", description = "auto (the switcher decides), on or off (default: ${DEFAULT-VALUE})")
-    String reasoning;
+    @Option(names = "--reasoning", paramLabel = "MODE", split = ",", defaultValue = "auto",
+            description = "auto (the switcher decides), on or off (default: ${DEFAULT-VALUE}); eval sweeps take a list")
+    List<String> reasoning;
 
     @Option(names = "--heads", paramLabel = "FILE", description = "switcher/verifier heads (safetensors, Edgewise heads format)")
     Path heads;
 
-    @Option(names = "--branches", paramLabel = "N", defaultValue = "4", description = "reasoning branches decoded together (default: ${DEFAULT-VALUE})")
-    int branches;
+    @Option(names = "--branches", paramLabel = "N", split = ",", defaultValue = "4",
+            description = "reasoning branches decoded together (default: ${DEFAULT-VALUE}); eval sweeps take a list")
+    List<Integer> branches;
 
-    @Option(names = "--budget", paramLabel = "N", defaultValue = "1000", description = "response budget in tokens, thinking + answer; 0 = no budget forcing (default: ${DEFAULT-VALUE})")
-    int budget;
+    @Option(names = "--budget", paramLabel = "N", split = ",", defaultValue = "1000",
+            description = "response budget in tokens, thinking + answer; 0 = no budget forcing (default: ${DEFAULT-VALUE}); eval sweeps take a list")
+    List<Integer> budget;
 
     @Option(names = "--thinking-budget", paramLabel = "N", defaultValue = "0", description = "cap on thinking tokens (default: none)")
     int thinkingBudget;
@@ -74,24 +77,85 @@ final class ReasoningOptionsMixin {
 
     @picocli.CommandLine.Mixin
     ChatTemplateOptionsMixin chatTemplate;
+    /** One point of the (mode x branches x budget) grid. */
+    record Cell(ReasoningMode mode, int branches, int budget) {
+        String key() {
+            return mode.name().toLowerCase(java.util.Locale.ROOT) + "/" + branches + "/" + budget;
+        }
+    }
+
+    /** Every combination of the listed values, in the order given (modes, then branches, then budgets). */
+    List<Cell> grid() {
+        List<Cell> cells = new java.util.ArrayList<>();
+        for (String m : reasoning) {
+            ReasoningMode mode;
+            try {
+                mode = ReasoningMode.parse(m);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--reasoning: " + e.getMessage());
+            }
+            for (int n : branches) {
+                if (n < 1) throw new UsageException("--branches must be >= 1, got " + n);
+                for (int b : budget) {
+                    if (b < 0) throw new UsageException("--budget must be >= 0, got " + b);
+                    cells.add(new Cell(mode, n, b));
+                }
+            }
+        }
+        return cells;
+    }
+
+    /** The one cell of a single-run command; lists are for eval sweeps. */
+    Cell single() {
+        List<Cell> g = grid();
+        if (g.size() != 1) throw new UsageException("--reasoning, --branches and --budget take one value here (lists are for eval sweeps)");
+        return g.getFirst();
+    }
+
+    /** The most branches any cell decodes at once. */
+    int maxBranches() {
+        return branches.stream().mapToInt(Integer::intValue).max().orElse(1);
+    }
 
     Heads loadHeads() throws IOException {
         return heads == null ? null : Heads.load(heads);
     }
 
     ReasoningRequest request(String question, List<ScaledAdapter> adapters, Heads h) throws IOException {
+        return request(question, adapters, h, single());
+    }
+
+    ReasoningRequest request(String question, List<ScaledAdapter> adapters, Heads h, Cell cell) throws IOException {
         try {
-            List<ChatTemplate.Message> messages = system == null
-                    ? List.of(new ChatTemplate.Message("user", question))
-                    : List.of(new ChatTemplate.Message("system", system), new ChatTemplate.Message("user", question));
-            BudgetForcing forcing = budget <= 0 ? null : new BudgetForcing(budget, thinkingBudget, forcingText, answerAllowance, minThinking,
-                    null, null, null);
-            return ReasoningRequest.builder(messages).mode(ReasoningMode.parse(reasoning)).adapters(adapters).heads(h).budget(forcing)
-                    .budgetSentence(forcing == null ? null : budgetSentence).branches(branches).sampling(sampling.params())
+            return builder(messages(question), adapters, h, cell).build();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    /** The conversation of one question: the --system message, if any, then the question. */
+    List<ChatTemplate.Message> messages(String question) {
+        return system == null
+                ? List.of(new ChatTemplate.Message("user", question))
+                : List.of(new ChatTemplate.Message("system", system), new ChatTemplate.Message("user", question));
+    }
+
+    /** A request as these flags describe it, for callers that change a field before building. */
+    ReasoningRequest.Builder builder(List<ChatTemplate.Message> messages, List<ScaledAdapter> adapters, Heads h) throws IOException {
+        return builder(messages, adapters, h, single());
+    }
+
+    ReasoningRequest.Builder builder(List<ChatTemplate.Message> messages, List<ScaledAdapter> adapters, Heads h, Cell cell)
+            throws IOException {
+        try {
+            BudgetForcing forcing = cell.budget() <= 0 ? null : new BudgetForcing(cell.budget(), thinkingBudget, forcingText, answerAllowance,
+                    minThinking, null, null, null);
+            return ReasoningRequest.builder(messages).mode(cell.mode()).adapters(adapters).heads(h).budget(forcing)
+                    .budgetSentence(forcing == null ? null : budgetSentence).branches(cell.branches()).sampling(sampling.params())
                     .maxTokens(maxTokens).vote(VoteMethod.parse(vote))
                     .extractor(answerRegex == null ? AnswerExtractor.defaults() : AnswerExtractor.withRegex(answerRegex))
                     .verificationPrompt(verifyPrompt).verifierUsesAdapter(!"off".equalsIgnoreCase(verifierAdapter))
-                    .adapterPrefill(adapterPrefill).openThinking(openThinking).chatOptions(chatTemplate.options()).build();
+                    .adapterPrefill(adapterPrefill).openThinking(openThinking).chatOptions(chatTemplate.options());
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

@@ -36,11 +36,18 @@ import java.util.Map;
  *                            from the base model's logits
  * @param chat                template override, extra template variables and tools
  * @param cancellation        stops the request from another thread, or null
+ * @param captureFeatures     whether the result carries the heads' input features ({@link ReasoningResult#features()}):
+ *                            the switcher's pooled vector and each branch's verifier hidden state, read where the
+ *                            heads read them (for training heads on the real inference path)
+ * @param forcedResponse      null to sample; otherwise every branch's response is this text, teacher-forced
+ *                            (encoded and fed as if sampled, then the branch ends): for reading verifier features
+ *                            of labelled responses
  */
 public record ReasoningRequest(List<ChatTemplate.Message> messages, ReasoningMode mode, List<ScaledAdapter> adapters, Heads heads,
                                BudgetForcing budget, String budgetSentence, int branches, SamplingParams sampling, int maxTokens,
                                VoteMethod vote, AnswerExtractor extractor, String verificationPrompt, boolean verifierUsesAdapter,
-                               boolean adapterPrefill, boolean openThinking, ChatOptions chat, Cancellation cancellation) {
+                               boolean adapterPrefill, boolean openThinking, ChatOptions chat, Cancellation cancellation,
+                               boolean captureFeatures, String forcedResponse) {
 
     public static final String DEFAULT_VERIFICATION_PROMPT = "\nIs the answer above correct?";
     public static final String DEFAULT_BUDGET_SENTENCE = "\nThink step by step, and answer within {budget} tokens.";
@@ -57,15 +64,16 @@ public record ReasoningRequest(List<ChatTemplate.Message> messages, ReasoningMod
         if (extractor == null) extractor = AnswerExtractor.defaults();
         if (verificationPrompt == null) verificationPrompt = DEFAULT_VERIFICATION_PROMPT;
         if (chat == null) chat = ChatOptions.DEFAULT;
+        if (forcedResponse != null && forcedResponse.isEmpty()) throw new IllegalArgumentException("the forced response is empty");
     }
 
-    /** A request with the model's chat template and no cancellation handle. */
+    /** A request with the model's chat template, no cancellation handle and no feature capture. */
     public ReasoningRequest(List<ChatTemplate.Message> messages, ReasoningMode mode, List<ScaledAdapter> adapters, Heads heads,
                             BudgetForcing budget, String budgetSentence, int branches, SamplingParams sampling, int maxTokens,
                             VoteMethod vote, AnswerExtractor extractor, String verificationPrompt, boolean verifierUsesAdapter,
                             boolean adapterPrefill, boolean openThinking) {
         this(messages, mode, adapters, heads, budget, budgetSentence, branches, sampling, maxTokens, vote, extractor,
-                verificationPrompt, verifierUsesAdapter, adapterPrefill, openThinking, null, null);
+                verificationPrompt, verifierUsesAdapter, adapterPrefill, openThinking, null, null, false, null);
     }
 
     /** Whether the request was cancelled through its handle. */
@@ -96,6 +104,8 @@ public record ReasoningRequest(List<ChatTemplate.Message> messages, ReasoningMod
         private boolean openThinking;
         private ChatOptions chat = ChatOptions.DEFAULT;
         private Cancellation cancellation;
+        private boolean captureFeatures;
+        private String forcedResponse;
 
         private Builder(List<ChatTemplate.Message> messages) { this.messages = messages; }
 
@@ -124,10 +134,13 @@ public record ReasoningRequest(List<ChatTemplate.Message> messages, ReasoningMod
         public Builder chatOptions(ChatOptions c) { this.chat = c; return this; }
         /** A handle that cancels the request from another thread. */
         public Builder cancellation(Cancellation c) { this.cancellation = c; return this; }
+        public Builder captureFeatures(boolean b) { this.captureFeatures = b; return this; }
+        public Builder forcedResponse(String text) { this.forcedResponse = text; return this; }
 
         public ReasoningRequest build() {
             return new ReasoningRequest(messages, mode, adapters, heads, budget, budgetSentence, branches, sampling, maxTokens,
-                    vote, extractor, verificationPrompt, verifierUsesAdapter, adapterPrefill, openThinking, chat, cancellation);
+                    vote, extractor, verificationPrompt, verifierUsesAdapter, adapterPrefill, openThinking, chat, cancellation,
+                    captureFeatures, forcedResponse);
         }
     }
 }

@@ -19,14 +19,28 @@ import java.util.Optional;
  * @param adapterActivation which prompt rows the adapter applied to; its
  *                          {@link AdapterActivation#invocationMissing()} is true when an activated LoRA
  *                          stayed off because its invocation sequence is not in the prompt
+ * @param features          the heads' input features when the request asked for them
+ *                          ({@link ReasoningRequest#captureFeatures()}), else null
  */
 public record ReasoningResult(boolean reasoned, String decidedBy, double switchProbability, List<BranchResult> branches,
-                              List<Double> verifierScores, VoteResult vote, Timings timings, AdapterActivation adapterActivation) {
+                              List<Double> verifierScores, VoteResult vote, Timings timings, AdapterActivation adapterActivation,
+                              Features features) {
 
-    /** A result without adapter information (no adapters). */
+    /** A result without adapter information (no adapters) or features. */
     public ReasoningResult(boolean reasoned, String decidedBy, double switchProbability, List<BranchResult> branches,
                            List<Double> verifierScores, VoteResult vote, Timings timings) {
-        this(reasoned, decidedBy, switchProbability, branches, verifierScores, vote, timings, AdapterActivation.NONE);
+        this(reasoned, decidedBy, switchProbability, branches, verifierScores, vote, timings, AdapterActivation.NONE, null);
+    }
+
+    /**
+     * What the heads read, exactly as the pipeline fed them (for training heads).
+     *
+     * @param switcherPooled the prompt's pooled hidden states at the switcher's layer, with its pooling (null
+     *                       without a switcher head)
+     * @param verifierHidden per branch, the hidden state at the verifier's layer on the last token of the
+     *                       verification prompt (empty without a verifier head)
+     */
+    public record Features(float[] switcherPooled, List<float[]> verifierHidden) {
     }
 
     /**

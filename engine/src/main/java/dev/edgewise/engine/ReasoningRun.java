@@ -58,6 +58,8 @@ final class ReasoningRun extends Job<ReasoningResult> {
     private String decidedBy;
     private double probability = Double.NaN;
     private double[] scores = new double[0];
+    /** Each branch's hidden state where the verifier read it, when the request captures features. */
+    private float[][] verifierHidden = new float[0][];
     private long prefillDone, firstToken, decodeDone, verifyDone, verificationRowsBefore;
     private boolean cancelled;
 
@@ -206,13 +208,18 @@ final class ReasoningRun extends Job<ReasoningResult> {
         prefillDone = System.nanoTime();
         PagedKvCache cache = s.cache();
         int n = reason ? request.branches() : 1;
-        GenerationRequest decode = GenerationRequest.tokens(prompt).maxTokens(request.maxTokens()).sampling(request.sampling())
+        // a forced response (reading a labelled answer's features): fed as if sampled, then the branch ends
+        String forcedText = request.forcedResponse();
+        int maxTokens = forcedText == null ? request.maxTokens() : tokenizer.encode(forcedText, true).length;
+        GenerationRequest decode = GenerationRequest.tokens(prompt).maxTokens(maxTokens).sampling(request.sampling())
                 .branches(n).budget(reason ? request.budget() : null).build();
         decoder = new BranchDecoder(cache, s.vocab(), tokenizer, decode, listener);
         decoder.keepSequences = true;
         branches.addAll(decoder.fork(base.sequence(), prompt, promptSlot, reason ? adapterSlot : -1));
         for (BranchState b : branches) held.add(b.sequence);
-        if (reason && request.openThinking() && request.budget() != null) {
+        if (forcedText != null) {
+            for (BranchState b : branches) decoder.inject(b, forcedText);
+        } else if (reason && request.openThinking() && request.budget() != null) {
             for (BranchState b : branches) if (!b.budget.thinking()) decoder.inject(b, request.budget().thinkStart() + "\n");
         }
         for (BranchState b : branches) decoder.first(b, base.lastLogits());
@@ -230,6 +237,7 @@ final class ReasoningRun extends Job<ReasoningResult> {
         int[] suffix = tokenizer.encode(request.verificationPrompt(), true);
         if (suffix.length == 0) throw new IllegalArgumentException("the verification prompt has no tokens");
         scores = new double[branches.size()];
+        verifierHidden = new float[branches.size()][];
         int slot = request.verifierUsesAdapter() && reason ? adapterSlot : -1;
         for (BranchState b : branches) {
             int[] rows = new int[b.pendingInputs() + suffix.length];
@@ -238,7 +246,10 @@ final class ReasoningRun extends Job<ReasoningResult> {
             b.inputsConsumed();
             int index = b.index;
             Prefill v = Prefill.extend(this, b.sequence, rows, p -> slot)
-                    .captureHidden(verifier.layer(), Prefill.Hidden.LAST, (row, h, off) -> scores[index] = verifier.score(h, off));
+                    .captureHidden(verifier.layer(), Prefill.Hidden.LAST, (row, h, off) -> {
+                        scores[index] = verifier.score(h, off);
+                        if (request.captureFeatures()) verifierHidden[index] = Arrays.copyOfRange(h, off, off + verifier.dim());
+                    });
             v.start(s);
             verifications.add(v);
         }
@@ -292,7 +303,13 @@ final class ReasoningRun extends Job<ReasoningResult> {
         ReasoningResult.Timings timings = new ReasoningResult.Timings(prompt.length, forwardRows(), prefillDone - start, firstToken - start,
                 decodeDone - firstToken, verifyDone - decodeDone, System.nanoTime() - start, thinking, response, verificationTokens, forced);
         return new ReasoningResult(reason, cancelled && decidedBy == null ? "cancelled" : decidedBy, probability, results, scoreList,
-                vote, timings, adapters);
+                vote, timings, adapters, features());
+    }
+
+    /** What the heads read, when the request asked for it (training heads on the real inference path). */
+    private ReasoningResult.Features features() {
+        if (!request.captureFeatures()) return null;
+        return new ReasoningResult.Features(pooler == null ? null : pooler.pooled(), Arrays.asList(verifierHidden));
     }
 
     @Override

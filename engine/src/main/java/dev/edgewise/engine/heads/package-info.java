@@ -60,6 +60,7 @@
  * (provenance, training details) are ignored. Whether the heads fit a model ({@code dim} equal to its embedding
  * width, layers below its block count) is checked by {@link dev.edgewise.engine.heads.Heads#validate}.
  * {@link dev.edgewise.engine.heads.Heads#write} writes F32 tensors, every switcher key, and
- * {@code verifier.threshold} only when the head has one.
+ * {@code verifier.threshold} only when the head has one. {@code edgewise train-heads} (package
+ * {@code dev.edgewise.engine.heads.train}) trains both heads and writes this format.
  */
 package dev.edgewise.engine.heads;

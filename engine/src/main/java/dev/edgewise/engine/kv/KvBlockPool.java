@@ -32,6 +32,7 @@ public final class KvBlockPool {
     private final int[] lruPrev, lruNext;
     private int lruHead = -1, lruTail = -1, lruSize, cachedCount;
     private java.util.function.IntConsumer evictionListener = b -> { };
+    private int peakUsed;
     private final float[][] f32;
     private final short[][] f16;
 
@@ -80,6 +81,12 @@ public final class KvBlockPool {
     public long bytesPerBlock() { return (long) blockElements * type.bytes; }
     public long bytesInUse() { return usedBlocks() * bytesPerBlock(); }
 
+    /** The most bytes in use at once since the pool was made or {@link #resetPeak} was called. */
+    public long peakBytesInUse() { return peakUsed * bytesPerBlock(); }
+
+    /** Starts a new peak measurement from the blocks in use now (e.g. before one request). */
+    public void resetPeak() { peakUsed = usedBlocks(); }
+
     public int refCount(int block) {
         return refCount[block];
     }
@@ -113,6 +120,7 @@ public final class KvBlockPool {
         if (refCount[block] == 0) {
             if (!cached[block]) throw new IllegalStateException("revive of free uncached block " + block);
             unlink(block);
+            peakUsed = Math.max(peakUsed, usedBlocks() + 1);
         }
         refCount[block]++;
     }
@@ -132,6 +140,7 @@ public final class KvBlockPool {
             cachedCount--;
             evictionListener.accept(id);
         }
+        peakUsed = Math.max(peakUsed, capacity - freeTop - lruSize);
         refCount[id] = 1;
         if (type == KvType.F32 && f32[id] == null) f32[id] = new float[blockElements];
         if (type == KvType.F16 && f16[id] == null) f16[id] = new short[blockElements];

@@ -87,6 +87,23 @@ class PagedKvCacheTest {
     }
 
     @Test
+    void thePoolTracksItsPeakSinceTheLastReset() {
+        PagedKvCache c = cache(KvType.F32, 64);
+        KvSequence a = c.create();
+        append(c, a, 40, 1); // 3 blocks of 16
+        long block = c.pool().bytesPerBlock();
+        assertThat(c.pool().peakBytesInUse()).isEqualTo(3 * block);
+        KvSequence b = c.create();
+        append(c, b, 20, 2);
+        c.release(b);
+        assertThat(c.pool().bytesInUse()).isEqualTo(3 * block);
+        assertThat(c.pool().peakBytesInUse()).isEqualTo(5 * block);
+        c.pool().resetPeak();
+        assertThat(c.pool().peakBytesInUse()).isEqualTo(3 * block);
+        c.release(a);
+    }
+
+    @Test
     void aFullPoolFailsTheReservationAndChangesNothing() {
         PagedKvCache c = cache(KvType.F32, 3);
         KvSequence a = c.create();
