@@ -46,6 +46,10 @@ public record ServerOptions(Path modelPath, ModelOptions modelOptions, String ho
                 DEFAULT_MAX_TOKENS, null);
     }
 
+    public ServerOptions withModel(Path path) {
+        return new ServerOptions(path, modelOptions, host, port, apiKey, loras, headsPath, maxBodyBytes, maxTokens, null);
+    }
+
     public ServerOptions withPort(int p) {
         return new ServerOptions(modelPath, modelOptions, host, p, apiKey, loras, headsPath, maxBodyBytes, maxTokens, modelName);
     }

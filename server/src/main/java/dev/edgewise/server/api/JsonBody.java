@@ -11,11 +11,16 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Parses a request body into a JSON object, within bounds: nesting depth, number and string
  * lengths, no duplicate keys, nothing after the object. Invalid UTF-8 and malformed JSON become a
- * 400 naming where the parser stopped.
+ * 400 naming where the decoder or parser stopped.
  */
 public final class JsonBody {
     /** Deeper nesting than any OpenAI request needs (tool schemas included). */
@@ -37,18 +42,31 @@ public final class JsonBody {
     /** The body as a JSON object, or a 400 {@link ApiException}. */
     public static ObjectNode parseObject(byte[] body) {
         if (body.length == 0) throw ApiException.badJson("the request body is empty: send a JSON object");
+        String text = utf8(body);
         JsonNode node;
         try {
-            node = MAPPER.readTree(body);
+            node = MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
             throw ApiException.badJson("the request body is not valid JSON: " + e.getOriginalMessage()
-                    + (e.getLocation() == null ? "" : " (at byte " + e.getLocation().getByteOffset() + ")"));
+                    + (e.getLocation() == null ? "" : " (at character " + e.getLocation().getCharOffset() + ")"));
         } catch (IOException e) {
             throw ApiException.badJson("the request body could not be read: " + e.getMessage());
         }
         if (node == null || node.isMissingNode()) throw ApiException.badJson("the request body is empty: send a JSON object");
         if (!(node instanceof ObjectNode o)) throw ApiException.badJson("the request body must be a JSON object, got " + kind(node));
         return o;
+    }
+
+    /** The body as text; bytes that are not UTF-8 (encoded surrogates included) are a 400 naming their offset. */
+    private static String utf8(byte[] body) {
+        CharsetDecoder d = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(body);
+        try {
+            return d.decode(in).toString();
+        } catch (CharacterCodingException e) {
+            throw ApiException.badJson("the request body is not valid UTF-8 (at byte " + in.position() + ")");
+        }
     }
 
     /** A JSON kind for messages: "a string", "an array", ... */
