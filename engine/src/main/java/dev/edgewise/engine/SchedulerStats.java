@@ -5,7 +5,7 @@ package dev.edgewise.engine;
  *
  * @param runningRequests    requests admitted and not finished
  * @param waitingRequests    requests queued for admission
- * @param runningSequences   live KV sequences (prompts being prefilled and branches decoding)
+ * @param runningSequences   KV sequences the running requests may hold at once (their branches)
  * @param kvBlocksUsed       KV blocks referenced by live sequences
  * @param kvBlocksCached     blocks holding a cached prefix (in use or evictable)
  * @param kvBlocksTotal      the pool's capacity in blocks
