@@ -76,7 +76,7 @@ final class CompletionHandler {
         ArrayNode choices = (ArrayNode) body.get("choices");
         String echo = p.call().echo() ? tokenizer().decode(p.prompt()) : "";
         for (BranchResult b : r.branches()) {
-            ArrayNode lp = p.call().logprobs() ? logprobs(b.tokens(), b.logProbs()) : null;
+            ArrayNode lp = p.call().logprobs() ? logprobs(b.branch(), 0, b.tokens(), b.logProbs(), p.top()) : null;
             choices.add(Responses.choice(h, b.branch(), echo + b.text(), null, lp, b.finishReason()));
         }
         body.set("usage", Responses.usage(r.promptTokens().length, r.timings().generatedTokens(), r.timings().cachedPromptTokens()));
@@ -85,28 +85,32 @@ final class CompletionHandler {
 
     private void stream(CompletionService.Prepared p, Responses.Header h, Timing timing, Response response, Cancellation cancellation)
             throws IOException {
-        LinkedBlockingQueue<TokenEvent> queue = new LinkedBlockingQueue<>();
+        LinkedBlockingQueue<Streamed> queue = new LinkedBlockingQueue<>();
         GenerationResult[] result = new GenerationResult[1];
         RuntimeException[] failure = new RuntimeException[1];
         Thread generation = Thread.ofVirtual().name("generate-" + h.id()).start(() -> {
             try {
                 result[0] = service.generate(p, event -> {
                     timing.onToken(event);
-                    queue.add(event);
+                    // alternatives are read here, on the scheduler thread that records them
+                    TopLogprobs.Alternatives alt = p.top() == null || event.token() < 0 ? null : p.top().at(event.branch(), event.index());
+                    queue.add(new Streamed(event, alt));
                 });
             } catch (RuntimeException e) {
                 failure[0] = e;
             } finally {
-                queue.add(END);
+                queue.add(new Streamed(END, null));
             }
         });
         EventStream events = new EventStream(response);
         boolean[] roleSent = new boolean[p.call().n()];
         boolean connected = true;
         try {
-            for (TokenEvent e = take(queue); e != END; e = take(queue)) {
+            for (Streamed s = take(queue); s.event() != END; s = take(queue)) {
                 if (!connected) continue; // keep draining until the scheduler sees the cancellation
-                ArrayNode lp = p.call().logprobs() && e.token() >= 0 ? logprobs(new int[]{e.token()}, new float[]{e.logProb()}) : null;
+                TokenEvent e = s.event();
+                ArrayNode lp = p.call().logprobs() && e.token() >= 0
+                        ? logprobs(new int[]{e.token()}, new float[]{e.logProb()}, java.util.Collections.singletonList(s.alternatives())) : null;
                 if (e.text().isEmpty() && lp == null && roleSent[e.branch()]) continue;
                 try {
                     events.send(chunk(h, p.call(), Responses.deltaChoice(h, e.branch(), !roleSent[e.branch()], e.text(), null, lp)));
@@ -168,7 +172,7 @@ final class CompletionHandler {
             o.put("thinking_tokens", b.thinkingTokens());
             if (i < r.verifierScores().size()) o.put("verifier_score", r.verifierScores().get(i));
         }
-        ArrayNode lp = p.call().logprobs() ? logprobs(w.tokens(), w.logProbs()) : null;
+        ArrayNode lp = p.call().logprobs() ? logprobs(w.tokens(), w.logProbs(), null) : null;
         if (p.call().stream()) {
             EventStream events = new EventStream(response);
             events.send(chunk(h, p.call(), Responses.deltaChoice(h, 0, true, w.text(), null, lp)));
@@ -208,15 +212,31 @@ final class CompletionHandler {
         }
     }
 
-    private ArrayNode logprobs(int[] tokens, float[] logProbs) {
+    /** Log-probabilities of a whole branch, with the recorded alternatives of each position. */
+    private ArrayNode logprobs(int branch, int from, int[] tokens, float[] logProbs, TopLogprobs top) {
+        List<TopLogprobs.Alternatives> alternatives = new java.util.ArrayList<>(tokens.length);
+        for (int i = 0; i < tokens.length; i++) alternatives.add(top == null ? null : top.at(branch, from + i));
+        return logprobs(tokens, logProbs, alternatives);
+    }
+
+    private ArrayNode logprobs(int[] tokens, float[] logProbs, List<TopLogprobs.Alternatives> alternatives) {
         ArrayNode out = JsonNodeFactory.instance.arrayNode();
-        Tokenizer t = tokenizer();
         for (int i = 0; i < tokens.length; i++) {
-            byte[] bytes = t.tokenBytes(tokens[i]);
-            out.add(Responses.logprob(new Responses.TokenLogprob(new String(bytes, StandardCharsets.UTF_8), bytes, logProbs[i]), List.of()));
+            List<Responses.TokenLogprob> top = new java.util.ArrayList<>();
+            TopLogprobs.Alternatives a = alternatives == null ? null : alternatives.get(i);
+            if (a != null) for (int j = 0; j < a.tokens().length; j++) top.add(tokenLogprob(a.tokens()[j], a.logprobs()[j]));
+            out.add(Responses.logprob(tokenLogprob(tokens[i], logProbs[i]), top));
         }
         return out;
     }
+
+    private Responses.TokenLogprob tokenLogprob(int token, float logprob) {
+        byte[] bytes = tokenizer().tokenBytes(token);
+        return new Responses.TokenLogprob(new String(bytes, StandardCharsets.UTF_8), bytes, logprob);
+    }
+
+    /** A streamed token with its top_logprobs alternatives (or null). */
+    private record Streamed(TokenEvent event, TopLogprobs.Alternatives alternatives) {}
 
     private Tokenizer tokenizer() {
         return served.model().tokenizer();
@@ -226,7 +246,7 @@ final class CompletionHandler {
         metrics.promptProcessed(r.promptTokens().length, r.timings().cachedPromptTokens());
     }
 
-    private static TokenEvent take(LinkedBlockingQueue<TokenEvent> q) {
+    private static Streamed take(LinkedBlockingQueue<Streamed> q) {
         while (true) {
             try {
                 return q.take();

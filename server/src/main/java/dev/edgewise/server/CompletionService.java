@@ -45,8 +45,9 @@ final class CompletionService {
      * @param prompt    its prompt as token ids
      * @param generate  the plain generation, or null
      * @param reason    the reasoning request, or null
+     * @param top       recorder of top_logprobs alternatives, or null
      */
-    record Prepared(CompletionCall call, int[] prompt, GenerationRequest generate, ReasoningRequest reason) {}
+    record Prepared(CompletionCall call, int[] prompt, GenerationRequest generate, ReasoningRequest reason, TopLogprobs top) {}
 
     /** Tokenizes and checks a request; every refusal is a 400 naming the field. */
     Prepared prepare(CompletionCall call, Cancellation cancellation) {
@@ -57,9 +58,6 @@ final class CompletionService {
         else b = GenerationRequest.prompt(call.prompt()).parseSpecial(true);
         if (call.tools() != null && !call.tools().isEmpty()) {
             throw ApiException.invalid("tools", "this server's chat template does not render tools yet");
-        }
-        if (call.topLogprobs() > 0) {
-            throw ApiException.invalid("top_logprobs", "top_logprobs is not supported yet: the engine reports the sampled token's log-probability only");
         }
         String promptField = call.chat() ? "messages" : "prompt";
         int[] prompt;
@@ -85,10 +83,15 @@ final class CompletionService {
         List<ScaledAdapter> adapters = adapters(call.lora());
         long seed = call.seed() != null ? call.seed() : SEEDS.nextLong() >>> 1;
         SamplingParams sampling = new SamplingParams(call.temperature(), call.topK(), call.topP(), call.minP(), call.repeatPenalty(), 64, seed);
-        if (call.reasoning() != null) return new Prepared(call, prompt, null, reasoning(call, adapters, sampling, maxTokens, cancellation));
+        if (call.reasoning() != null) {
+            if (call.topLogprobs() > 0) throw ApiException.invalid("top_logprobs", "top_logprobs is not available with the reasoning pipeline");
+            return new Prepared(call, prompt, null, reasoning(call, adapters, sampling, maxTokens, cancellation), null);
+        }
+        TopLogprobs top = call.topLogprobs() > 0 ? new TopLogprobs(call.topLogprobs()) : null;
         GenerationRequest request = GenerationRequest.tokens(prompt).maxTokens(maxTokens).sampling(sampling).stopStrings(call.stop())
-                .ignoreEndOfGeneration(call.ignoreEos()).branches(call.n()).adapters(adapters).cancellation(cancellation).build();
-        return new Prepared(call, prompt, request, null);
+                .ignoreEndOfGeneration(call.ignoreEos()).branches(call.n()).adapters(adapters).cancellation(cancellation)
+                .constraint(top).build();
+        return new Prepared(call, prompt, request, null, top);
     }
 
     private int maxTokens(CompletionCall call, int room) {

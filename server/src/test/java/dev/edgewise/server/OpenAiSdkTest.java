@@ -125,6 +125,26 @@ class OpenAiSdkTest {
     }
 
     @Test
+    void topLogprobsListTheMostLikelyTokensWithoutChangingTheSample() {
+        ChatCompletionCreateParams greedy = chat("Hello!", 5, 8).temperature(0.0).logprobs(true).topLogprobs(3).build();
+        ChatCompletion c = client.chat().completions().create(greedy);
+        List<ChatCompletionTokenLogprob> content = c.choices().getFirst().logprobs().orElseThrow().content().orElseThrow();
+        assertThat(content).isNotEmpty();
+        for (var t : content) {
+            var top = t.topLogprobs();
+            assertThat(top).hasSize(3);
+            assertThat(top.get(0).logprob()).isGreaterThanOrEqualTo(top.get(1).logprob());
+            assertThat(top.get(1).logprob()).isGreaterThanOrEqualTo(top.get(2).logprob());
+            // greedy: the sampled token is the most likely one, with the same log-probability
+            assertThat(top.get(0).token()).isEqualTo(t.token());
+            assertThat(top.get(0).logprob()).isCloseTo(t.logprob(), org.assertj.core.data.Offset.offset(1e-4));
+        }
+        String without = client.chat().completions().create(chat("Hello!", 5, 8).temperature(0.0).build())
+                .choices().getFirst().message().content().orElseThrow();
+        assertThat(c.choices().getFirst().message().content().orElseThrow()).isEqualTo(without);
+    }
+
+    @Test
     void textCompletionsAndModels() {
         Completion c = client.completions().create(CompletionCreateParams.builder().model("tiny").prompt("Once upon a time")
                 .maxTokens(8).seed(1).temperature(0.0).build());
