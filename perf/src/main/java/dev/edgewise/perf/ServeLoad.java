@@ -45,7 +45,7 @@ public final class ServeLoad {
     /** One streamed request as the client saw it. */
     record Sample(long startNanos, long firstTokenNanos, long endNanos, long[] tokenTimes, int tokens) {
         double ttftMillis() { return (firstTokenNanos - startNanos) / 1e6; }
-        double decodeSeconds() { return (tokenTimes[tokens - 1] - tokenTimes[0]) / 1e9; }
+        double decodeSeconds() { return (tokenTimes[tokenTimes.length - 1] - tokenTimes[0]) / 1e9; }
     }
 
     public static void main(String[] args) throws Exception {
@@ -81,8 +81,8 @@ public final class ServeLoad {
             double output = samples.stream().mapToInt(Sample::tokens).sum() / ((wallEnd - wallStart) / 1e9);
             double[] ttft = samples.stream().mapToDouble(Sample::ttftMillis).sorted().toArray();
             double[] itl = samples.stream().flatMapToDouble(s -> {
-                double[] gaps = new double[s.tokens() - 1];
-                for (int i = 1; i < s.tokens(); i++) gaps[i - 1] = (s.tokenTimes()[i] - s.tokenTimes()[i - 1]) / 1e6;
+                double[] gaps = new double[s.tokenTimes().length - 1];
+                for (int i = 1; i < s.tokenTimes().length; i++) gaps[i - 1] = (s.tokenTimes()[i] - s.tokenTimes()[i - 1]) / 1e6;
                 return Arrays.stream(gaps);
             }).sorted().toArray();
             if (c == clients[0]) single = decode;
@@ -127,7 +127,7 @@ public final class ServeLoad {
         StringBuilder ids = new StringBuilder();
         for (int t : prompt) ids.append(ids.isEmpty() ? "" : ",").append(t);
         String body = "{\"model\":\"m\",\"prompt\":[" + ids + "],\"max_tokens\":" + generate + ",\"temperature\":0,\"ignore_eos\":true,"
-                + "\"stream\":true,\"cache_prompt\":true}";
+                + "\"stream\":true,\"stream_options\":{\"include_usage\":true},\"cache_prompt\":true}";
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + "/v1/completions")).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         if (key != null) b.header("Authorization", "Bearer " + key);
@@ -137,21 +137,24 @@ public final class ServeLoad {
             throw new IllegalStateException("HTTP " + response.statusCode() + ": " + new String(response.body().readAllBytes(), StandardCharsets.UTF_8));
         }
         long[] times = new long[generate + 8];
-        int tokens = 0;
+        int tokens = 0, usageTokens = -1;
         try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
             for (String line; (line = in.readLine()) != null; ) {
                 if (!line.startsWith("data: ") || line.equals("data: [DONE]")) continue;
                 JsonNode chunk = JSON.readTree(line.substring(6));
+                JsonNode usage = chunk.get("usage");
+                if (usage != null && usage.has("completion_tokens")) usageTokens = usage.get("completion_tokens").asInt();
                 JsonNode choices = chunk.get("choices");
                 if (choices == null || choices.isEmpty()) continue;
                 JsonNode text = choices.get(0).get("text");
                 if (text == null || choices.get(0).hasNonNull("finish_reason") && text.asText().isEmpty()) continue;
-                if (tokens < times.length) times[tokens++] = System.nanoTime(); // one chunk per token on both servers
+                if (tokens < times.length) times[tokens++] = System.nanoTime();
             }
         }
         long end = System.nanoTime();
-        if (tokens < 2) throw new IllegalStateException("the stream had " + tokens + " tokens");
-        return new Sample(start, times[0], end, Arrays.copyOf(times, tokens), tokens);
+        if (tokens < 2) throw new IllegalStateException("the stream had " + tokens + " chunks with text");
+        // a server may hold back a token whose text is not yet whole UTF-8: chunk gaps are then wider than tokens
+        return new Sample(start, times[0], end, Arrays.copyOf(times, tokens), usageTokens > 0 ? usageTokens : tokens);
     }
 
     private static int[] randomPrompt(Random r, int n, int from, int to) {

@@ -111,7 +111,7 @@ final class CompletionHandler {
                 TokenEvent e = s.event();
                 ArrayNode lp = p.call().logprobs() && e.token() >= 0
                         ? logprobs(new int[]{e.token()}, new float[]{e.logProb()}, java.util.Collections.singletonList(s.alternatives())) : null;
-                if (e.text().isEmpty() && lp == null && roleSent[e.branch()]) continue;
+                if (e.text().isEmpty() && e.token() < 0) continue; // one chunk per generated token, even while its text is held back
                 try {
                     events.send(chunk(h, p.call(), Responses.deltaChoice(h, e.branch(), !roleSent[e.branch()], e.text(), null, lp)));
                     roleSent[e.branch()] = true;

@@ -61,6 +61,17 @@ class OpenAiSdkTest {
     }
 
     @Test
+    void aRepeatedPromptIsServedFromThePrefixCache() {
+        ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model("tiny")
+                .addSystemMessage("You answer questions about the weather in a long-winded way. ".repeat(8))
+                .addUserMessage("Is it raining?").seed(9).maxCompletionTokens(4).build();
+        client.chat().completions().create(params);
+        var usage = client.chat().completions().create(params).usage().orElseThrow();
+        long cached = usage.promptTokensDetails().orElseThrow().cachedTokens().orElseThrow();
+        assertThat(cached).isGreaterThanOrEqualTo(64).isLessThan(usage.promptTokens());
+    }
+
+    @Test
     void streamedTextEqualsWholeTextForTheSameSeed() {
         ChatCompletionCreateParams params = chat("Tell me a story.", 42, 40).build();
         String whole = client.chat().completions().create(params).choices().getFirst().message().content().orElseThrow();
