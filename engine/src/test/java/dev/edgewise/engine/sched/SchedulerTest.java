@@ -141,6 +141,25 @@ class SchedulerTest {
     }
 
     @Test
+    void blocksWrittenWithAnAdapterServeOnlyRequestsWithTheSameAdapterAndScale() throws Exception {
+        try (Model m = Model.load(file, ModelOptions.defaults().withThreads(2))) {
+            var adapter = m.addAdapter(dev.edgewise.engine.lora.LoraAdapter.synthetic(m.config(), 8, 16, 5,
+                    dev.edgewise.engine.lora.AdapterPrecision.F32));
+            int[] prompt = tokens(40, 8);
+            GenerationRequest.Builder base = GenerationRequest.tokens(prompt).maxTokens(4).ignoreEndOfGeneration(true);
+            var full = List.of(new dev.edgewise.engine.lora.ScaledAdapter(adapter, 1f));
+            var half = List.of(new dev.edgewise.engine.lora.ScaledAdapter(adapter, 0.5f));
+            assertThat(m.generate(base.build(), TokenListener.NONE).timings().cachedPromptTokens()).isZero();
+            GenerationResult first = m.generate(base.adapters(full).build(), TokenListener.NONE);
+            assertThat(first.timings().cachedPromptTokens()).as("base blocks do not serve the adapter").isZero();
+            assertThat(m.generate(base.adapters(half).build(), TokenListener.NONE).timings().cachedPromptTokens()).as("nor another scale").isZero();
+            GenerationResult again = m.generate(base.adapters(full).build(), TokenListener.NONE);
+            assertThat(again.timings().cachedPromptTokens()).isEqualTo(32);
+            assertThat(again.tokens()).isEqualTo(first.tokens());
+        }
+    }
+
+    @Test
     void aCancelledRequestStopsAtTheNextStepAndReleasesItsBlocks() throws Exception {
         try (Model m = Model.load(file, ModelOptions.defaults().withThreads(2))) {
             Cancellation cancel = new Cancellation();
