@@ -4,7 +4,8 @@
 # llama-server on the same file when LLAMA_SERVER points at its binary (built outside this repository).
 #   perf/serve-load.sh                                  # edgewise only
 #   LLAMA_SERVER=/path/to/llama-server perf/serve-load.sh
-# Environment: THREADS (2), CLIENTS (1,8), REQUESTS per client (3), PORT (18181), MODEL (default: the synthetic file).
+# Environment: THREADS (2), CLIENTS (1,8), REQUESTS per client (3), PORT (18181), MODEL (default: the synthetic file),
+# SKIP_EDGEWISE=1 to measure llama-server only.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 THREADS=${THREADS:-2}; CLIENTS=${CLIENTS:-1,8}; REQUESTS=${REQUESTS:-3}; PORT=${PORT:-18181}
@@ -17,15 +18,21 @@ if [ -z "${MODEL:-}" ]; then
     MODEL=$(ls "$CACHE"/synthetic-qwen2.5-0.5b-q4_0-seed1-*.gguf | tail -1)
   fi
 fi
-load() { java -cp perf/target/benchmarks.jar dev.edgewise.perf.ServeLoad --url "http://127.0.0.1:$PORT" "$@"; }
+# ServeLoad is compiled for Java 25: the JDK of JAVA_HOME (or EDGEWISE_JAVA), as for the build
+java_bin=${EDGEWISE_JAVA:-${JAVA_HOME:+$JAVA_HOME/bin/java}}
+"${java_bin:-java}" -version 2>&1 | grep -Eq 'version "(2[5-9]|[3-9][0-9])' \
+  || { echo "serve-load: set JAVA_HOME (or EDGEWISE_JAVA) to a JDK 25" >&2; exit 2; }
+load() { "$java_bin" -cp perf/target/benchmarks.jar dev.edgewise.perf.ServeLoad --url "http://127.0.0.1:$PORT" "$@"; }
 wait_healthy() {
   for _ in $(seq 1 600); do
-    curl -sf "http://127.0.0.1:$PORT/health" > /dev/null 2>&1 && return 0
-    kill -0 "$1" 2> /dev/null || { echo "serve-load: the server exited" >&2; return 1; }
+    kill -0 "$1" 2> /dev/null || { echo "serve-load: the server exited (is port $PORT taken?)" >&2; return 1; }
+    curl -sf "http://127.0.0.1:$PORT/health" > /dev/null 2>&1 && kill -0 "$1" 2> /dev/null && return 0
     sleep 0.2
   done
   echo "serve-load: the server did not become healthy" >&2; return 1
 }
+server_pid=""
+trap '[ -n "$server_pid" ] && kill "$server_pid" 2> /dev/null || true' EXIT
 run_against() {  # name pid
   wait_healthy "$2"
   echo "== $1: $(basename "$MODEL"), $THREADS threads, 128-token prompts, 64 new tokens"
@@ -34,10 +41,14 @@ run_against() {  # name pid
   kill "$2"; wait "$2" 2> /dev/null || true
 }
 
-bin/edgewise serve --model "$MODEL" --threads "$THREADS" --port "$PORT" --ctx-size 2048 2> /tmp/serve-load-edgewise.log &
-run_against "edgewise serve" $!
+if [ -z "${SKIP_EDGEWISE:-}" ]; then
+  bin/edgewise serve --model "$MODEL" --threads "$THREADS" --port "$PORT" --ctx-size 2048 2> /tmp/serve-load-edgewise.log &
+  server_pid=$!
+  run_against "edgewise serve" $!
+fi
 if [ -n "${LLAMA_SERVER:-}" ]; then
   "$LLAMA_SERVER" -m "$MODEL" -t "$THREADS" -tb "$THREADS" --port "$PORT" -c 16384 -np 8 --cont-batching \
       > /tmp/serve-load-llama.log 2>&1 &
+  server_pid=$!
   run_against "llama-server" $!
 fi

@@ -60,7 +60,8 @@ class FaultTest {
         assertThat(TestServers.get(server, "/health").statusCode()).isEqualTo(200);
         HttpResponse<String> after = TestServers.post(server, "/v1/chat/completions", MalformedRequests.VALID);
         assertThat(after.statusCode()).isEqualTo(200);
-        assertThat(server.metrics().render()).contains("edgewise_requests_cancelled_total");
+        // most streams were cut mid-way: their requests were cancelled, not run to the end
+        assertThat(server.metrics().render()).containsPattern("(?m)^edgewise_requests_cancelled_total [1-9]");
     }
 
     private static void disconnectingClient(String body, int readBytes, boolean reset) throws Exception {
