@@ -14,7 +14,7 @@ import java.nio.file.NoSuchFileException;
 @Command(name = "edgewise", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Pure-Java inference for Qwen2 GGUF models on CPUs.",
         subcommands = {RunCommand.class, ReasonCommand.class, DemoCommand.class, LogitsCommand.class, TokenizeCommand.class, TrainHeadsCommand.class,
-                EvalCommand.class, InspectCommand.class, BenchCommand.class,
+                EvalCommand.class, InspectCommand.class, BenchCommand.class, ServeCommand.class,
                 QuantizeCommand.class, TemplateCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
