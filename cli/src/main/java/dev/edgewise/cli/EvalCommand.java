@@ -1,14 +1,13 @@
 package dev.edgewise.cli;
 
-import dev.edgewise.engine.BranchResult;
 import dev.edgewise.engine.Model;
 import dev.edgewise.engine.ReasoningResult;
 import dev.edgewise.engine.TokenListener;
+import dev.edgewise.engine.eval.EvalItem;
+import dev.edgewise.engine.eval.EvalMetrics;
+import dev.edgewise.engine.eval.EvalScore;
 import dev.edgewise.engine.heads.Heads;
 import dev.edgewise.engine.lora.ScaledAdapter;
-import dev.edgewise.engine.vote.AnswerNormalizer;
-import dev.edgewise.loader.ModelFormatException;
-import dev.edgewise.loader.json.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -16,11 +15,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -54,118 +50,73 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON document instead of the table")
     boolean json;
 
-    record Item(String question, String answer) {}
-
-    record Outcome(Item item, String predicted, boolean correct, ReasoningResult result) {}
-
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        List<Item> items = read(data);
+        List<EvalItem> items = EvalItem.read(data);
         if (limit > 0 && limit < items.size()) items = items.subList(0, limit);
         try (PipelineSetup setup = PipelineSetup.open(model, lora, reasoning, err)) {
             Model m = setup.model();
             List<ScaledAdapter> adapters = setup.adapters();
             Heads heads = setup.heads();
-            List<Outcome> outcomes = new ArrayList<>();
+            List<EvalScore> scores = new ArrayList<>();
             for (int i = 0; i < items.size(); i++) {
-                Item item = items.get(i);
+                EvalItem item = items.get(i);
                 ReasoningResult r = m.reason(reasoning.request(item.question(), adapters, heads), TokenListener.NONE);
-                String predicted = r.vote().answer().orElse(null);
-                boolean correct = predicted != null && predicted.equals(AnswerNormalizer.normalize(item.answer()));
-                outcomes.add(new Outcome(item, r.vote().display().orElse(null), correct, r));
+                EvalScore score = EvalScore.of(r, item.answer());
+                scores.add(score);
                 if (!json) {
-                    err.printf(Locale.ROOT, "[%d/%d] %s expected %s, got %s (%s, %.0f ms)%n", i + 1, items.size(), correct ? "ok  " : "miss",
-                            item.answer(), r.vote().display().orElse("(none)"), r.reasoned() ? "reasoned" : "direct", r.timings().totalNanos() / 1e6);
+                    err.printf(Locale.ROOT, "[%d/%d] %s expected %s, got %s (%s, %.0f ms)%n", i + 1, items.size(), score.correct() ? "ok  " : "miss",
+                            item.answer(), score.predicted() == null ? "(none)" : score.predicted(), r.reasoned() ? "reasoned" : "direct",
+                            score.latencyMillis());
                 }
             }
-            Map<String, Object> report = report(outcomes, m);
+            Map<String, Object> report = report(items, scores, m);
             if (json) out.print(JsonWriter.write(report));
             else printTable(out, report);
         }
         return 0;
     }
 
-    static List<Item> read(Path file) throws Exception {
-        List<Item> items = new ArrayList<>();
-        int lineNo = 0;
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            lineNo++;
-            if (line.isBlank()) continue;
-            Object parsed;
-            try {
-                parsed = Json.parse(line);
-            } catch (RuntimeException e) {
-                throw new ModelFormatException(file + ":" + lineNo + ": not JSON: " + e.getMessage());
-            }
-            if (!(parsed instanceof Map<?, ?> m) || !(m.get("question") instanceof String q) || m.get("answer") == null) {
-                throw new ModelFormatException(file + ":" + lineNo + ": expected an object with a string \"question\" and an \"answer\"");
-            }
-            items.add(new Item(q, String.valueOf(m.get("answer"))));
-        }
-        if (items.isEmpty()) throw new ModelFormatException(file + ": no items");
-        return items;
-    }
-
-    private Map<String, Object> report(List<Outcome> outcomes, Model m) {
-        int n = outcomes.size(), correct = 0, reasoned = 0, branches = 0, forced = 0;
-        long thinking = 0, answer = 0;
-        double[] ttft = new double[n], latency = new double[n];
-        for (int i = 0; i < n; i++) {
-            Outcome o = outcomes.get(i);
-            if (o.correct()) correct++;
-            if (o.result().reasoned()) reasoned++;
-            for (BranchResult b : o.result().branches()) {
-                branches++;
-                thinking += b.thinkingTokens();
-                answer += b.tokens().length - b.thinkingTokens();
-                if (b.forcedAt() >= 0) forced++;
-            }
-            ttft[i] = o.result().timings().timeToFirstTokenNanos() / 1e6;
-            latency[i] = o.result().timings().totalNanos() / 1e6;
-        }
+    private Map<String, Object> report(List<EvalItem> items, List<EvalScore> scores, Model m) {
+        EvalMetrics metrics = EvalMetrics.of(scores);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("data", data.toString());
         r.put("model", m.config().name());
         r.put("threads", model.options().threads());
-        r.put("items", n);
-        r.put("accuracy", correct / (double) n);
-        r.put("reasoned_rate", reasoned / (double) n);
-        r.put("branches", branches);
-        r.put("mean_thinking_tokens", thinking / (double) branches);
-        r.put("mean_answer_tokens", answer / (double) branches);
-        r.put("forced_stop_rate", forced / (double) branches);
-        r.put("ttft_ms", percentiles(ttft));
-        r.put("latency_ms", percentiles(latency));
+        r.put("items", metrics.items());
+        r.put("accuracy", metrics.accuracy());
+        r.put("reasoned_rate", metrics.reasonedRate());
+        r.put("branches", metrics.branches());
+        r.put("mean_thinking_tokens", metrics.meanThinkingTokens());
+        r.put("mean_answer_tokens", metrics.meanAnswerTokens());
+        r.put("forced_stop_rate", metrics.forcedStopRate());
+        r.put("ttft_ms", percentiles(metrics.ttftMillis()));
+        r.put("latency_ms", percentiles(metrics.latencyMillis()));
         List<Object> rows = new ArrayList<>();
-        for (Outcome o : outcomes) {
+        for (int i = 0; i < items.size(); i++) {
+            EvalScore s = scores.get(i);
             Map<String, Object> row = new LinkedHashMap<>();
-            row.put("question", o.item().question());
-            row.put("answer", o.item().answer());
-            row.put("predicted", o.predicted());
-            row.put("correct", o.correct());
-            row.put("reasoned", o.result().reasoned());
-            row.put("switch_probability", o.result().switchProbability());
-            row.put("latency_ms", o.result().timings().totalNanos() / 1e6);
+            row.put("question", items.get(i).question());
+            row.put("answer", items.get(i).answer());
+            row.put("predicted", s.predicted());
+            row.put("correct", s.correct());
+            row.put("reasoned", s.reasoned());
+            row.put("switch_probability", s.switchProbability());
+            row.put("latency_ms", s.latencyMillis());
             rows.add(row);
         }
         r.put("results", rows);
         return r;
     }
 
-    static Map<String, Object> percentiles(double[] values) {
-        double[] s = values.clone();
-        Arrays.sort(s);
-        Map<String, Object> p = new LinkedHashMap<>();
-        p.put("p50", at(s, 0.5));
-        p.put("p90", at(s, 0.9));
-        p.put("max", s[s.length - 1]);
-        return p;
-    }
-
-    private static double at(double[] sorted, double q) {
-        return sorted[(int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+    private static Map<String, Object> percentiles(EvalMetrics.Percentiles p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("p50", p.p50());
+        m.put("p90", p.p90());
+        m.put("max", p.max());
+        return m;
     }
 
     @SuppressWarnings("unchecked")

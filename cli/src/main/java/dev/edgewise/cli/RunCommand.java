@@ -106,7 +106,7 @@ final class RunCommand implements Callable<Integer> {
                 out.println();
             } else {
                 result = m.generate(request.branches(branches).build(), TokenListener.NONE);
-                BranchReport.print(out, result.branches(), BranchReport.vote(voter, result.branches()), List.of(), showBranches);
+                BranchReport.print(out, result.branches(), voter.voteBranches(result.branches()), List.of(), showBranches);
             }
             out.flush();
             Timings t = result.timings();

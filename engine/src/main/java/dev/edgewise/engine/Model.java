@@ -199,6 +199,17 @@ public final class Model implements AutoCloseable {
     }
 
     /**
+     * Generates every request, results in request order; each result is the one {@link #generate}
+     * gives for that request alone (same seed, same tokens).
+     */
+    public synchronized List<GenerationResult> generateAll(List<GenerationRequest> requests) {
+        // replaced by the scheduler: one after the other until requests are decoded in one batch
+        List<GenerationResult> results = new ArrayList<>(requests.size());
+        for (GenerationRequest r : requests) results.add(generate(r, TokenListener.NONE));
+        return results;
+    }
+
+    /**
      * Runs the reasoning pipeline: one base-model prefill shared by the switcher, plain chat and
      * every reasoning branch; the adapter on for response positions; budget forcing; verification;
      * a vote. Events of every branch stream to {@code listener}.
