@@ -85,6 +85,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-r", "--repetitions"}, paramLabel = "N", defaultValue = "3", description = "repetitions per test (default: ${DEFAULT-VALUE})")
     int repetitions;
 
+    @Option(names = "--prefix-cache-prompt", paramLabel = "N", defaultValue = "0",
+            description = "time-to-first-token of a second request sharing an N-token system prompt (prefix cache) against the first (0: off)")
+    int prefixCachePrompt;
+
+    @Option(names = "--concurrent", paramLabel = "N", split = ",",
+            description = "aggregate decode of N concurrent requests (pp128 each, -n tokens) on the shared scheduler, e.g. 1,8")
+    int[] concurrent = new int[0];
+
     @Option(names = "--json", description = "print one JSON document instead of the table")
     boolean json;
 
@@ -112,11 +120,13 @@ final class BenchCommand implements Callable<Integer> {
         if (repetitions < 1) throw new UsageException("--repetitions must be at least 1");
         if (genTokens < 2) throw new UsageException("--gen-tokens must be at least 2");
         for (int n : branches) if (n < 1) throw new UsageException("--branches values must be at least 1");
+        for (int n : concurrent) if (n < 1) throw new UsageException("--concurrent values must be at least 1");
+        if (prefixCachePrompt < 0) throw new UsageException("--prefix-cache-prompt must be >= 0");
         Path file = modelFile(err);
         int maxBranches = Arrays.stream(branches).max().orElse(1);
         ModelOptions options = model.options();
         if (maxBranches > options.batchSize()) options = options.withBatchSize(maxBranches);
-        int longest = Math.max(Arrays.stream(promptLengths).max().orElse(0), branchPrompt) + genTokens + 16;
+        int longest = Math.max(Math.max(Arrays.stream(promptLengths).max().orElse(0), branchPrompt), prefixCachePrompt) + genTokens + 32;
         if (options.contextSize() != 0 && options.contextSize() < longest) options = options.withContextSize(longest);
 
         List<Result> results = new ArrayList<>();
@@ -147,6 +157,8 @@ final class BenchCommand implements Callable<Integer> {
             }
             for (int rank : loraRanks) results.addAll(loraOverhead(m, file, options, random, rank));
             if (ttftAdapterRank > 0) results.addAll(ttftSharedVsAdapterPrefill(m, random));
+            if (prefixCachePrompt > 0) results.addAll(SchedulerBench.prefixCacheTtft(m, random, prefixCachePrompt, repetitions));
+            for (int clients : concurrent) results.add(SchedulerBench.concurrentDecode(m, random, clients, 128, genTokens, repetitions));
             OptionalDouble hugePages = HugePageHint.share(m);
             Map<String, Object> context = context(m, file, options, loadMs, hugePages);
             if (json) out.print(JsonWriter.write(toJson(context, results)));
@@ -269,7 +281,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** Random ordinary tokens (llama-bench also times random tokens). */
-    private static int[] randomTokens(Model m, SplittableRandom random, int n) {
+    static int[] randomTokens(Model m, SplittableRandom random, int n) {
         int vocab = Math.min(m.tokenizer().vocabulary().size(), m.config().vocabSize());
         int[] t = new int[n];
         for (int i = 0; i < n; i++) t[i] = random.nextInt(vocab);

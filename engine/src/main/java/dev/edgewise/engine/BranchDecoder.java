@@ -1,122 +1,128 @@
 package dev.edgewise.engine;
 
 import dev.edgewise.engine.kv.KvCacheFullException;
+import dev.edgewise.engine.kv.KvSequence;
 import dev.edgewise.engine.kv.PagedKvCache;
+import dev.edgewise.engine.kv.PrefixCache;
+import dev.edgewise.engine.sched.Job;
+import dev.edgewise.engine.sched.LogitsSink;
+import dev.edgewise.engine.sched.Step;
 import dev.edgewise.engine.tokenizer.Tokenizer;
-import dev.edgewise.kernels.WorkerPool;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The batched decode loop: every step runs one forward pass holding the pending tokens of every
- * live branch (normally one each; more after budget forcing injected text), then lets each branch
- * sample from its own logits row and apply its stop conditions and budget. Finished branches leave
- * the batch and return their KV blocks at once.
+ * The decode phase of one request's branches on the scheduler: each step it adds the pending
+ * tokens of every live branch (normally one each; more after budget forcing injected text),
+ * reserving their KV positions (a branch out of room stops with {@code CONTEXT_FULL} or
+ * {@code CACHE_FULL}); each branch then samples from its own logits row and applies its stop
+ * conditions and budget. Finished branches return their KV blocks at once unless
+ * {@link #keepSequences} (the verifier reads them).
  */
 final class BranchDecoder {
-    private final Qwen2Forward forward;
     private final PagedKvCache cache;
     private final Tokenizer tokenizer;
     private final GenerationRequest request;
     private final TokenListener listener;
     private final int vocab;
     private final int thinkStartId, thinkEndId;
-    private final WorkerPool pool;
-    private ForwardBatch batch = new ForwardBatch(8);
-    private BranchState[] owners = new BranchState[8];
-    private int[] sampled = new int[8];
-    private float[] sampledLogProbs = new float[8];
-    /** Whether a finished branch keeps its KV blocks (for verification); the caller releases them. */
+    /** Whether a finished branch keeps its KV blocks (for verification); the job releases them. */
     boolean keepSequences;
+    /** Batched steps with rows of these branches, logits rows sampled. */
     int steps, decoded;
-    long kvPeakBytes;
+    /** Where released branches register their full blocks (a chat's next turn starts on them), or null. */
+    PrefixCache prefixes;
 
-    BranchDecoder(Qwen2Forward forward, PagedKvCache cache, Tokenizer tokenizer, GenerationRequest request, TokenListener listener) {
-        this(forward, cache, tokenizer, request, listener, null);
-    }
-
-    /** With a pool, the branches of a step sample in parallel (each owns its sampler; the rest stays in order). */
-    BranchDecoder(Qwen2Forward forward, PagedKvCache cache, Tokenizer tokenizer, GenerationRequest request, TokenListener listener,
-                  WorkerPool pool) {
-        this.pool = pool;
-        this.forward = forward;
+    BranchDecoder(PagedKvCache cache, int vocab, Tokenizer tokenizer, GenerationRequest request, TokenListener listener) {
         this.cache = cache;
         this.tokenizer = tokenizer;
         this.request = request;
         this.listener = listener;
-        this.vocab = forward.config().vocabSize();
+        this.vocab = vocab;
         BudgetForcing budget = request.budget();
         this.thinkStartId = budget == null ? -1 : tokenizer.vocabulary().id(budget.thinkStart());
         this.thinkEndId = budget == null ? -1 : tokenizer.vocabulary().id(budget.thinkEnd());
     }
 
-    /** Gives each branch its first token from the shared prompt logits, then decodes until all finish. */
-    void run(List<BranchState> branches, float[] promptLogits, long[] firstTokenAt) {
-        for (BranchState b : branches) if (b.pendingInputs() == 0) onLogits(b, promptLogits, 0); // else it starts with injected text
-        firstTokenAt[0] = System.nanoTime();
-        while (true) {
-            int rows = 0;
-            for (BranchState b : branches) if (b.live()) rows += b.pendingInputs();
-            if (rows > batch.capacity()) batch = new ForwardBatch(Math.max(rows, 2 * batch.capacity()));
-            batch.clear();
-            for (BranchState b : branches) {
-                if (!b.live()) continue;
-                int n = b.pendingInputs();
-                if (b.sequence.length() + n > cache.maxPositions()) {
-                    finish(b, FinishReason.CONTEXT_FULL);
-                    continue;
-                }
-                try {
-                    cache.reserve(b.sequence, n);
-                } catch (KvCacheFullException e) {
-                    finish(b, FinishReason.CACHE_FULL);
-                    continue;
-                }
-                for (int i = 0; i < n; i++) batch.add(b.pendingInput(i), b.sequence, i == n - 1, b.adapter);
-                b.inputsConsumed();
-            }
-            if (batch.size() == 0) return;
-            float[] logits = forward.forward(batch, cache);
-            kvPeakBytes = Math.max(kvPeakBytes, cache.pool().bytesInUse());
-            steps++;
-            int n = 0;
-            if (owners.length < batch.size()) {
-                owners = new BranchState[batch.size()];
-                sampled = new int[batch.size()];
-                sampledLogProbs = new float[batch.size()];
-            }
-            for (int i = 0; i < batch.size(); i++) if (batch.wantLogits[i]) owners[n++] = owner(branches, i);
-            sampleAll(logits, n);
-            for (int r = 0; r < n; r++) {
-                apply(owners[r], sampled[r], sampledLogProbs[r]);
-                decoded++;
-            }
+    /**
+     * The request's branches on a prefilled prompt: {@code root}'s blocks are shared by every
+     * branch (copy-on-write) and the prompt's own hold is given up; branch i samples with seed
+     * {@code seed + i}, runs the prompt's rows with {@code promptSlot} and its own with
+     * {@code responseSlot}, and gets its own budget controller.
+     */
+    List<BranchState> fork(KvSequence root, int[] prompt, int promptSlot, int responseSlot) {
+        int n = request.branches();
+        KvSequence[] sequences = n == 1 ? new KvSequence[]{root} : cache.fork(root, n);
+        if (n > 1) cache.release(root);
+        BudgetForcing budget = request.budget();
+        boolean opensThinking = budget != null && opensThinking(tokenizer, prompt, budget);
+        List<BranchState> branches = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Sampler sampler = new Sampler(request.sampling().withSeed(request.sampling().seed() + i));
+            BudgetController controller = budget == null ? null : new BudgetController(budget, thinkStartId, thinkEndId, opensThinking);
+            branches.add(new BranchState(i, sequences[i], sampler, tokenizer, prompt, request, promptSlot, responseSlot, controller));
         }
+        return branches;
     }
 
-    /** Draws every live branch's next token from its logits row: independent work, so spread over the pool. */
-    private void sampleAll(float[] logits, int n) {
-        WorkerPool.RangeTask task = (from, to) -> {
-            for (int r = from; r < to; r++) {
-                BranchState b = owners[r];
-                if (b.count >= request.maxTokens()) continue; // apply() finishes it
-                sampled[r] = b.sample(logits, r * vocab, vocab);
-                sampledLogProbs[r] = Sampler.logProbability(logits, r * vocab, vocab, sampled[r]);
+    /** Gives a branch its first token from the shared prompt logits (unless it starts with injected text). */
+    void first(BranchState b, float[] promptLogits) {
+        if (b.pendingInputs() > 0 || !b.live()) return;
+        int token = -1;
+        float logProb = 0f;
+        if (b.count < request.maxTokens()) {
+            float[] row = b.constrained() ? promptLogits.clone() : promptLogits; // a constraint masks in place; the prompt logits are shared
+            b.sampleRow(row, 0, vocab);
+            token = b.sampled;
+            logProb = b.sampledLogProb;
+        }
+        apply(b, token, logProb);
+    }
+
+    /** Adds this step's rows of every live branch; returns how many. */
+    int plan(Step step, Job<?> owner, List<BranchState> branches) {
+        int rows = 0;
+        for (BranchState b : branches) {
+            if (!b.live()) continue;
+            int n = b.pendingInputs();
+            if (b.sequence.length() + n > cache.maxPositions()) {
+                finish(b, FinishReason.CONTEXT_FULL);
+                continue;
             }
-        };
-        if (pool == null || n < 2) task.run(0, n);
-        else pool.parallelFor(n, task);
+            try {
+                cache.reserve(b.sequence, n);
+            } catch (KvCacheFullException e) {
+                finish(b, FinishReason.CACHE_FULL);
+                continue;
+            }
+            int position = b.sequence.length();
+            for (int i = 0; i < n; i++) step.add(owner, b.pendingInput(i), b.sequence, b.slotAt(position + i), i == n - 1 ? new Row(b) : null, true);
+            rows += n;
+            b.inputsConsumed();
+        }
+        if (rows > 0) steps++;
+        return rows;
     }
 
-    private BranchState owner(List<BranchState> branches, int row) {
-        for (BranchState b : branches) if (b.sequence == batch.sequences[row]) return b;
-        throw new IllegalStateException("row " + row + " has no branch");
-    }
+    /** A branch's logits row: sampled in parallel with other rows, applied in row order. */
+    private final class Row implements LogitsSink {
+        private final BranchState b;
 
-    /** Samples a branch's next token and applies end-of-generation, stop strings, budgets and limits. */
-    private void onLogits(BranchState b, float[] logits, int offset) {
-        int token = b.count >= request.maxTokens() ? -1 : b.sample(logits, offset, vocab);
-        apply(b, token, token < 0 ? 0f : Sampler.logProbability(logits, offset, vocab, token));
+        Row(BranchState b) {
+            this.b = b;
+        }
+
+        @Override
+        public void prepare(float[] logits, int offset) {
+            if (b.count < request.maxTokens()) b.sampleRow(logits, offset, vocab); // else apply() finishes it
+        }
+
+        @Override
+        public void accept(float[] logits, int offset) {
+            apply(b, b.sampled, b.sampledLogProb);
+            decoded++;
+        }
     }
 
     /** Applies a sampled token: end-of-generation, minimum thinking, stop strings, budgets and limits. */
@@ -125,10 +131,9 @@ final class BranchDecoder {
             finish(b, FinishReason.MAX_TOKENS);
             return;
         }
-        BudgetForcing budget = request.budget();
-        if (budget != null && token == thinkEndId && thinkEndId >= 0 && b.thinking && b.thinkingTokens < budget.minThinkingTokens()) {
-            b.waits++;
-            inject(b, budget.waitText()); // s1: refuse to stop thinking, make it reconsider
+        BudgetController budget = b.budget;
+        if (budget != null && budget.refuses(token)) {
+            inject(b, budget.budget().waitText()); // s1: refuse to stop thinking, make it reconsider
             return;
         }
         if (!request.ignoreEndOfGeneration() && tokenizer.isEndOfGeneration(token)) {
@@ -136,42 +141,24 @@ final class BranchDecoder {
             return;
         }
         emit(b, token, logProb);
-        if (b.live() && budget != null) applyBudget(b, budget);
+        if (b.live() && budget != null) {
+            switch (budget.after(b.count)) {
+                case STOP -> finish(b, FinishReason.BUDGET);
+                case FORCE -> {
+                    inject(b, budget.budget().forcingText());
+                    if (budget.forced(b.count)) finish(b, FinishReason.BUDGET);
+                }
+                case NONE -> { }
+            }
+        }
         if (b.live() && b.count >= request.maxTokens()) finish(b, FinishReason.MAX_TOKENS);
     }
 
-    private void applyBudget(BranchState b, BudgetForcing budget) {
-        if (b.forcedAt >= 0) {
-            if (b.count >= b.forcedLimit) finish(b, FinishReason.BUDGET);
-            return;
-        }
-        boolean thinkingCapHit = budget.maxThinkingTokens() > 0 && b.thinkingTokens >= budget.maxThinkingTokens();
-        if (b.count >= budget.maxResponseTokens() || (b.thinking && thinkingCapHit)) {
-            if (b.thinking) {
-                b.forcedAt = b.count;
-                inject(b, budget.forcingText());
-                b.forcedLimit = b.count + budget.answerAllowance();
-                if (budget.answerAllowance() == 0) finish(b, FinishReason.BUDGET);
-            } else {
-                finish(b, FinishReason.BUDGET); // already answering: the response cap is final
-            }
-        }
-    }
-
-    /** Accepts a token into a branch, tracks the thinking section, and streams it. */
+    /** Accepts a token into a branch and streams it. */
     private void emit(BranchState b, int token, float logProb) {
-        boolean wasThinking = b.thinking;
         String piece = b.accept(token, logProb);
-        BudgetForcing budget = request.budget();
-        if (budget != null) {
-            if (!b.thinking && b.thinkingTokens == 0 && (token == thinkStartId || endsWith(b.rawText(), budget.thinkStart()))) {
-                b.thinking = true;
-            } else if (b.thinking && (token == thinkEndId || endsWith(b.rawText(), budget.thinkEnd()))) {
-                b.thinking = false;
-            }
-            if (wasThinking && b.thinking && b.forcedAt < 0) b.thinkingTokens++;
-        }
         listener.onToken(new TokenEvent(b.index, b.count - 1, token, piece, logProb));
+        if (!b.live() && !keepSequences) release(b); // a stop string ended it
     }
 
     /** Injects text into a branch's response: its tokens are accepted (log-prob NaN) and fed next step. */
@@ -189,18 +176,23 @@ final class BranchDecoder {
         return tail.endsWith(budget.thinkStart());
     }
 
-    private static boolean endsWith(CharSequence s, String suffix) {
-        int n = suffix.length(), start = s.length() - n;
-        if (start < 0) return false;
-        for (int i = 0; i < n; i++) if (s.charAt(start + i) != suffix.charAt(i)) return false;
-        return true;
+    /** Finishes every live branch as cancelled. */
+    void cancel(List<BranchState> branches) {
+        for (BranchState b : branches) if (b.live()) finish(b, FinishReason.CANCELLED);
     }
 
     /** Ends a branch: flushes held-back text and returns its KV blocks to the pool at once. */
-    private void finish(BranchState b, FinishReason reason) {
+    void finish(BranchState b, FinishReason reason) {
         b.finish = reason;
         String tail = b.flush();
         if (!tail.isEmpty()) listener.onToken(new TokenEvent(b.index, b.count, -1, tail, 0f));
-        if (!keepSequences) cache.release(b.sequence);
+        if (!keepSequences) release(b);
+    }
+
+    /** Returns a branch's blocks (registering its full blocks with the prefix cache first, if one is given). */
+    void release(BranchState b) {
+        if (b.sequence.released()) return;
+        if (prefixes != null) prefixes.register(b.sequence, b.tokens(), b::slotAt);
+        cache.release(b.sequence);
     }
 }

@@ -7,17 +7,24 @@ import dev.edgewise.engine.tokenizer.Tokenizer;
 import java.util.Arrays;
 
 /**
- * A live branch in the decode loop: its KV sequence, its own sampler (own seeded RNG), the tokens
- * it still has to feed to the model, text assembly, stop conditions and budget-forcing state.
- * Everything that decides its tokens belongs to it alone, so a branch produces the same tokens
- * whether it runs alone or beside others.
+ * A live branch in the scheduler: its KV sequence, its own sampler (own seeded RNG), optional
+ * token constraint and budget controller, the tokens it still has to feed to the model, text
+ * assembly and stop conditions. Everything that decides its tokens belongs to it alone, so a
+ * branch produces the same tokens whether it runs alone or beside others.
  */
 final class BranchState {
     final int index;
     final KvSequence sequence;
     final Sampler sampler;
-    /** LoRA adapter slot of this branch's rows (-1: base model). */
-    int adapter = -1;
+    /** LoRA adapter slot of the prompt's rows and of the response's rows (-1: base model). */
+    private final int promptSlot, responseSlot;
+    /** Budget forcing of this branch, or null. */
+    final BudgetController budget;
+    /** Restricts the next token, or null. */
+    private final TokenConstraint constraint;
+    /** The token drawn by the last {@link #sampleRow} and its log-probability. */
+    int sampled;
+    float sampledLogProb;
     private final StreamingDecoder decoder;
     private final StopStringMatcher stops;
     private final StringBuilder raw = new StringBuilder();
@@ -32,17 +39,18 @@ final class BranchState {
     int count;
     FinishReason finish;
 
-    // budget forcing
-    boolean thinking;
-    int thinkingTokens;
-    int forcedAt = -1;
-    int forcedLimit;
-    int waits;
+    private final int promptLength;
 
-    BranchState(int index, KvSequence sequence, Sampler sampler, Tokenizer tokenizer, int[] prompt, GenerationRequest request) {
+    BranchState(int index, KvSequence sequence, Sampler sampler, Tokenizer tokenizer, int[] prompt, GenerationRequest request,
+                int promptSlot, int responseSlot, BudgetController budget) {
         this.index = index;
         this.sequence = sequence;
         this.sampler = sampler;
+        this.promptSlot = promptSlot;
+        this.responseSlot = responseSlot;
+        this.budget = budget;
+        this.constraint = request.constraint() == null ? null : request.constraint().get();
+        this.promptLength = prompt.length;
         this.decoder = tokenizer.streamingDecoder();
         this.stops = new StopStringMatcher(request.stopStrings());
         int capacity = request.maxTokens() + 64;
@@ -56,8 +64,28 @@ final class BranchState {
         return finish == null;
     }
 
-    int sample(float[] logits, int offset, int vocab) {
-        return sampler.sample(logits, offset, vocab, history, historyLength);
+    /**
+     * The adapter slot of the row at {@code position}: the prompt's below the prompt length, the
+     * response's after it (the extension point for adapters that switch on by position).
+     */
+    int slotAt(int position) {
+        return position < promptLength ? promptSlot : responseSlot;
+    }
+
+    /** Tokens of the sequence so far, prompt included (position p holds {@code tokens()[p]} once fed). */
+    int[] tokens() {
+        return history;
+    }
+
+    boolean constrained() {
+        return constraint != null;
+    }
+
+    /** Draws the next token from a logits row (masked in place by the constraint first) into {@link #sampled}. */
+    void sampleRow(float[] logits, int offset, int vocab) {
+        if (constraint != null) constraint.mask(logits, offset, vocab);
+        sampled = sampler.sample(logits, offset, vocab, history, historyLength);
+        sampledLogProb = Sampler.logProbability(logits, offset, vocab, sampled);
     }
 
     /** Records a token of the response (sampled, or injected with NaN log-prob); returns the text it makes final. */
@@ -73,8 +101,10 @@ final class BranchState {
         count++;
         if (inputCount == inputs.length) inputs = Arrays.copyOf(inputs, 2 * inputCount);
         inputs[inputCount++] = token;
+        if (constraint != null) constraint.accept(token);
         String decoded = decoder.accept(token);
         raw.append(decoded);
+        if (budget != null) budget.observe(token, raw);
         String piece = stops.accept(decoded);
         text.append(piece);
         if (stops.stopped()) finish = FinishReason.STOP_STRING;
@@ -109,6 +139,6 @@ final class BranchState {
 
     BranchResult result() {
         return new BranchResult(index, text.toString(), Arrays.copyOf(generated, count), Arrays.copyOf(logProbs, count), finish,
-                thinkingTokens, forcedAt, waits);
+                budget == null ? 0 : budget.thinkingTokens(), budget == null ? -1 : budget.forcedAt(), budget == null ? 0 : budget.waits());
     }
 }

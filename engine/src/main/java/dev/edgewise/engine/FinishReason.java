@@ -13,5 +13,7 @@ public enum FinishReason {
     /** The KV block pool ran out of blocks; the branch stopped cleanly. */
     CACHE_FULL,
     /** Budget forcing stopped the branch: its answer allowance after forcing, or the response cap, was used up. */
-    BUDGET
+    BUDGET,
+    /** The request was cancelled through its {@link Cancellation}; its blocks were released. */
+    CANCELLED
 }

@@ -4,6 +4,7 @@ import dev.edgewise.engine.lora.ScaledAdapter;
 import dev.edgewise.engine.tokenizer.ChatTemplate;
 
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * What to generate. The prompt is given as exactly one of: plain text, chat messages (rendered
@@ -22,11 +23,14 @@ import java.util.List;
  * @param budget         budget forcing for reasoning, or null
  * @param adapters       LoRA adapters applied on the fly to this request (loaded with
  *                       {@code Model.loadAdapter}); empty for the base model
+ * @param cancellation   stops the request from another thread, or null
+ * @param constraint     makes each branch's {@link TokenConstraint} (called once per branch), or null
  */
 public record GenerationRequest(String prompt, List<ChatTemplate.Message> messages, int[] promptTokens,
                                 boolean parseSpecial, int maxTokens, SamplingParams sampling,
                                 List<String> stopStrings, boolean ignoreEndOfGeneration, int branches,
-                                BudgetForcing budget, List<ScaledAdapter> adapters) {
+                                BudgetForcing budget, List<ScaledAdapter> adapters, Cancellation cancellation,
+                                Supplier<TokenConstraint> constraint) {
 
     public GenerationRequest {
         int given = (prompt != null ? 1 : 0) + (messages != null ? 1 : 0) + (promptTokens != null ? 1 : 0);
@@ -38,6 +42,19 @@ public record GenerationRequest(String prompt, List<ChatTemplate.Message> messag
         for (String s : stopStrings) if (s.isEmpty()) throw new IllegalArgumentException("empty stop string");
         messages = messages == null ? null : List.copyOf(messages);
         adapters = adapters == null ? List.of() : List.copyOf(adapters);
+    }
+
+    /** A request without cancellation handle or token constraint. */
+    public GenerationRequest(String prompt, List<ChatTemplate.Message> messages, int[] promptTokens, boolean parseSpecial, int maxTokens,
+                             SamplingParams sampling, List<String> stopStrings, boolean ignoreEndOfGeneration, int branches,
+                             BudgetForcing budget, List<ScaledAdapter> adapters) {
+        this(prompt, messages, promptTokens, parseSpecial, maxTokens, sampling, stopStrings, ignoreEndOfGeneration, branches, budget,
+                adapters, null, null);
+    }
+
+    /** Whether the request was cancelled through its handle. */
+    public boolean cancelled() {
+        return cancellation != null && cancellation.isCancelled();
     }
 
     public static Builder prompt(String text) {
@@ -65,6 +82,8 @@ public record GenerationRequest(String prompt, List<ChatTemplate.Message> messag
         private int branches = 1;
         private BudgetForcing budget;
         private List<ScaledAdapter> adapters = List.of();
+        private Cancellation cancellation;
+        private Supplier<TokenConstraint> constraint;
 
         public Builder prompt(String text) { this.prompt = text; return this; }
         public Builder messages(List<ChatTemplate.Message> m) { this.messages = m; return this; }
@@ -77,9 +96,14 @@ public record GenerationRequest(String prompt, List<ChatTemplate.Message> messag
         public Builder branches(int n) { this.branches = n; return this; }
         public Builder budget(BudgetForcing b) { this.budget = b; return this; }
         public Builder adapters(List<ScaledAdapter> a) { this.adapters = a; return this; }
+        /** A handle that cancels the request from another thread. */
+        public Builder cancellation(Cancellation c) { this.cancellation = c; return this; }
+        /** A factory of per-branch logit constraints (e.g. a JSON grammar), or null. */
+        public Builder constraint(Supplier<TokenConstraint> c) { this.constraint = c; return this; }
 
         public GenerationRequest build() {
-            return new GenerationRequest(prompt, messages, tokens, parseSpecial, maxTokens, sampling, stopStrings, ignoreEndOfGeneration, branches, budget, adapters);
+            return new GenerationRequest(prompt, messages, tokens, parseSpecial, maxTokens, sampling, stopStrings, ignoreEndOfGeneration, branches, budget, adapters,
+                    cancellation, constraint);
         }
     }
 }

@@ -2,7 +2,7 @@ package dev.edgewise.engine;
 
 import dev.edgewise.engine.tokenizer.ChatTemplate;
 import dev.edgewise.engine.kv.KvBlockPool;
-import dev.edgewise.engine.kv.KvSequence;
+import dev.edgewise.engine.sched.Scheduler;
 import dev.edgewise.engine.kv.PagedKvCache;
 import dev.edgewise.engine.lora.AdapterPrecision;
 import dev.edgewise.engine.lora.DynamicLora;
@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -33,7 +32,9 @@ import java.util.List;
  * }
  * }</pre>
  *
- * The weights stay memory-mapped. One generation runs at a time per model (calls are serialised).
+ * The weights stay memory-mapped. Every request runs on the model's one scheduler
+ * ({@link dev.edgewise.engine.sched}): {@link #generate}, {@link #reason} and {@link #logits} may
+ * be called from many threads at once, and their sequences share batched forward passes.
  */
 public final class Model implements AutoCloseable {
     private final GGUFFile gguf;
@@ -42,18 +43,19 @@ public final class Model implements AutoCloseable {
     private final WorkerPool pool;
     /** Holds Q4_0 matrices repacked for the integer kernel (see {@link ModelOptions#int8Activations}). */
     private final Arena packing;
-    private Qwen2Forward forward;
+    private volatile Qwen2Forward forward;
     private final PagedKvCache cache;
     private final DynamicLora lora;
     private final List<LoraAdapter> adapters = new ArrayList<>();
     private final List<FusedWeights> fused = new ArrayList<>();
+    private final Scheduler scheduler;
     private final int contextSize;
     private final long loadNanos;
     /** Whether Q4_0 runs on the integer kernel: fused Q4_0 matrices are then packed too. */
     private final boolean int8Activations;
 
     private Model(GGUFFile gguf, ModelConfig config, Tokenizer tokenizer, WorkerPool pool, Arena packing, Qwen2Forward forward,
-                  PagedKvCache cache, int contextSize, long loadNanos, boolean int8Activations) {
+                  PagedKvCache cache, int contextSize, long loadNanos, boolean int8Activations, ModelOptions options) {
         this.packing = packing;
         this.int8Activations = int8Activations;
         this.gguf = gguf;
@@ -66,6 +68,8 @@ public final class Model implements AutoCloseable {
         forward.setDeltas(lora);
         this.contextSize = contextSize;
         this.loadNanos = loadNanos;
+        this.scheduler = new Scheduler(forward, cache, options.prefixCache(), pool, options.maxSequences(), options.maxWaiting(),
+                options.prefillChunk());
     }
 
     public static Model load(Path path) throws IOException {
@@ -97,7 +101,7 @@ public final class Model implements AutoCloseable {
             if (options.int8Activations()) weights = Q4_0Packing.pack(weights, pool, packing, gguf.segment());
             Qwen2Forward forward = new Qwen2Forward(config, weights, pool, options.batchSize());
             PagedKvCache cache = new PagedKvCache(config, options.kvType(), options.kvBlockSize(), kvBudget(config, options, ctx), ctx);
-            return new Model(gguf, config, tokenizer, pool, packing, forward, cache, ctx, System.nanoTime() - start, options.int8Activations());
+            return new Model(gguf, config, tokenizer, pool, packing, forward, cache, ctx, System.nanoTime() - start, options.int8Activations(), options);
         } catch (RuntimeException | Error e) {
             if (pool != null) pool.close();
             if (packing != null) packing.close();
@@ -134,93 +138,105 @@ public final class Model implements AutoCloseable {
     }
 
     /** Tokens evaluated by the transformer since load (prompt and generated). */
-    public synchronized long tokensEvaluated() {
-        return forward.tokensEvaluated();
+    public long tokensEvaluated() {
+        return scheduler.forward().tokensEvaluated();
     }
 
     /** The prompt of a request as token ids. */
     public int[] promptTokens(GenerationRequest request) {
         if (request.promptTokens() != null) return request.promptTokens().clone();
-        if (request.messages() != null) return tokenizer.encode(ChatTemplate.render(request.messages(), true), true);
+        if (request.messages() != null) return chatPromptTokens(request.messages());
         return tokenizer.encode(request.prompt(), request.parseSpecial());
+    }
+
+    /** A conversation rendered for generation (the assistant turn opened) as token ids: the one place chat prompts are rendered. */
+    public int[] chatPromptTokens(List<ChatTemplate.Message> messages) {
+        return tokenizer.encode(ChatTemplate.render(messages, true), true);
     }
 
     /**
      * Generates a continuation, streaming each token to {@code listener}. With
      * {@code request.branches() > 1} the prompt is evaluated once, its KV blocks are shared by every
      * branch (copy-on-write), and all branches advance together, one batched forward pass per step.
+     *
+     * <p>Thread-safe: concurrent calls share the model's scheduler, which decodes their branches in
+     * the same batched steps; a request's tokens do not depend on what runs beside it. The listener
+     * is called on the scheduler thread and should return quickly. A prompt that starts like an
+     * earlier one starts on that one's cached KV blocks ({@link Timings#cachedPromptTokens()}).
+     *
+     * @throws SchedulerFullException   if {@link ModelOptions#maxWaiting} requests are already waiting
+     * @throws ContextOverflowException if the prompt does not fit the context
+     * @throws dev.edgewise.engine.kv.KvCacheFullException if the prompt alone does not fit the KV pool
      */
-    public synchronized GenerationResult generate(GenerationRequest request, TokenListener listener) {
-        long start = System.nanoTime();
+    public GenerationResult generate(GenerationRequest request, TokenListener listener) {
         int[] prompt = promptTokens(request);
-        if (prompt.length == 0) throw new IllegalArgumentException("the prompt is empty");
+        checkPrompt(prompt);
         int n = request.branches();
         if (n > forward.maxBatch()) {
             throw new IllegalArgumentException(n + " branches exceed the batch size " + forward.maxBatch() + " (raise --batch-size)");
         }
-        int vocab = config.vocabSize();
-        int slot = lora.slot(request.adapters());
-        KvSequence root = cache.create();
-        List<BranchState> branches = new ArrayList<>(n);
-        try {
-            ForwardBatch batch = new ForwardBatch(prompt.length);
-            for (int i = 0; i < prompt.length; i++) batch.add(prompt[i], root, i == prompt.length - 1, slot);
-            float[] promptLogits = Arrays.copyOf(forward.forward(batch, cache), vocab);
-            long promptDone = System.nanoTime();
-            long kvPeak = cache.pool().bytesInUse();
-
-            KvSequence[] sequences = n == 1 ? new KvSequence[]{root} : cache.fork(root, n);
-            if (n > 1) cache.release(root);
-            boolean promptOpensThinking = request.budget() != null && BranchDecoder.opensThinking(tokenizer, prompt, request.budget());
-            for (int i = 0; i < n; i++) {
-                Sampler sampler = new Sampler(request.sampling().withSeed(request.sampling().seed() + i));
-                BranchState b = new BranchState(i, sequences[i], sampler, tokenizer, prompt, request);
-                b.thinking = promptOpensThinking;
-                b.adapter = slot;
-                branches.add(b);
-            }
-            BranchDecoder decoder = new BranchDecoder(forward, cache, tokenizer, request, listener, pool);
-            long[] firstToken = new long[1];
-            decoder.run(branches, promptLogits, firstToken);
-            long end = System.nanoTime();
-            int generated = 0;
-            List<BranchResult> results = new ArrayList<>(n);
-            for (BranchState b : branches) {
-                generated += b.count;
-                results.add(b.result());
-            }
-            Timings timings = new Timings(prompt.length, promptDone - start, firstToken[0] - start, generated, decoder.decoded,
-                    decoder.steps, end - firstToken[0], Math.max(kvPeak, decoder.kvPeakBytes));
-            return new GenerationResult(results, prompt, timings);
-        } finally {
-            if (!root.released()) cache.release(root);
-            for (BranchState b : branches) if (!b.sequence.released()) cache.release(b.sequence);
-        }
+        return scheduler.run(new GenerationJob(request, prompt, lora.slot(request.adapters()), tokenizer, listener));
     }
 
     /**
-     * Generates every request, results in request order; each result is the one {@link #generate}
-     * gives for that request alone (same seed, same tokens).
+     * Generates every request, decoded together in the model's shared batch (branches of all of
+     * them step in the same forward passes); results in request order. Safe to call from many
+     * threads, like {@link #generate}.
      */
-    public synchronized List<GenerationResult> generateAll(List<GenerationRequest> requests) {
-        // replaced by the scheduler: one after the other until requests are decoded in one batch
+    public List<GenerationResult> generateAll(List<GenerationRequest> requests) {
+        List<java.util.concurrent.CompletableFuture<GenerationResult>> futures = new ArrayList<>(requests.size());
+        for (GenerationRequest r : requests) {
+            futures.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> generate(r, TokenListener.NONE),
+                    command -> Thread.ofVirtual().start(command)));
+        }
         List<GenerationResult> results = new ArrayList<>(requests.size());
-        for (GenerationRequest r : requests) results.add(generate(r, TokenListener.NONE));
+        for (var f : futures) {
+            try {
+                results.add(f.join());
+            } catch (java.util.concurrent.CompletionException e) {
+                if (e.getCause() instanceof RuntimeException r) throw r;
+                throw e;
+            }
+        }
         return results;
+    }
+
+    /** A snapshot of the scheduler: running and waiting requests, KV blocks, token counters. */
+    public SchedulerStats schedulerStats() {
+        return scheduler.stats();
+    }
+
+    /** Adds an observer of every batched step (timings for metrics); called on the scheduler thread. */
+    public void addStepListener(StepListener l) {
+        scheduler.addStepListener(l);
+    }
+
+    private void checkPrompt(int[] prompt) {
+        if (prompt.length == 0) throw new IllegalArgumentException("the prompt is empty");
+        int vocab = config.vocabSize();
+        for (int t : prompt) {
+            if (t < 0 || t >= vocab) throw new IllegalArgumentException("token id " + t + " is outside the vocabulary [0, " + vocab + ")");
+        }
+        if (prompt.length > contextSize) {
+            throw new ContextOverflowException("context full: the prompt's " + prompt.length + " tokens exceed the limit of "
+                    + contextSize + " (raise --ctx-size)");
+        }
     }
 
     /**
      * Runs the reasoning pipeline: one base-model prefill shared by the switcher, plain chat and
      * every reasoning branch; the adapter on for response positions; budget forcing; verification;
-     * a vote. Events of every branch stream to {@code listener}.
+     * a vote. Events of every branch stream to {@code listener}. Thread-safe like {@link #generate}.
      */
-    public synchronized ReasoningResult reason(ReasoningRequest request, TokenListener listener) {
+    public ReasoningResult reason(ReasoningRequest request, TokenListener listener) {
         if (request.heads() != null) request.heads().validate(config.dim(), config.nLayers());
         int need = Math.max(request.branches(), 1);
         if (need > forward.maxBatch()) {
             throw new IllegalArgumentException(need + " branches exceed the batch size " + forward.maxBatch() + " (raise --batch-size)");
         }
-        return new ReasoningRun(forward, cache, tokenizer, request, lora.slot(request.adapters()), listener, pool).run();
+        int[] prompt = chatPromptTokens(ReasoningRun.messagesWithBudget(request));
+        checkPrompt(prompt);
+        return scheduler.run(new ReasoningRun(tokenizer, request, prompt, lora.slot(request.adapters()), listener));
     }
 
     /**
@@ -228,36 +244,20 @@ public final class Model implements AutoCloseable {
      * {@code generate} tokens. Row i of the result holds the logits after token i of the final
      * sequence (the row that predicts token i+1), as the reference dumps lay them out.
      */
-    public synchronized LogitsTrace logits(int[] tokens, int generate) {
+    public LogitsTrace logits(int[] tokens, int generate) {
         return logits(tokens, generate, List.of());
     }
 
     /** {@link #logits(int[], int)} with LoRA adapters applied on the fly. */
-    public synchronized LogitsTrace logits(int[] tokens, int generate, List<ScaledAdapter> withAdapters) {
+    public LogitsTrace logits(int[] tokens, int generate, List<ScaledAdapter> withAdapters) {
         if (tokens.length == 0) throw new IllegalArgumentException("no tokens given");
-        int slot = lora.slot(withAdapters);
-        int vocab = config.vocabSize();
-        int total = tokens.length + generate;
-        float[][] rows = new float[total][];
-        int[] sequence = Arrays.copyOf(tokens, total);
-        KvSequence seq = cache.create();
-        try {
-            ForwardBatch batch = new ForwardBatch(tokens.length);
-            for (int t : tokens) batch.add(t, seq, true, slot);
-            float[] all = forward.forward(batch, cache);
-            for (int i = 0; i < tokens.length; i++) rows[i] = Arrays.copyOfRange(all, i * vocab, (i + 1) * vocab);
-            ForwardBatch one = new ForwardBatch(1);
-            for (int g = 0; g < generate; g++) {
-                int token = Sampler.argmax(rows[tokens.length + g - 1], 0, vocab);
-                sequence[tokens.length + g] = token;
-                one.clear();
-                one.add(token, seq, true, slot);
-                rows[tokens.length + g] = Arrays.copyOf(forward.forward(one, cache), vocab);
-            }
-        } finally {
-            cache.release(seq);
+        if (generate < 0) throw new IllegalArgumentException("generate must be >= 0, got " + generate);
+        checkPrompt(tokens);
+        if ((long) tokens.length + generate > contextSize) {
+            throw new ContextOverflowException("context full: " + tokens.length + " + " + generate + " positions exceed the limit of "
+                    + contextSize + " (raise --ctx-size)");
         }
-        return new LogitsTrace(sequence, tokens.length, rows);
+        return scheduler.run(new LogitsJob(tokens, generate, lora.slot(withAdapters)));
     }
 
     /**
@@ -284,10 +284,14 @@ public final class Model implements AutoCloseable {
         return a;
     }
 
+    /** Unloads an adapter once no running request uses the model (requests queued meanwhile wait). */
     public synchronized void unloadAdapter(LoraAdapter a) {
-        if (!adapters.remove(a)) throw new IllegalArgumentException("adapter " + a.name() + " is not loaded in this model");
-        lora.remove(a);
-        a.close();
+        if (!adapters.contains(a)) throw new IllegalArgumentException("adapter " + a.name() + " is not loaded in this model");
+        scheduler.exclusive(() -> {
+            adapters.remove(a);
+            lora.remove(a);
+            a.close();
+        });
     }
 
     /** Adapters currently resident. */
@@ -302,19 +306,27 @@ public final class Model implements AutoCloseable {
      * run on the integer kernel like the file's, unless the model was loaded with exact activations.
      */
     public synchronized void fuseAdapters(List<ScaledAdapter> set, FusedPrecision precision) {
-        FusedWeights f = LoraFuser.fuse(forward.weights(), config, set, precision, pool, int8Activations);
-        fused.add(f);
-        forward = new Qwen2Forward(config, f.weights(), pool, forward.maxBatch(), forward.tokensEvaluated());
-        forward.setDeltas(lora);
+        scheduler.exclusive(() -> {
+            FusedWeights f = LoraFuser.fuse(forward.weights(), config, set, precision, pool, int8Activations);
+            fused.add(f);
+            forward = new Qwen2Forward(config, f.weights(), pool, forward.maxBatch(), forward.tokensEvaluated());
+            forward.setDeltas(lora);
+            scheduler.setForward(forward); // drops cached prefixes: their keys and values came from the old weights
+        });
     }
 
-    /** The paged KV cache (block accounting is visible for benchmarks and tests). */
+    /**
+     * The paged KV cache (block accounting is visible for benchmarks and tests). The scheduler
+     * thread changes it: read it while no request runs, or use {@link #schedulerStats()}.
+     */
     public PagedKvCache kvCache() {
         return cache;
     }
 
+    /** Stops the scheduler (requests still running or waiting fail), then frees adapters, weights and threads. */
     @Override
     public synchronized void close() {
+        scheduler.close();
         for (LoraAdapter a : adapters) a.close();
         for (FusedWeights f : fused) f.close();
         pool.close();

@@ -121,7 +121,11 @@ public final class Qwen2Forward {
         return logits;
     }
 
-    /** Reserves the chunk's positions, sequence by sequence, checking rows continue their sequence. */
+    /**
+     * Checks rows continue their sequence and makes sure the chunk's positions are reserved: a
+     * no-op for the model's scheduler, which reserves them before it builds a step (and decides
+     * there what a sequence without room does); direct callers get the reservation here.
+     */
     private static void reserve(ForwardBatch batch, int start, int end, PagedKvCache cache) {
         for (int i = start; i < end; i++) {
             KvSequence s = batch.sequences[i];

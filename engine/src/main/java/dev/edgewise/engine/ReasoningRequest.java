@@ -33,11 +33,12 @@ import java.util.List;
  * @param openThinking        reasoning branches start with the thinking marker injected (for models
  *                            that do not open it themselves); otherwise the first token is sampled
  *                            from the base model's logits
+ * @param cancellation        stops the request from another thread, or null
  */
 public record ReasoningRequest(List<ChatTemplate.Message> messages, ReasoningMode mode, List<ScaledAdapter> adapters, Heads heads,
                                BudgetForcing budget, String budgetSentence, int branches, SamplingParams sampling, int maxTokens,
                                VoteMethod vote, AnswerExtractor extractor, String verificationPrompt, boolean verifierUsesAdapter,
-                               boolean adapterPrefill, boolean openThinking) {
+                               boolean adapterPrefill, boolean openThinking, Cancellation cancellation) {
 
     public static final String DEFAULT_VERIFICATION_PROMPT = "\nIs the answer above correct?";
     public static final String DEFAULT_BUDGET_SENTENCE = "\nThink step by step, and answer within {budget} tokens.";
@@ -53,6 +54,20 @@ public record ReasoningRequest(List<ChatTemplate.Message> messages, ReasoningMod
         if (vote == null) vote = VoteMethod.WEIGHTED;
         if (extractor == null) extractor = AnswerExtractor.defaults();
         if (verificationPrompt == null) verificationPrompt = DEFAULT_VERIFICATION_PROMPT;
+    }
+
+    /** A request without a cancellation handle. */
+    public ReasoningRequest(List<ChatTemplate.Message> messages, ReasoningMode mode, List<ScaledAdapter> adapters, Heads heads,
+                            BudgetForcing budget, String budgetSentence, int branches, SamplingParams sampling, int maxTokens,
+                            VoteMethod vote, AnswerExtractor extractor, String verificationPrompt, boolean verifierUsesAdapter,
+                            boolean adapterPrefill, boolean openThinking) {
+        this(messages, mode, adapters, heads, budget, budgetSentence, branches, sampling, maxTokens, vote, extractor,
+                verificationPrompt, verifierUsesAdapter, adapterPrefill, openThinking, null);
+    }
+
+    /** Whether the request was cancelled through its handle. */
+    public boolean cancelled() {
+        return cancellation != null && cancellation.isCancelled();
     }
 
     public static Builder builder(List<ChatTemplate.Message> messages) {
@@ -76,6 +91,7 @@ public record ReasoningRequest(List<ChatTemplate.Message> messages, ReasoningMod
         private boolean verifierUsesAdapter = true;
         private boolean adapterPrefill;
         private boolean openThinking;
+        private Cancellation cancellation;
 
         private Builder(List<ChatTemplate.Message> messages) { this.messages = messages; }
 
@@ -93,10 +109,12 @@ public record ReasoningRequest(List<ChatTemplate.Message> messages, ReasoningMod
         public Builder verifierUsesAdapter(boolean b) { this.verifierUsesAdapter = b; return this; }
         public Builder adapterPrefill(boolean b) { this.adapterPrefill = b; return this; }
         public Builder openThinking(boolean b) { this.openThinking = b; return this; }
+        /** A handle that cancels the request from another thread. */
+        public Builder cancellation(Cancellation c) { this.cancellation = c; return this; }
 
         public ReasoningRequest build() {
             return new ReasoningRequest(messages, mode, adapters, heads, budget, budgetSentence, branches, sampling, maxTokens,
-                    vote, extractor, verificationPrompt, verifierUsesAdapter, adapterPrefill, openThinking);
+                    vote, extractor, verificationPrompt, verifierUsesAdapter, adapterPrefill, openThinking, cancellation);
         }
     }
 }

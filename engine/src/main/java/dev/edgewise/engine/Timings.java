@@ -4,7 +4,7 @@ package dev.edgewise.engine;
  * Where a generation's time went, in nanoseconds.
  *
  * @param promptTokens    tokens evaluated as prompt
- * @param promptNanos     time to evaluate them
+ * @param promptNanos     from the request to the prompt's last logits (waiting for admission included)
  * @param firstTokenNanos time from the request to the first generated token (TTFT)
  * @param generatedTokens tokens generated, all branches together
  * @param decodedTokens   of those, the ones sampled from decode steps (each branch's first token
@@ -12,12 +12,21 @@ package dev.edgewise.engine;
  * @param decodeSteps     batched forward passes after the prompt
  * @param decodeNanos     time from the first token to the end
  * @param kvPeakBytes     most KV-cache bytes in use at once (blocks held by the prompt and branches)
+ * @param cachedPromptTokens prompt tokens served from the prefix cache (not evaluated; counted in
+ *                        {@code promptTokens})
  */
 public record Timings(int promptTokens, long promptNanos, long firstTokenNanos, int generatedTokens,
-                      int decodedTokens, int decodeSteps, long decodeNanos, long kvPeakBytes) {
+                      int decodedTokens, int decodeSteps, long decodeNanos, long kvPeakBytes, int cachedPromptTokens) {
 
+    /** Timings without prefix-cache hits. */
+    public Timings(int promptTokens, long promptNanos, long firstTokenNanos, int generatedTokens, int decodedTokens, int decodeSteps,
+                   long decodeNanos, long kvPeakBytes) {
+        this(promptTokens, promptNanos, firstTokenNanos, generatedTokens, decodedTokens, decodeSteps, decodeNanos, kvPeakBytes, 0);
+    }
+
+    /** Prompt tokens evaluated (those served from the prefix cache excluded) per second. */
     public double promptTokensPerSecond() {
-        return promptNanos == 0 ? 0 : promptTokens * 1e9 / promptNanos;
+        return promptNanos == 0 ? 0 : (promptTokens - cachedPromptTokens) * 1e9 / promptNanos;
     }
 
     /** Aggregate decode speed over every branch: decoded tokens per second. */

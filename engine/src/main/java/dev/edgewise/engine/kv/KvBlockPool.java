@@ -9,6 +9,12 @@ import dev.edgewise.engine.ModelConfig;
  * as [layer][K|V][kvHead][slot][headDim], so the keys of one head across the block's positions are
  * contiguous: attention converts or reads them in one run. Storage is allocated when a block is first
  * handed out and kept for reuse; the pool never holds more than {@code capacity} blocks.
+ *
+ * <p>Accounting only; what a block holds is the business of its sequences and of the
+ * {@link PrefixCache}. A block the prefix cache marked {@linkplain #markCached cached} is not
+ * reused when its last reference goes: it waits in a least-recently-released list, can be taken
+ * back by a cache hit ({@link #revive}), and is evicted (the eviction listener is told) only when
+ * no never-cached free block is left. {@link #usedBlocks()} counts referenced blocks only.
  */
 public final class KvBlockPool {
     private final int blockSize;
@@ -21,6 +27,11 @@ public final class KvBlockPool {
     private final int[] refCount;
     private final int[] freeStack;
     private int freeTop;
+    /** Cached blocks without references, least recently released first: an intrusive doubly linked list. */
+    private final boolean[] cached;
+    private final int[] lruPrev, lruNext;
+    private int lruHead = -1, lruTail = -1, lruSize, cachedCount;
+    private java.util.function.IntConsumer evictionListener = b -> { };
     private final float[][] f32;
     private final short[][] f16;
 
@@ -37,6 +48,9 @@ public final class KvBlockPool {
         this.freeStack = new int[capacity];
         for (int i = 0; i < capacity; i++) freeStack[i] = capacity - 1 - i; // hand out low ids first
         this.freeTop = capacity;
+        this.cached = new boolean[capacity];
+        this.lruPrev = new int[capacity];
+        this.lruNext = new int[capacity];
         this.f32 = type == KvType.F32 ? new float[capacity][] : null;
         this.f16 = type == KvType.F16 ? new short[capacity][] : null;
     }
@@ -54,8 +68,15 @@ public final class KvBlockPool {
     public int blockSize() { return blockSize; }
     public KvType type() { return type; }
     public int capacity() { return capacity; }
-    public int freeBlocks() { return freeTop; }
-    public int usedBlocks() { return capacity - freeTop; }
+    /** Blocks that can be handed out: never-cached free blocks plus evictable cached ones. */
+    public int freeBlocks() { return freeTop + lruSize; }
+    /** Blocks referenced by at least one sequence. */
+    public int usedBlocks() { return capacity - freeTop - lruSize; }
+    /** Blocks holding a cached prefix, referenced or evictable. */
+    public int cachedBlocks() { return cachedCount; }
+    /** Cached blocks no sequence references (evicted first-released-first when room is needed). */
+    public int evictableBlocks() { return lruSize; }
+    public boolean isCached(int block) { return cached[block]; }
     public long bytesPerBlock() { return (long) blockElements * type.bytes; }
     public long bytesInUse() { return usedBlocks() * bytesPerBlock(); }
 
@@ -63,10 +84,54 @@ public final class KvBlockPool {
         return refCount[block];
     }
 
-    /** Takes a free block (reference count 1). */
+    /** Called with a cached block's id when it is evicted for reuse (the prefix cache forgets it). */
+    void onEviction(java.util.function.IntConsumer listener) {
+        this.evictionListener = listener;
+    }
+
+    /** Marks a referenced block as holding a cached prefix: it outlives its last reference. */
+    void markCached(int block) {
+        if (refCount[block] <= 0) throw new IllegalStateException("cannot cache free block " + block);
+        if (!cached[block]) cachedCount++;
+        cached[block] = true;
+    }
+
+    /** Drops a block's cached mark (it is about to be written); an unreferenced one becomes plainly free. */
+    void uncache(int block) {
+        if (!cached[block]) return;
+        cached[block] = false;
+        cachedCount--;
+        if (refCount[block] == 0) {
+            unlink(block);
+            freeStack[freeTop++] = block;
+        }
+        evictionListener.accept(block);
+    }
+
+    /** Takes a reference to a block, reviving a cached one no sequence held (a prefix-cache hit). */
+    void revive(int block) {
+        if (refCount[block] == 0) {
+            if (!cached[block]) throw new IllegalStateException("revive of free uncached block " + block);
+            unlink(block);
+        }
+        refCount[block]++;
+    }
+
+    /** Takes a free block (reference count 1): a never-cached one if any, else evicts the least recently released cached one. */
     int allocate() {
-        if (freeTop == 0) throw new KvCacheFullException("KV cache full: all " + capacity + " blocks of " + blockSize + " positions are in use");
-        int id = freeStack[--freeTop];
+        if (freeTop == 0 && lruSize == 0) {
+            throw new KvCacheFullException("KV cache full: all " + capacity + " blocks of " + blockSize + " positions are in use");
+        }
+        int id;
+        if (freeTop > 0) {
+            id = freeStack[--freeTop];
+        } else {
+            id = lruHead;
+            unlink(id);
+            cached[id] = false;
+            cachedCount--;
+            evictionListener.accept(id);
+        }
         refCount[id] = 1;
         if (type == KvType.F32 && f32[id] == null) f32[id] = new float[blockElements];
         if (type == KvType.F16 && f16[id] == null) f16[id] = new short[blockElements];
@@ -80,7 +145,27 @@ public final class KvBlockPool {
 
     void release(int block) {
         if (refCount[block] <= 0) throw new IllegalStateException("release of free block " + block);
-        if (--refCount[block] == 0) freeStack[freeTop++] = block;
+        if (--refCount[block] > 0) return;
+        if (cached[block]) append(block);
+        else freeStack[freeTop++] = block;
+    }
+
+    private void append(int block) {
+        lruPrev[block] = lruTail;
+        lruNext[block] = -1;
+        if (lruTail >= 0) lruNext[lruTail] = block;
+        else lruHead = block;
+        lruTail = block;
+        lruSize++;
+    }
+
+    private void unlink(int block) {
+        int p = lruPrev[block], n = lruNext[block];
+        if (p >= 0) lruNext[p] = n;
+        else lruHead = n;
+        if (n >= 0) lruPrev[n] = p;
+        else lruTail = p;
+        lruSize--;
     }
 
     /** Copies the first {@code slots} positions of {@code src} into {@code dst} (copy-on-write). */

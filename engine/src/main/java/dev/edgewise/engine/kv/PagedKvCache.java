@@ -9,7 +9,8 @@ import java.util.Arrays;
  * Paged KV cache shared by many sequences: sequences own block tables into one {@link KvBlockPool};
  * {@link #fork} shares every block of a sequence (reference counts, no copy); appending to a block
  * that is shared copies it first (copy-on-write), so a forked prompt costs its blocks once however
- * many branches continue it. Not thread-safe: one decode loop drives it.
+ * many branches continue it. Blocks a {@link PrefixCache} marked cached are never written again
+ * (a sequence appending into one copies it first). Not thread-safe: the model's scheduler drives it.
  */
 public final class PagedKvCache {
     public static final int DEFAULT_BLOCK_SIZE = 16;
@@ -46,6 +47,15 @@ public final class PagedKvCache {
         return new KvSequence(nextId++, new int[4], 0, 0);
     }
 
+    /**
+     * A sequence that starts with {@code blocks}, full blocks already holding its first
+     * {@code blocks.length × blockSize} positions (a prefix-cache hit); each gains a reference.
+     */
+    public KvSequence createSharing(int[] blocks) {
+        for (int b : blocks) pool.revive(b);
+        return new KvSequence(nextId++, Arrays.copyOf(blocks, Math.max(4, blocks.length)), blocks.length, blocks.length * pool.blockSize());
+    }
+
     /** {@code n} new sequences sharing every block of {@code parent} (which stays valid). */
     public KvSequence[] fork(KvSequence parent, int n) {
         check(parent);
@@ -58,10 +68,13 @@ public final class PagedKvCache {
         return children;
     }
 
-    /** Returns a sequence's blocks to the pool; the sequence cannot be used afterwards. */
+    /**
+     * Returns a sequence's blocks to the pool; the sequence cannot be used afterwards. Released last
+     * block first, so a cached prefix's tail is evicted before its head.
+     */
     public void release(KvSequence s) {
         check(s);
-        for (int b = 0; b < s.blockCount; b++) pool.release(s.blocks[b]);
+        for (int b = s.blockCount - 1; b >= 0; b--) pool.release(s.blocks[b]);
         s.blockCount = 0;
         s.length = 0;
         s.released = true;
@@ -83,18 +96,20 @@ public final class PagedKvCache {
         int bs = pool.blockSize();
         int have = s.blockCount;
         int need = (s.length + n + bs - 1) / bs;
-        boolean copyLast = s.length % bs != 0 && n > 0 && pool.refCount(s.blocks[have - 1]) > 1;
+        int partial = s.length / bs; // the block the next position goes to, if it is already held
+        boolean copyLast = s.length % bs != 0 && n > 0 && partial < have
+                && (pool.refCount(s.blocks[partial]) > 1 || pool.isCached(s.blocks[partial]));
         int fresh = Math.max(0, need - have) + (copyLast ? 1 : 0);
         if (fresh > pool.freeBlocks()) {
             throw new KvCacheFullException("KV cache full: sequence " + s.id() + " needs " + fresh + " more blocks, "
                     + pool.freeBlocks() + " of " + pool.capacity() + " are free");
         }
         if (copyLast) {
-            int shared = s.blocks[have - 1];
+            int shared = s.blocks[partial];
             int own = pool.allocate();
             pool.copy(shared, own, s.length % bs);
             pool.release(shared);
-            s.blocks[have - 1] = own;
+            s.blocks[partial] = own;
             copies++;
         }
         if (need > s.blocks.length) s.blocks = Arrays.copyOf(s.blocks, Math.max(need, 2 * s.blocks.length));
@@ -105,7 +120,7 @@ public final class PagedKvCache {
     public void store(KvSequence s, int position, int layer, float[] k, int kOff, float[] v, int vOff) {
         int bs = pool.blockSize();
         int block = s.blocks[position / bs];
-        if (pool.refCount(block) != 1) throw new IllegalStateException("write to shared block " + block + " of " + s);
+        if (pool.refCount(block) != 1 || pool.isCached(block)) throw new IllegalStateException("write to shared block " + block + " of " + s);
         pool.store(block, position % bs, layer, k, kOff, v, vOff);
     }
 

@@ -4,7 +4,6 @@ import dev.edgewise.engine.ModelConfig;
 import dev.edgewise.engine.ProjectionDeltas;
 import dev.edgewise.kernels.WorkerPool;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -16,7 +15,8 @@ import java.util.List;
 public final class DynamicLora implements ProjectionDeltas {
     private final WorkerPool pool;
     private final ModelConfig config;
-    private final List<List<ScaledAdapter>> slots = new ArrayList<>();
+    /** Copy-on-write: requests register sets on their own threads while the scheduler thread reads them. */
+    private final List<List<ScaledAdapter>> slots = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final LoraScratch scratch = new LoraScratch();
     private int[] rowsOfSlot = new int[64];
 
