@@ -49,7 +49,7 @@ class EdgewiseEvalTest {
     private static Map<String, Object> cli(int branches) {
         StringWriter out = new StringWriter(), err = new StringWriter();
         int exit = Main.execute(new String[]{"eval", "--model", model.toString(), "--lora", adapter.toString(), "--heads", heads.toString(),
-                "--data", DATA.toString(), "--json", "--branches", String.valueOf(branches), "--budget", String.valueOf(BUDGET),
+                "--data", DATA.toString(), "--json", "--reasoning", "on", "--branches", String.valueOf(branches), "--budget", String.valueOf(BUDGET),
                 "--answer-allowance", "8", "--max-tokens", "40", "--threads", "2", "--seed", "5"}, new PrintWriter(out, true), new PrintWriter(err, true));
         assertThat(exit).as(err.toString()).isZero();
         return (Map<String, Object>) Json.parse(out.toString());
@@ -60,11 +60,12 @@ class EdgewiseEvalTest {
     void aSweepEqualsEdgewiseEvalAtEachPoint() throws Exception {
         Dataset<Row> questions = EdgewiseEval.items(spark, DATA);
         EvalSweep sweep = new EdgewiseEval().setModelPath(model.toString()).setAdapters(adapter.toString()).setHeadsPath(heads.toString())
-                .setSweepBranches(1, 2).setSweepBudgets(BUDGET).setAnswerAllowance(8).setMaxTokens(40).setThreads(2).setSeed(5).setBatchSize(3)
+                .setReasoning("on").setSweepBranches(1, 2).setSweepBudgets(BUDGET).setAnswerAllowance(8).setMaxTokens(40).setThreads(2).setSeed(5).setBatchSize(3)
                 .evaluate(questions);
         assertThat(sweep.points()).extracting(EvalSweep.Point::branches).containsExactly(1, 2);
         assertThat(sweep.results().count()).isEqualTo(24);
-        assertThat(sweep.metrics(2, BUDGET).branches()).as("some questions reasoned with 2 branches").isGreaterThan(12);
+        assertThat(sweep.metrics(2, BUDGET).branches()).isEqualTo(24);
+        assertThat(sweep.metrics(2, BUDGET).forcedStopRate()).as("budget forcing stopped some branches").isPositive();
         for (int branches : new int[]{1, 2}) {
             Map<String, Object> want = cli(branches);
             EvalMetrics got = sweep.metrics(branches, BUDGET);
@@ -91,7 +92,7 @@ class EdgewiseEvalTest {
                 // the same prefill up to float rounding: the Vector API's lane reductions round differently
                 // interpreted and compiled, so two JVMs at different stages of warm-up differ in the last bits
                 assertThat(r.<Double>getAs("switch_probability")).isCloseTo((Double) w.get("switch_probability"), within(1e-4));
-                assertThat(r.<Integer>getAs("branches")).isEqualTo(r.<Boolean>getAs("reasoned") ? branches : 1); // a direct answer is one branch
+                assertThat(r.<Integer>getAs("branches")).isEqualTo(branches);
             }
         }
     }
