@@ -199,6 +199,21 @@ class EdgewiseGeneratorTest {
     }
 
     @Test
+    void theGenerateJobWritesParquet(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path input = dir.resolve("prompts.jsonl");
+        java.nio.file.Files.writeString(input, "{\"id\": 1, \"prompt\": \"" + prompt(1) + "\", \"seed\": 1031}\n"
+                + "{\"id\": 2, \"prompt\": \"" + prompt(2) + "\", \"seed\": 1062}\n");
+        EdgewiseJob.run(spark, new String[]{"generate", "--model", modelFile.toString(), "--input", input.toString(), "--output",
+                dir.resolve("out").toString(), "--seed-col", "seed", "--max-tokens", String.valueOf(MAX_TOKENS), "--temperature", String.valueOf(TEMPERATURE)});
+        Map<Integer, Row> out = new TreeMap<>();
+        for (Row r : spark.read().parquet(dir.resolve("out").toString()).collectAsList()) out.put(((Long) r.getAs("id")).intValue(), r);
+        assertThat(out.keySet()).containsExactly(1, 2);
+        assertThat(tokens(out.get(2))).containsExactly(expected(GenerationRequest.prompt(prompt(2)), 1062).tokens());
+        assertThatThrownBy(() -> EdgewiseJob.run(spark, new String[]{"generate", "--input", input.toString()}))
+                .hasMessage("--model is required");
+    }
+
+    @Test
     void paramsSurviveSaveAndLoad(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         EdgewiseGenerator g = generator().setSeedCol("seed").setBranches(2).setAdapters("a/:0.5").setStopStrings("\n");
         g.save(dir.resolve("g").toString());
