@@ -5,7 +5,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -61,7 +60,7 @@ public final class EdgewiseJob {
                 if (o.containsKey("reasoning")) e.setReasoning(o.get("reasoning"));
                 if (o.containsKey("branches")) e.setSweepBranches(ints(o.get("branches")));
                 if (o.containsKey("budget")) e.setSweepBudgets(ints(o.get("budget")));
-                EvalSweep sweep = e.evaluate(EdgewiseEval.items(spark, Path.of(required(o, "data"))));
+                EvalSweep sweep = e.evaluate(EdgewiseEval.items(spark, ModelFiles.resolve(required(o, "data"))));
                 for (EvalSweep.Point p : sweep.points()) System.out.println(line(p));
                 if (o.containsKey("output")) sweep.results().write().parquet(o.get("output"));
                 return sweep;
