@@ -13,6 +13,7 @@ import dev.edgewise.kernels.WorkerPool;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.Condition;
@@ -42,6 +43,7 @@ public final class Scheduler implements AutoCloseable {
     private final List<Job<?>> running = new ArrayList<>();
     private final Step step = new Step();
     private int runningSequences;
+    private int idleCycles;
 
     private final List<StepListener> stepListeners = new CopyOnWriteArrayList<>();
     private volatile SchedulerStats stats;
@@ -69,7 +71,7 @@ public final class Scheduler implements AutoCloseable {
     public <R> R run(Job<R> job) {
         lock.lock();
         try {
-            if (closed) throw new IllegalStateException("the model is closed");
+            checkCaller();
             if (waiting.size() >= maxWaiting) {
                 throw new SchedulerFullException("too many requests waiting (" + waiting.size() + " of at most " + maxWaiting + ")");
             }
@@ -77,19 +79,11 @@ public final class Scheduler implements AutoCloseable {
                 throw new IllegalArgumentException(job.sequences() + " sequences exceed the scheduler's limit of " + maxSequences
                         + " (raise --max-sequences)");
             }
-            waiting.add(job);
-            startThread();
-            work.signal();
+            enqueue(job);
         } finally {
             lock.unlock();
         }
-        try {
-            return job.future.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            if (e.getCause() instanceof Error err) throw err;
-            throw e;
-        }
+        return await(job.future);
     }
 
     /**
@@ -97,35 +91,43 @@ public final class Scheduler implements AutoCloseable {
      * wait): for changes of the weights or adapters that running sequences must not see.
      */
     public void exclusive(Runnable action) {
-        Job<Void> barrier = new Job<>() {
-            @Override protected int sequences() { return 0; }
-            @Override protected boolean cancelRequested() { return false; }
-            @Override protected void start(Scheduler s) { action.run(); }
-            @Override protected void plan(Step step) { }
-            @Override protected void afterStep(Scheduler s) { }
-            @Override protected boolean done() { return true; }
-            @Override protected void cancel() { }
-            @Override protected void releaseAll(Scheduler s) { }
-            @Override protected Void result() { return null; }
-        };
+        Barrier barrier = new Barrier(action, new CompletableFuture<>());
         lock.lock();
         try {
-            if (closed) throw new IllegalStateException("the model is closed");
-            waiting.add(new Barrier(barrier));
-            startThread();
-            work.signal();
+            checkCaller();
+            enqueue(barrier);
         } finally {
             lock.unlock();
         }
-        try {
-            barrier.future.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            throw e;
+        await(barrier.done());
+    }
+
+    /** Work that needs the model to itself, run between jobs. */
+    private record Barrier(Runnable action, CompletableFuture<Void> done) {
+    }
+
+    /** Under the lock: refuses calls after close and from the scheduler thread itself (a listener would wait for itself). */
+    private void checkCaller() {
+        if (closed) throw new IllegalStateException("the model is closed");
+        if (Thread.currentThread() == thread) {
+            throw new IllegalStateException("a listener cannot call into its model (it runs on the scheduler thread)");
         }
     }
 
-    private record Barrier(Job<Void> job) {
+    private void enqueue(Object work) {
+        waiting.add(work);
+        startThread();
+        this.work.signal();
+    }
+
+    private static <R> R await(CompletableFuture<R> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw e;
+        }
     }
 
     private void startThread() {
@@ -210,7 +212,9 @@ public final class Scheduler implements AutoCloseable {
                     progress = true;
                 }
             }
-            if (!progress) {
+            // a step without rows is normal while a job changes phase; several in a row are a bug
+            idleCycles = progress ? 0 : idleCycles + 1;
+            if (idleCycles > 3) {
                 for (Job<?> job : List.copyOf(running)) retire(job, new IllegalStateException("the scheduler made no progress on a request"));
             }
             steps++;
@@ -314,10 +318,10 @@ public final class Scheduler implements AutoCloseable {
                     if (!running.isEmpty()) break;
                     waiting.poll();
                     try {
-                        b.job().start(this);
-                        b.job().future.complete(null);
+                        b.action().run();
+                        b.done().complete(null);
                     } catch (RuntimeException | Error e) {
-                        b.job().future.completeExceptionally(e);
+                        b.done().completeExceptionally(e);
                     }
                     continue;
                 }
@@ -364,8 +368,8 @@ public final class Scheduler implements AutoCloseable {
         IllegalStateException closedError = new IllegalStateException("the model was closed");
         for (Job<?> job : List.copyOf(running)) retire(job, closedError);
         for (Object o : waiting) {
-            Job<?> job = o instanceof Barrier b ? b.job() : (Job<?>) o;
-            job.future.completeExceptionally(closedError);
+            if (o instanceof Barrier b) b.done().completeExceptionally(closedError);
+            else ((Job<?>) o).future.completeExceptionally(closedError);
         }
         waiting.clear();
         publishStats();

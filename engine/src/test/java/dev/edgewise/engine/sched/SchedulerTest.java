@@ -141,6 +141,25 @@ class SchedulerTest {
     }
 
     @Test
+    void blocksWrittenWithAnAdapterServeOnlyRequestsWithTheSameAdapterAndScale() throws Exception {
+        try (Model m = Model.load(file, ModelOptions.defaults().withThreads(2))) {
+            var adapter = m.addAdapter(dev.edgewise.engine.lora.LoraAdapter.synthetic(m.config(), 8, 16, 5,
+                    dev.edgewise.engine.lora.AdapterPrecision.F32));
+            int[] prompt = tokens(40, 8);
+            GenerationRequest.Builder base = GenerationRequest.tokens(prompt).maxTokens(4).ignoreEndOfGeneration(true);
+            var full = List.of(new dev.edgewise.engine.lora.ScaledAdapter(adapter, 1f));
+            var half = List.of(new dev.edgewise.engine.lora.ScaledAdapter(adapter, 0.5f));
+            assertThat(m.generate(base.build(), TokenListener.NONE).timings().cachedPromptTokens()).isZero();
+            GenerationResult first = m.generate(base.adapters(full).build(), TokenListener.NONE);
+            assertThat(first.timings().cachedPromptTokens()).as("base blocks do not serve the adapter").isZero();
+            assertThat(m.generate(base.adapters(half).build(), TokenListener.NONE).timings().cachedPromptTokens()).as("nor another scale").isZero();
+            GenerationResult again = m.generate(base.adapters(full).build(), TokenListener.NONE);
+            assertThat(again.timings().cachedPromptTokens()).isEqualTo(32);
+            assertThat(again.tokens()).isEqualTo(first.tokens());
+        }
+    }
+
+    @Test
     void aCancelledRequestStopsAtTheNextStepAndReleasesItsBlocks() throws Exception {
         try (Model m = Model.load(file, ModelOptions.defaults().withThreads(2))) {
             Cancellation cancel = new Cancellation();
@@ -263,6 +282,19 @@ class SchedulerTest {
             }
             assertThat(together.timings().forwardTokens()).as("counts only its own rows").isEqualTo(solo.timings().forwardTokens());
             assertThat(together.vote().display()).isEqualTo(solo.vote().display());
+            assertThat(m.kvCache().pool().usedBlocks()).isZero();
+        }
+    }
+
+    @Test
+    void aReasoningRunWhoseBranchesEndAtTheirFirstTokenStillVerifies() throws Exception {
+        try (Model m = Model.load(file, ModelOptions.defaults().withThreads(2))) {
+            var r = m.reason(dev.edgewise.engine.ReasoningRequest.builder(List.of(new dev.edgewise.engine.tokenizer.ChatTemplate.Message(
+                            "user", "Two plus three?"))).mode(dev.edgewise.engine.ReasoningMode.ON)
+                    .heads(dev.edgewise.engine.heads.Heads.synthetic(m.config().dim(), 3)).branches(3).sampling(SAMPLING).maxTokens(1)
+                    .build(), TokenListener.NONE);
+            assertThat(r.branches()).hasSize(3).allSatisfy(b -> assertThat(b.tokens()).hasSize(1));
+            assertThat(r.verifierScores()).hasSize(3).allSatisfy(v -> assertThat(v).isBetween(0.0, 1.0));
             assertThat(m.kvCache().pool().usedBlocks()).isZero();
         }
     }
