@@ -28,7 +28,8 @@ import java.util.List;
 
 /**
  * {@code edgewise eval} on Spark: every question of a data set through the reasoning pipeline, for
- * every point of a sweep over branches and budgets, as one job. {@link #transform} gives one result
+ * every point of a sweep over branches and budgets, as one job (the questions of a batch submitted
+ * together, sharing the model's batched steps). {@link #transform} gives one result
  * row per question and sweep point; {@link #evaluate} also aggregates them per sweep point into the
  * figures {@code edgewise eval} reports (the engine's {@code EvalMetrics}, the same code).
  *
@@ -121,7 +122,10 @@ public final class EdgewiseEval extends EdgewiseParams<EdgewiseEval> {
         for (int b : branchPoints()) settings().withSweep(b, 0);
         for (int b : budgetPoints()) settings().withSweep(1, b);
         StructType out = schema;
-        for (var f : RESULTS.fields()) out = out.add(f);
+        for (var f : RESULTS.fields()) {
+            if (Arrays.asList(schema.fieldNames()).contains(f.name())) throw new IllegalArgumentException("the input already has a column '" + f.name() + "'");
+            out = out.add(f);
+        }
         return out;
     }
 
@@ -172,18 +176,16 @@ public final class EdgewiseEval extends EdgewiseParams<EdgewiseEval> {
             Model model = lease.model();
             List<ScaledAdapter> adapters = lease.adapters(settings.adapters());
             Heads heads = lease.heads(settings.headsPath());
-            List<Object[]> out = new ArrayList<>(rows.size());
-            for (Row row : rows) {
+            return PartitionRunner.together(rows, row -> {
                 int branches = row.getInt(sweepAt), budget = row.getInt(sweepAt + 1);
                 if (row.isNullAt(expected)) throw new IllegalArgumentException("expected answer is null in row " + row);
                 String text = question.text(row);
                 GenerationSettings point = settings.withSweep(branches, budget);
                 ReasoningResult r = model.reason(point.reasoning(point.messages(text), seeds.seed(row, text), adapters, heads), TokenListener.NONE);
                 EvalScore s = EvalScore.of(r, String.valueOf(row.get(expected)));
-                out.add(new Object[]{branches, budget, s.predicted(), s.correct(), s.reasoned(), s.switchProbability(), s.branches(),
-                        s.thinkingTokens(), s.answerTokens(), s.forcedBranches(), s.ttftMillis(), s.latencyMillis()});
-            }
-            return out;
+                return new Object[]{branches, budget, s.predicted(), s.correct(), s.reasoned(), s.switchProbability(), s.branches(),
+                        s.thinkingTokens(), s.answerTokens(), s.forcedBranches(), s.ttftMillis(), s.latencyMillis()};
+            });
         }
     }
 }

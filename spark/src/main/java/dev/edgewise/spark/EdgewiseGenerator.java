@@ -35,7 +35,8 @@ import java.util.List;
  * }</pre>
  *
  * With {@code reasoning} auto, on or off, every row runs the reasoning pipeline instead (adapter,
- * heads, budget forcing, branches and a vote), one row at a time with its branches decoded together.
+ * heads, budget forcing, branches and a vote); the rows of a batch are submitted together and share
+ * the model's batched steps.
  * Executor JVMs need {@code --add-modules jdk.incubator.vector}.
  */
 public final class EdgewiseGenerator extends EdgewiseParams<EdgewiseGenerator> {
@@ -108,7 +109,7 @@ public final class EdgewiseGenerator extends EdgewiseParams<EdgewiseGenerator> {
         return dataset.toDF().mapPartitions(runner, Encoders.row(out));
     }
 
-    /** One batch of rows through the model: plain generation all at once, or the reasoning pipeline row by row. */
+    /** One batch of rows through the model at once: plain generation by generateAll, the reasoning pipeline a thread per row. */
     private record Rows(GenerationSettings settings, PromptColumn prompt, RowSeeds seeds, OutputColumns outputs)
             implements PartitionRunner.BatchFunction {
 
@@ -116,15 +117,13 @@ public final class EdgewiseGenerator extends EdgewiseParams<EdgewiseGenerator> {
         public List<Object[]> apply(ExecutorModels.Lease lease, List<Row> rows) {
             Model model = lease.model();
             List<ScaledAdapter> adapters = lease.adapters(settings.adapters());
-            List<Object[]> out = new ArrayList<>(rows.size());
             if (settings.reasons()) {
                 Heads heads = lease.heads(settings.headsPath());
-                for (Row row : rows) {
+                return PartitionRunner.together(rows, row -> {
                     var messages = prompt.isMessages() ? prompt.messages(row) : settings.messages(prompt.text(row));
                     ReasoningResult r = model.reason(settings.reasoning(messages, seeds.seed(row, prompt.key(row)), adapters, heads), TokenListener.NONE);
-                    out.add(outputs.values(r));
-                }
-                return out;
+                    return outputs.values(r);
+                });
             }
             List<GenerationRequest> requests = new ArrayList<>(rows.size());
             for (Row row : rows) {
@@ -133,6 +132,7 @@ public final class EdgewiseGenerator extends EdgewiseParams<EdgewiseGenerator> {
                         : settings.generation(prompt.text(row), null, seed, adapters));
             }
             Voter voter = settings.voter();
+            List<Object[]> out = new ArrayList<>(rows.size());
             for (GenerationResult r : model.generateAll(requests)) out.add(outputs.values(r, voter.voteBranches(r.branches())));
             return out;
         }

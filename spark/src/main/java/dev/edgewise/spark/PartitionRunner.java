@@ -13,6 +13,9 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 
 /**
  * The executor side of a job: takes the rows of a partition {@code batchSize} at a time, hands each
@@ -83,6 +86,26 @@ final class PartitionRunner implements MapPartitionsFunction<Row, Row> {
                 if (lease != null) lease.close();
             }
         };
+    }
+
+    /**
+     * Applies {@code f} to every item at once, one virtual thread each, results in item order: calls
+     * into one model from many threads share its batched decode steps. The first failure is rethrown.
+     */
+    static <T, R> List<R> together(List<T> items, Function<T, R> f) {
+        List<CompletableFuture<R>> futures = new ArrayList<>(items.size());
+        for (T item : items) futures.add(CompletableFuture.supplyAsync(() -> f.apply(item), command -> Thread.ofVirtual().start(command)));
+        List<R> results = new ArrayList<>(items.size());
+        for (CompletableFuture<R> future : futures) {
+            try {
+                results.add(future.join());
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof RuntimeException r) throw r;
+                if (e.getCause() instanceof Error err) throw err;
+                throw e;
+            }
+        }
+        return results;
     }
 
     private static Row append(Row row, Object[] outputs) {
