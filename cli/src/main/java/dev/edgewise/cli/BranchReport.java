@@ -1,13 +1,10 @@
 package dev.edgewise.cli;
 
 import dev.edgewise.engine.BranchResult;
-import dev.edgewise.engine.vote.Ballot;
 import dev.edgewise.engine.vote.VoteResult;
 import dev.edgewise.engine.vote.VoteTally;
-import dev.edgewise.engine.vote.Voter;
 
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -15,13 +12,6 @@ import java.util.stream.Collectors;
 /** Prints branches: per-branch stats, the vote table and the chosen answer. */
 final class BranchReport {
     private BranchReport() {}
-
-    /** Votes with each branch weighted by its geometric-mean token probability (no verifier). */
-    static VoteResult vote(Voter voter, List<BranchResult> branches) {
-        List<Ballot> ballots = new ArrayList<>();
-        for (BranchResult b : branches) ballots.add(new Ballot(b.branch(), b.text(), Math.exp(b.meanLogProb())));
-        return voter.vote(ballots);
-    }
 
     static void print(PrintWriter out, List<BranchResult> branches, VoteResult vote, List<Double> scores, boolean showBranches) {
         print(out, branches, vote, scores, showBranches, null);

@@ -5,6 +5,7 @@ import dev.edgewise.engine.Model;
 import dev.edgewise.engine.Sampler;
 import dev.edgewise.engine.kv.KvType;
 import dev.edgewise.engine.lora.AdapterPrecision;
+import dev.edgewise.engine.lora.AdapterSpec;
 import dev.edgewise.engine.lora.ScaledAdapter;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -135,7 +136,7 @@ final class LogitsCommand implements Callable<Integer> {
         j.put("n_vocab", vocab);
         List<Object> applied = new ArrayList<>();
         for (String arg : lora.lora) {
-            LoraOptionsMixin.Spec spec = LoraOptionsMixin.parse(arg);
+            AdapterSpec spec = AdapterSpec.parse(arg);
             Map<String, Object> a = new LinkedHashMap<>();
             a.put("adapter", spec.path().toString());
             a.put("user_scale", (double) spec.scale());

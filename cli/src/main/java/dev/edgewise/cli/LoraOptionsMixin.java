@@ -2,12 +2,12 @@ package dev.edgewise.cli;
 
 import dev.edgewise.engine.Model;
 import dev.edgewise.engine.lora.AdapterPrecision;
+import dev.edgewise.engine.lora.AdapterSpec;
 import dev.edgewise.engine.lora.FusedPrecision;
 import dev.edgewise.engine.lora.ScaledAdapter;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -30,20 +30,6 @@ final class LoraOptionsMixin {
             description = "fused matrices stored as: same (requantized to the base type), f16 or f32 (default: ${DEFAULT-VALUE})")
     String fusedType;
 
-    record Spec(Path path, float scale) {}
-
-    static Spec parse(String arg) {
-        int colon = arg.lastIndexOf(':');
-        if (colon > 0) {
-            try {
-                return new Spec(Path.of(arg.substring(0, colon)), Float.parseFloat(arg.substring(colon + 1)));
-            } catch (NumberFormatException e) {
-                // a colon inside the path: no scale given
-            }
-        }
-        return new Spec(Path.of(arg), 1f);
-    }
-
     /**
      * Loads the adapters into {@code model}: fused into its weights, or resident for dynamic use.
      * Returns the adapters a request must name (empty when fused or none given).
@@ -58,7 +44,7 @@ final class LoraOptionsMixin {
         AdapterPrecision p = fused ? AdapterPrecision.F32 : precision == null ? defaultPrecision : parsePrecision(precision);
         List<ScaledAdapter> set = new ArrayList<>();
         for (String arg : lora) {
-            Spec spec = parse(arg);
+            AdapterSpec spec = AdapterSpec.parse(arg);
             set.add(new ScaledAdapter(model.loadAdapter(spec.path(), p), spec.scale()));
         }
         if (!fused) return set;

@@ -140,7 +140,7 @@ final class RunCommand implements Callable<Integer> {
                 out.println();
             } else {
                 result = m.generate(built, TokenListener.NONE);
-                BranchReport.print(out, result.branches(), BranchReport.vote(voter, result.branches()), List.of(), showBranches, thinking);
+                BranchReport.print(out, result.branches(), voter.voteBranches(result.branches()), List.of(), showBranches, thinking);
             }
             out.flush();
             if (result.adapterActivation().invocationMissing()) err.println("edgewise: warning: " + AdapterActivation.INVOCATION_MISSING_WARNING);

@@ -52,13 +52,15 @@ final class SchedulerBench {
 
     /**
      * {@code clients} requests ({@code promptTokens} random tokens each, {@code genTokens} new
-     * tokens) submitted at once from as many threads: generated tokens of all over the wall time,
-     * with each request's TTFT and mean inter-token latency.
+     * tokens) submitted at once from as many threads: generated tokens of all over the wall time
+     * (prefills included), with each request's TTFT and mean inter-token latency, and the sum of the
+     * requests' own decode rates (prefill time left out).
      */
     static BenchCommand.Result concurrentDecode(Model m, SplittableRandom random, int clients, int promptTokens, int genTokens,
                                                 int repetitions) {
         double[] samples = new double[repetitions];
         List<Double> ttfts = new ArrayList<>(), itls = new ArrayList<>();
+        double[] decodeSums = new double[repetitions];
         for (int rep = 0; rep < repetitions; rep++) {
             List<CompletableFuture<GenerationResult>> running = new ArrayList<>();
             long start = System.nanoTime();
@@ -73,11 +75,14 @@ final class SchedulerBench {
                 tokens += r.timings().generatedTokens();
                 ttfts.add(r.timings().timeToFirstTokenMillis());
                 itls.add(r.timings().decodedTokens() == 0 ? 0 : r.timings().decodeNanos() / 1e6 / r.timings().decodedTokens());
+                decodeSums[rep] += r.timings().decodeTokensPerSecond();
             }
             samples[rep] = tokens * 1e9 / (System.nanoTime() - start);
         }
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("clients", clients);
+        // each request's own decode rate (tokens after its first / time after its first), summed: prefill time left out
+        extra.put("decode_tps_sum_median", new BenchCommand.Result("", "", 0, 0, 0, decodeSums, Map.of()).median());
         extra.put("ttft_p50_ms", percentile(ttfts, 0.5));
         extra.put("ttft_p99_ms", percentile(ttfts, 0.99));
         extra.put("itl_p50_ms", percentile(itls, 0.5));

@@ -1,5 +1,7 @@
 package dev.edgewise.engine.vote;
 
+import dev.edgewise.engine.BranchResult;
+
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.util.ArrayList;
@@ -35,6 +37,16 @@ public final class Voter {
     public Voter(AnswerExtractor extractor, VoteMethod method) {
         this.extractor = Objects.requireNonNull(extractor, "extractor");
         this.method = Objects.requireNonNull(method, "method");
+    }
+
+    /**
+     * Votes over the branches of one generation, each weighted by its geometric-mean token
+     * probability {@code exp(mean log-prob)} (the weight when there is no verifier).
+     */
+    public VoteResult voteBranches(List<BranchResult> branches) {
+        List<Ballot> ballots = new ArrayList<>(branches.size());
+        for (BranchResult b : branches) ballots.add(new Ballot(b.branch(), b.text(), Math.exp(b.meanLogProb())));
+        return vote(ballots);
     }
 
     /** @throws IllegalArgumentException when two ballots share a branch index */
