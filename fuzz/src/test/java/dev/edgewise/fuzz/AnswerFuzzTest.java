@@ -1,0 +1,29 @@
+package dev.edgewise.fuzz;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.edgewise.engine.vote.AnswerExtractor;
+import dev.edgewise.engine.vote.AnswerNormalizer;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Answer extraction (boxed, a caller regex, last number) and normalisation of model output: never a
+ * crash, and normalising is idempotent. (The caller's regex comes from the user, not from the model,
+ * so it is fixed here.)
+ */
+class AnswerFuzzTest {
+    private static final AnswerExtractor DEFAULTS = AnswerExtractor.defaults();
+    private static final AnswerExtractor REGEX = AnswerExtractor.withRegex("answer is[:\\s]*(\\S+)");
+
+    @FuzzTest(maxDuration = "30s")
+    void extract(byte[] data) {
+        String text = new String(data, StandardCharsets.UTF_8);
+        for (AnswerExtractor ex : new AnswerExtractor[]{DEFAULTS, REGEX}) {
+            ex.extract(text).ifPresent(a -> {
+                String once = AnswerNormalizer.normalize(a);
+                String twice = AnswerNormalizer.normalize(once);
+                if (!once.equals(twice)) throw new AssertionError("normalize is not idempotent: '" + a + "' -> '" + once + "' -> '" + twice + "'");
+            });
+        }
+    }
+}
