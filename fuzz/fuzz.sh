@@ -28,9 +28,9 @@ for t in "${targets[@]}"; do
   start=$(date +%s)
   if ! JAZZER_FUZZ=1 ./mvnw -q -B -o $bytecode -pl fuzz -am -Dtest="$t" -Dsurefire.failIfNoSpecifiedTests=false \
       -Djazzer.max_duration="${seconds}s" verify > "fuzz-$t.log" 2>&1; then
-    echo "fuzz: FINDING in $t (log: $work/fuzz-$t.log)"; grep -E 'FuzzTestFinding|Caused by' "fuzz-$t.log" | head -3; status=1
+    echo "fuzz: FINDING in $t (log: $work/fuzz-$t.log)"; grep -a -E "FuzzTestFinding|Caused by" "fuzz-$t.log" | head -3; status=1
   fi
-  stats=$(grep -oE '^#[0-9]+.*(DONE|pulse).*' "fuzz-$t.log" | tail -1 || true)
+  stats=$(grep -a -oE '^#[0-9]+.*(DONE|pulse).*' "fuzz-$t.log" | tail -1 || true)
   echo "fuzz: $t done in $(( $(date +%s) - start ))s: ${stats:-no libFuzzer stats}"
 done
 exit $status
