@@ -10,6 +10,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 seconds="${1:?usage: fuzz/fuzz.sh SECONDS [Class#method ...]}"; shift
 work="${FUZZ_WORK:-/tmp/edgewise-fuzz}"
+fixtures="${EDGEWISE_FIXTURES:-$(cd .. && pwd)/shared/fixtures}"   # the copy is elsewhere: name the fixtures' place
 mkdir -p "$work"
 tar --exclude=./.git --exclude='*/target' --exclude='./fuzz/.cifuzz-corpus' -cf - . | tar -xf - -C "$work"
 cd "$work"
@@ -27,7 +28,7 @@ for t in "${targets[@]}"; do
   echo "fuzz: $t for ${seconds}s"
   start=$(date +%s)
   if ! JAZZER_FUZZ=1 ./mvnw -q -B -o $bytecode -pl fuzz -am -Dtest="$t" -Dsurefire.failIfNoSpecifiedTests=false \
-      -Djazzer.max_duration="${seconds}s" verify > "fuzz-$t.log" 2>&1; then
+      -Djazzer.max_duration="${seconds}s" -Dedgewise.fixtures="$fixtures" verify > "fuzz-$t.log" 2>&1; then
     echo "fuzz: FINDING in $t (log: $work/fuzz-$t.log)"; grep -a -E "FuzzTestFinding|Caused by" "fuzz-$t.log" | head -3; status=1
   fi
   stats=$(grep -a -oE '^#[0-9]+.*(DONE|pulse).*' "fuzz-$t.log" | tail -1 || true)
