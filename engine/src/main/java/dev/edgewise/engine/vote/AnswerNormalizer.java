@@ -32,7 +32,8 @@ import java.util.regex.Pattern;
  *       {@code 0.5}, distinct from {@code 1/2}): guessing would merge answers that differ.</li>
  *   <li>Anything else: whitespace is removed unless it separates two letters/digits ({@code x + 1 ->
  *       x+1}, {@code \frac {1} {2} -> \frac{1}{2}}, but {@code \pi r} and {@code new york} keep
- *       their space because removing it would change the meaning).</li>
+ *       their space because removing it would change the meaning; so does LaTeX's control space
+ *       {@code \ }).</li>
  *   <li>Pure text (no digit, backslash or math symbol {@code = + * / ^ _ < > { } | $}) is
  *       lower-cased: {@code Yes -> yes}, {@code \text{(B)} -> (b)}.</li>
  * </ol>
@@ -172,12 +173,14 @@ public final class AnswerNormalizer {
         return b.equals(BigInteger.ONE) ? a.toString() : a + "/" + b;
     }
 
-    /** Drops every space that does not sit between two letters or digits. */
+    /** Drops every space that does not sit between two letters or digits or after a backslash. */
     private static String tightenSpaces(String s) {
         StringBuilder out = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c != ' ' || (i > 0 && i + 1 < s.length()
+            // a space after a backslash is LaTeX's control space "\ ", a command: it stays (found by fuzzing:
+            // "s\ :" became "s\:", which the clean-up of a second normalisation then dropped)
+            if (c != ' ' || (i > 0 && s.charAt(i - 1) == '\\') || (i > 0 && i + 1 < s.length()
                     && Character.isLetterOrDigit(s.charAt(i - 1)) && Character.isLetterOrDigit(s.charAt(i + 1)))) {
                 out.append(c);
             }
