@@ -13,11 +13,11 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /** Prints branches: per-branch stats, the vote table and the chosen answer. */
-final class BranchReport {
+public final class BranchReport {
     private BranchReport() {}
 
     /** Votes with each branch weighted by its geometric-mean token probability (no verifier). */
-    static VoteResult vote(Voter voter, List<BranchResult> branches) {
+    public static VoteResult vote(Voter voter, List<BranchResult> branches) {
         List<Ballot> ballots = new ArrayList<>();
         for (BranchResult b : branches) ballots.add(new Ballot(b.branch(), b.text(), Math.exp(b.meanLogProb())));
         return voter.vote(ballots);

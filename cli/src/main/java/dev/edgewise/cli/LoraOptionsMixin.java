@@ -14,8 +14,9 @@ import java.util.Locale;
 
 /** LoRA adapter flags: {@code --lora PATH[:SCALE]} (repeatable, adapters add up) and how they are applied. */
 final class LoraOptionsMixin {
-    @Option(names = "--lora", paramLabel = "PATH[:SCALE]",
-            description = "LoRA adapter: a PEFT directory or a llama.cpp adapter .gguf, with an optional scale (default 1); repeatable")
+    @Option(names = "--lora", paramLabel = "[NAME=]PATH[:SCALE]",
+            description = "LoRA adapter: a PEFT directory or a llama.cpp adapter .gguf, with an optional scale (default 1) and a name "
+                    + "(chat's /lora NAME; default: the file name); repeatable")
     List<String> lora = new ArrayList<>();
 
     @Option(names = "--lora-mode", paramLabel = "MODE", defaultValue = "dynamic",
@@ -30,18 +31,43 @@ final class LoraOptionsMixin {
             description = "fused matrices stored as: same (requantized to the base type), f16 or f32 (default: ${DEFAULT-VALUE})")
     String fusedType;
 
-    record Spec(Path path, float scale) {}
+    record Spec(String name, Path path, float scale) {}
 
+    /** {@code [NAME=]PATH[:SCALE]}; a NAME is letters, digits, '_', '-' and '.' (no path separator). */
     static Spec parse(String arg) {
+        String name = null;
+        int eq = arg.indexOf('=');
+        if (eq > 0 && arg.substring(0, eq).matches("[A-Za-z0-9_.-]+")) {
+            name = arg.substring(0, eq);
+            arg = arg.substring(eq + 1);
+        }
+        Path path = Path.of(arg);
+        float scale = 1f;
         int colon = arg.lastIndexOf(':');
         if (colon > 0) {
             try {
-                return new Spec(Path.of(arg.substring(0, colon)), Float.parseFloat(arg.substring(colon + 1)));
+                scale = Float.parseFloat(arg.substring(colon + 1));
+                path = Path.of(arg.substring(0, colon));
             } catch (NumberFormatException e) {
                 // a colon inside the path: no scale given
             }
         }
-        return new Spec(Path.of(arg), 1f);
+        if (name == null) {
+            name = path.getFileName() == null ? arg : path.getFileName().toString();
+            if (name.endsWith(".gguf")) name = name.substring(0, name.length() - ".gguf".length());
+        }
+        return new Spec(name, path, scale);
+    }
+
+    /** The adapters' names, in the order they were given ({@link #apply} returns them in that order). */
+    List<String> names() {
+        List<String> names = new ArrayList<>();
+        for (String arg : lora) {
+            String n = parse(arg).name();
+            if (names.contains(n)) throw new UsageException("--lora: two adapters named '" + n + "'; name them with NAME=PATH");
+            names.add(n);
+        }
+        return names;
     }
 
     /**

@@ -13,7 +13,7 @@ import java.nio.file.NoSuchFileException;
 /** The {@code edgewise} command. User mistakes end in one line on stderr and a non-zero exit. */
 @Command(name = "edgewise", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Pure-Java inference for Qwen2 GGUF models on CPUs.",
-        subcommands = {RunCommand.class, ReasonCommand.class, DemoCommand.class, LogitsCommand.class, TokenizeCommand.class,
+        subcommands = {RunCommand.class, ChatCommand.class, ReasonCommand.class, DemoCommand.class, LogitsCommand.class, TokenizeCommand.class,
                 EvalCommand.class, InspectCommand.class, BenchCommand.class,
                 QuantizeCommand.class, TemplateCommand.class,
                 CommandLine.HelpCommand.class})
