@@ -168,7 +168,10 @@ public final class ChatLoop {
                     out.flush();
                 }
             });
-        } catch (RuntimeException e) {
+        } catch (dev.edgewise.engine.ContextOverflowException | dev.edgewise.engine.kv.KvCacheFullException e) {
+            out.println("error: " + e.getMessage() + "; /reset starts a new conversation");
+            return;
+        } catch (RuntimeException e) { // a template error, a bad adapter: the conversation goes on
             out.println("error: " + e.getMessage());
             return;
         } finally {

@@ -45,7 +45,8 @@ public final class TurnRunner {
      * @param streamed         whether the text was already streamed to the output
      * @param finishReason     why the chosen branch stopped
      * @param promptTokens     tokens of the rendered prompt
-     * @param evaluatedTokens  prompt tokens the transformer evaluated (the rest came from the prefix cache)
+     * @param evaluatedTokens  prompt tokens the transformer evaluated (the rest came from the prefix cache); -1 when the
+     *                         reasoning pipeline ran (it reports its phases together, in {@code note})
      * @param generatedTokens  tokens generated, all branches
      * @param decodeTokensPerSecond aggregate decode speed
      * @param vote             the vote over branches, or null with one branch
@@ -54,8 +55,9 @@ public final class TurnRunner {
     public record Result(String rawText, String thinking, String content, boolean streamed, FinishReason finishReason,
                          int promptTokens, long evaluatedTokens, int generatedTokens, double decodeTokensPerSecond,
                          VoteResult vote, String note) {
+        /** Prompt tokens served from the prefix cache, or -1 if not known. */
         public int cachedTokens() {
-            return (int) (promptTokens - evaluatedTokens);
+            return evaluatedTokens < 0 ? -1 : (int) (promptTokens - evaluatedTokens);
         }
     }
 
@@ -113,17 +115,17 @@ public final class TurnRunner {
         TokenListener listener = stream ? event -> emit(event, out) : TokenListener.NONE;
         if (session.think() == ThinkMode.AUTO) {
             if (heads == null) throw new IllegalStateException("/think auto needs --heads");
-            long before = model.tokensEvaluated();
             ReasoningResult r = model.reason(ReasoningRequest.builder(messages).mode(ReasoningMode.AUTO).heads(heads).adapters(active)
                     .branches(session.branches()).sampling(sampling).maxTokens(maxTokens).chatOptions(options).cancellation(cancel)
                     .build(), listener);
-            long evaluated = model.tokensEvaluated() - before;
             BranchResult b = chosen(r.branches(), r.vote());
             ReasoningResult.Timings t = r.timings();
             double tps = t.decodeNanos() == 0 ? 0 : t.responseTokens() * 1e9 / t.decodeNanos();
-            return new Result(b.text(), b.reasoningContent(), b.content(), stream, b.finishReason(), t.promptTokens(),
-                    Math.min(evaluated, t.forwardTokens()), t.responseTokens(), tps, session.branches() > 1 ? r.vote() : null,
-                    "switcher: " + (r.reasoned() ? "reason" : "answer directly") + " (" + r.decidedBy() + ")");
+            // the pipeline reports the transformer's tokens for all its phases, not the prompt's share of them
+            return new Result(b.text(), b.reasoningContent(), b.content(), stream, b.finishReason(), t.promptTokens(), -1,
+                    t.responseTokens(), tps, session.branches() > 1 ? r.vote() : null,
+                    "switcher: " + (r.reasoned() ? "reason" : "answer directly") + " (" + r.decidedBy() + "); transformer evaluated "
+                            + t.forwardTokens() + " tokens (prompt, branches, verification)");
         }
         GenerationResult g = model.generate(GenerationRequest.chat(messages).chatOptions(options).sampling(sampling).maxTokens(maxTokens)
                 .branches(session.branches()).adapters(active).cancellation(cancel).build(), listener);
