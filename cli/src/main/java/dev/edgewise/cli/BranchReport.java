@@ -10,7 +10,7 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /** Prints branches: per-branch stats, the vote table and the chosen answer. */
-final class BranchReport {
+public final class BranchReport {
     private BranchReport() {}
 
     static void print(PrintWriter out, List<BranchResult> branches, VoteResult vote, List<Double> scores, boolean showBranches) {

@@ -14,8 +14,9 @@ import java.util.Locale;
 
 /** LoRA adapter flags: {@code --lora PATH[:SCALE]} (repeatable, adapters add up) and how they are applied. */
 final class LoraOptionsMixin {
-    @Option(names = "--lora", paramLabel = "PATH[:SCALE]",
-            description = "LoRA adapter: a PEFT directory or a llama.cpp adapter .gguf, with an optional scale (default 1); repeatable")
+    @Option(names = "--lora", paramLabel = "[NAME=]PATH[:SCALE]",
+            description = "LoRA adapter: a PEFT directory or a llama.cpp adapter .gguf, with an optional scale (default 1) and a name "
+                    + "(chat's /lora NAME; default: the file name); repeatable")
     List<String> lora = new ArrayList<>();
 
     @Option(names = "--lora-mode", paramLabel = "MODE", defaultValue = "dynamic",
@@ -29,6 +30,17 @@ final class LoraOptionsMixin {
     @Option(names = "--lora-fused-type", paramLabel = "TYPE", defaultValue = "same",
             description = "fused matrices stored as: same (requantized to the base type), f16 or f32 (default: ${DEFAULT-VALUE})")
     String fusedType;
+
+    /** The adapters' names, in the order they were given ({@link #apply} returns them in that order). */
+    List<String> names() {
+        List<String> names = new ArrayList<>();
+        for (String arg : lora) {
+            String n = AdapterSpec.parse(arg).name();
+            if (names.contains(n)) throw new UsageException("--lora: two adapters named '" + n + "'; name them with NAME=PATH");
+            names.add(n);
+        }
+        return names;
+    }
 
     /**
      * Loads the adapters into {@code model}: fused into its weights, or resident for dynamic use.

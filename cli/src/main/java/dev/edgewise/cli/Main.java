@@ -13,8 +13,8 @@ import java.nio.file.NoSuchFileException;
 /** The {@code edgewise} command. User mistakes end in one line on stderr and a non-zero exit. */
 @Command(name = "edgewise", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Pure-Java inference for Qwen2 GGUF models on CPUs.",
-        subcommands = {RunCommand.class, ReasonCommand.class, DemoCommand.class, LogitsCommand.class, TokenizeCommand.class, TrainHeadsCommand.class,
-                EvalCommand.class, InspectCommand.class, BenchCommand.class, ServeCommand.class,
+        subcommands = {RunCommand.class, ChatCommand.class, ReasonCommand.class, DemoCommand.class, LogitsCommand.class, TokenizeCommand.class,
+                TrainHeadsCommand.class, EvalCommand.class, InspectCommand.class, BenchCommand.class, ServeCommand.class,
                 QuantizeCommand.class, TemplateCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
