@@ -27,8 +27,9 @@
  * loads (4 weight rows x 4 activation vectors), so prompt processing is compute-bound. The tiles
  * of different rows read the batch from L1/L2 while the weights stream from memory once per call.
  * {@code MatMul.matmul} hands the rows to the pool in groups of
- * {@link dev.edgewise.kernels.MatMul#ROW_GROUP} rows; the pool gives each thread one contiguous range
- * of groups, so a thread reads a contiguous slice of the matrix. The weight type is dispatched once
+ * {@link dev.edgewise.kernels.MatMul#ROW_GROUP} rows; the pool splits them into contiguous ranges of
+ * groups, several per thread, which the threads claim as they go (so a descheduled core delays a
+ * step by one range, not by its whole share), and each range is a contiguous slice of the matrix. The weight type is dispatched once
  * per call (per row for the decoders), not per block.
  *
  * <h2>C2 limits that shape the code</h2>
