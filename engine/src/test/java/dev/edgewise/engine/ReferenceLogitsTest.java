@@ -47,20 +47,29 @@ class ReferenceLogitsTest {
         return ModelOptions.defaults().withThreads(2).withBatchSize(16).withKvType(KvType.F32).withInt8Activations(false);
     }
 
+    /** Dumps of the types the integer kernels run: Q4_0, Q8_0, Q5_0. */
+    private static final java.util.regex.Pattern INT8_TYPES = java.util.regex.Pattern.compile("q4_0|q8_0|q5_0");
+
     /**
-     * With 8-bit activations (the default for Q4_0) the engine rounds activations as llama.cpp's
-     * Q4_0 dot products do (llama.cpp also keeps its activation scales in F16 and its KV cache in
-     * F16, so the two do not coincide): every Q4_0 dump must stay at least as close to the exact
-     * reference as llama.cpp is, and within that distance of llama.cpp. Measured: 0.57-1.64 from
-     * exact where llama.cpp is 0.89-1.79.
+     * With 8-bit activations (the default for Q4_0, Q8_0 and Q5_0) the engine rounds activations as
+     * llama.cpp's quantized dot products do (llama.cpp also keeps its activation scales in F16 and
+     * its KV cache in F16, so the two do not coincide): every such dump must stay at least as close
+     * to the exact reference as llama.cpp is, and within that distance of llama.cpp. Measured for
+     * Q4_0: 0.57-1.64 from exact where llama.cpp is 0.89-1.79. Q8_0 and Q5_0, the same arithmetic
+     * (8-bit activations per 32-block, integer products), land on either side of llama.cpp's own
+     * distance (0.72-1.44 against 0.84-2.21; at most 1.16x it, on nano-deep-untied-q8_0), a
+     * maximum over all logits of two different roundings: they must stay within 1.25x of it.
      */
     @TestFactory
-    Stream<DynamicTest> q4_0DumpsWithInt8ActivationsMatchLlamaCpp() throws IOException {
+    Stream<DynamicTest> int8DumpsMatchLlamaCpp() throws IOException {
         Path root = Fixtures.root();
         return ReferenceDump.all(root, "ref").stream()
-                .filter(d -> d.name().contains("q4_0"))
+                .filter(d -> INT8_TYPES.matcher(d.name()).find())
                 .map(d -> DynamicTest.dynamicTest(d.name(), () -> {
-                    try (Model model = Model.load(d.model(), ModelOptions.defaults().withThreads(2).withBatchSize(16).withKvType(KvType.F32))) {
+                    // Q8_0 and Q5_0 run on their packings in batches of up to 3 (decoding): feed the
+                    // sequence one position at a time so every matrix takes that path
+                    int batch = d.name().contains("q4_0") ? 16 : 1;
+                    try (Model model = Model.load(d.model(), ModelOptions.defaults().withThreads(2).withBatchSize(batch).withKvType(KvType.F32))) {
                         LogitsTrace trace = model.logits(d.sequence(), 0);
                         int[] stored = d.ints("stored_rows");
                         float[][] exact = d.rows("logits_exact");
@@ -76,7 +85,8 @@ class ReferenceLogitsTest {
                         }
                         System.out.printf(Locale.ROOT, "%-34s int8: max|ours-llama| %.4f max|ours-exact| %.4f (llama-exact %.4f)%n",
                                 d.name(), toLlama, toExact, llamaDistance);
-                        assertThat(toExact).as("%s int8: max |edgewise - exact|", d.name()).isLessThanOrEqualTo(llamaDistance);
+                        double allowed = d.name().contains("q4_0") ? 1.0 : 1.25;
+                        assertThat(toExact).as("%s int8: max |edgewise - exact|", d.name()).isLessThanOrEqualTo(allowed * llamaDistance);
                         assertThat(toLlama).as("%s int8: max |edgewise - llama.cpp|", d.name()).isLessThanOrEqualTo(llamaDistance);
                     }
                 }));
