@@ -1,5 +1,6 @@
 package dev.edgewise.kernels;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -49,6 +50,10 @@ final class IntegerKernels implements Int8Kernels {
             PANEL_PAIR = 2 * (PANEL_SCALES + PANEL_BLOCK);
     private static final long Q5_0_BLOCK = 5 * PANEL_CHUNK, Q5_0_PAIR = 2 * (PANEL_SCALES + Q5_0_BLOCK);
     private static final long Q8_0_BLOCK = 8 * PANEL_CHUNK, Q8_0_PAIR = 2 * (PANEL_SCALES + Q8_0_BLOCK);
+    /** A packed Q4_K super-block of a panel; its header (d, dmin, 8 scales, 8 mins) is 20L bytes. */
+    private static final long Q4_K_SUPER = (long) PackedBlocks.Q4_K_ROW_BYTES * PANEL, Q4_K_HEADER = 20L * PANEL;
+    /** L bytes of Q4_K scales or mins (at least a 64-bit vector: the narrowest byte vector has 8 lanes). */
+    private static final VectorSpecies<Byte> B = PANEL > 0 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, 8 * PANEL))) : null;
 
     /** Per-thread block sums of the integer tile (shorts), grown on demand. */
     private static final ThreadLocal<short[]> INT_SCRATCH = new ThreadLocal<>();
@@ -276,11 +281,12 @@ final class IntegerKernels implements Int8Kernels {
         int batch = x.batch, rows = w.rows(), blocks = w.cols() / 32;
         MemorySegment seg = w.data();
         long panelStride = w.panelStride();
-        boolean q8 = w.type() == dev.edgewise.quant.GGMLType.Q8_0;
+        boolean q8 = w.type() == dev.edgewise.quant.GGMLType.Q8_0, q4k = w.type() == dev.edgewise.quant.GGMLType.Q4_K;
         for (int r = rowStart; r < rowEnd; r += PANEL) {
             long panel = (r / PANEL) * panelStride;
             for (int b = 0; b < batch; b++) {
-                if (q8) q8_0Tile1(seg, panel, blocks, x.pairs, b * x.cols / 2, x.zeroPoints, x.scales, b * blocks, out, b * rows + r);
+                if (q4k) q4_KTile1(seg, panel, blocks / 8, x.pairs, b * x.cols / 2, x.zeroPoints, x.scales, b * blocks, out, b * rows + r);
+                else if (q8) q8_0Tile1(seg, panel, blocks, x.pairs, b * x.cols / 2, x.zeroPoints, x.scales, b * blocks, out, b * rows + r);
                 else q5_0Tile1(seg, panel, blocks, x.pairs, b * x.cols / 2, x.zeroPoints, x.scales, b * blocks, out, b * rows + r);
             }
         }
@@ -345,6 +351,48 @@ final class IntegerKernels implements Int8Kernels {
             acc = pairSums(a).fma(packedScales(seg, pair + (blk & 1) * PANEL_SCALES).mul(scales[s0 + blk]), acc);
         }
         acc.intoArray(out, o);
+    }
+
+    /**
+     * Q4_K panel against one vector: per 32-column sub-block j the plane's sums {@code sum q a}
+     * times the row's scale and the activation block's; per super-block the mins' term
+     * {@code dmin * sum_j m_j d_a sum a} (the activation sums from their Q4_0 zero points,
+     * {@code -8 sum a} per parity) taken off.
+     */
+    private static void q4_KTile1(MemorySegment seg, long panel, int superBlocks, int[] pairs, int p0, int[] zeroPoints,
+                                  float[] scales, int s0, float[] out, int o) {
+        FloatVector acc = FloatVector.zero(F);
+        ShortVector mask = ShortVector.broadcast(SI, (short) 0x0F);
+        for (int sb = 0; sb < superBlocks; sb++) {
+            long base = panel + sb * Q4_K_SUPER;
+            FloatVector sums = FloatVector.zero(F), mins = sums;
+            for (int j = 0; j < 8; j++) {
+                int blk = 8 * sb + j;
+                long plane = base + Q4_K_HEADER + j * PANEL_BLOCK;
+                ShortVector a = ShortVector.zero(SI);
+                int m = p0 + 16 * blk;
+                for (int c = 0; c < 4; c++, m += 4) {
+                    ShortVector q = ShortVector.fromMemorySegment(SI, seg, plane + c * PANEL_CHUNK, LE);
+                    a = a.add(q.and(mask).mul(quantPair(pairs, m)))
+                            .add(q.lanewise(VectorOperators.LSHR, 4).and(mask).mul(quantPair(pairs, m + 1)))
+                            .add(q.lanewise(VectorOperators.LSHR, 8).and(mask).mul(quantPair(pairs, m + 2)))
+                            .add(q.lanewise(VectorOperators.LSHR, 12).mul(quantPair(pairs, m + 3)));
+                }
+                float da = scales[s0 + blk];
+                int zp = zeroPoints[s0 + blk];
+                float aSum = da * (-(((short) zp) + (zp >> 16)) / 8);
+                sums = pairSums(a).mul(byteFloats(seg, base + (4L + j) * PANEL)).fma(FloatVector.broadcast(F, da), sums);
+                mins = byteFloats(seg, base + (12L + j) * PANEL).fma(FloatVector.broadcast(F, aSum), mins);
+            }
+            acc = sums.fma(packedScales(seg, base), acc);
+            acc = mins.neg().fma(packedScales(seg, base + PANEL_SCALES), acc);
+        }
+        acc.intoArray(out, o);
+    }
+
+    /** L unsigned bytes (Q4_K's 6-bit scales or mins) as floats. */
+    private static FloatVector byteFloats(MemorySegment seg, long offset) {
+        return (FloatVector) ByteVector.fromMemorySegment(B, seg, offset, LE).convertShape(VectorOperators.B2F, F, 0);
     }
 
     /** Even plus odd 16-bit lane of each pair, as L ints (one per panel row). */

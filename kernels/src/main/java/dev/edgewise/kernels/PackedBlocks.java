@@ -9,8 +9,8 @@ import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
- * Q8_0 and Q5_0 weights repacked at load for the integer kernel, in {@link PackedQ4_0}'s panel
- * layout: the same quants and F16 scales, exactly, with 4-bit planes that 16-bit lanes multiply
+ * Q8_0, Q5_0 and Q4_K weights repacked at load for the integer kernel, in {@link PackedQ4_0}'s panel
+ * layout: the same quants and scales, exactly, with 4-bit planes that 16-bit lanes multiply
  * against 8-bit activations without overflow.
  *
  * <p>Every quant becomes 4-bit "nibble planes" laid out like a Q4_0 block (four chunks of 2P
@@ -23,11 +23,17 @@ import java.util.Objects;
  *   <li>Q5_0, {@code q} in [0, 31]: the plane of the low four bits, then one chunk of 2P shorts
  *       whose lanes hold the fifth bits of their four chunks (bit {@code 4c + j}); with the zero
  *       point {@code -16 sum a} folded in, a lane's {@code sum (q - 16) a} stays within 16 bits.
+ *   <li>Q4_K, {@code q} in [0, 15] with a 6-bit scale and min per 32 columns: one plane per
+ *       32 columns, no zero point ({@code sum q a} fits: 16 products of at most 15 x 127); the
+ *       min's term {@code m sum a} is added in float.
  * </ul>
- * Panels of P rows are runs of block pairs: both blocks' P row scales (the file's F16 bits), then
- * each block's planes, so with 2P-short vectors every chunk starts on a vector boundary. An odd
- * last block is padded to a whole pair. Apart from that padding the packing is as large as the
- * file: 34 (Q8_0) or 22 (Q5_0) bytes per row and block.
+ * Q8_0 and Q5_0 panels of P rows are runs of block pairs: both blocks' P row scales (the file's F16
+ * bits), then each block's planes, so with 2P-short vectors every chunk starts on a vector
+ * boundary; an odd last block is padded to a whole pair. A Q4_K panel is a run of super-blocks:
+ * the P rows' F16 {@code d}, their F16 {@code dmin}, the 8 sub-blocks' P scales as bytes, their
+ * P mins, then the 8 sub-blocks' planes (148 P bytes, the header a whole number of vectors). Apart
+ * from the padding the packing is as large as the file: 34 (Q8_0) or 22 (Q5_0) bytes per row and
+ * block, 148 per row and Q4_K super-block (the file's 144, its 6-bit fields widened to bytes).
  */
 public final class PackedBlocks {
     private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -56,7 +62,7 @@ public final class PackedBlocks {
 
     /** Whether {@code type} packs here. */
     public static boolean packs(GGMLType type) {
-        return type == GGMLType.Q8_0 || type == GGMLType.Q5_0;
+        return type == GGMLType.Q8_0 || type == GGMLType.Q5_0 || type == GGMLType.Q4_K;
     }
 
     /**
@@ -70,9 +76,11 @@ public final class PackedBlocks {
 
     private static boolean finiteScales(WeightMatrix w) {
         MemorySegment data = w.data();
-        long blocks = (long) w.rows() * (w.cols() / 32);
+        GGMLType t = w.type();
+        long blocks = (long) w.rows() * (w.cols() / t.blockSize);
         for (long b = 0; b < blocks; b++) {
-            if ((data.get(LE_SHORT, b * w.type().typeSize) & 0x7C00) == 0x7C00) return false;
+            if ((data.get(LE_SHORT, b * t.typeSize) & 0x7C00) == 0x7C00) return false;
+            if (t == GGMLType.Q4_K && (data.get(LE_SHORT, b * t.typeSize + 2) & 0x7C00) == 0x7C00) return false;
         }
         return true;
     }
@@ -80,7 +88,7 @@ public final class PackedBlocks {
     /** Bytes of the packing of {@code w} for panels of {@code panelRows}. */
     public static long bytes(WeightMatrix w, int panelRows) {
         Objects.requireNonNull(w, "w");
-        if (!packs(w.type())) throw new IllegalArgumentException("only Q8_0 and Q5_0 pack here, not " + w);
+        if (!packs(w.type())) throw new IllegalArgumentException("only Q8_0, Q5_0 and Q4_K pack here, not " + w);
         if (panelRows <= 0 || w.rows() % panelRows != 0) {
             throw new IllegalArgumentException(w + " does not split into panels of " + panelRows + " rows");
         }
@@ -117,7 +125,11 @@ public final class PackedBlocks {
         return type == GGMLType.Q8_0 ? 32 : 20;
     }
 
+    /** Bytes per row of a packed Q4_K super-block: d and dmin, 8 scales and 8 mins, 8 planes of 16 bytes. */
+    static final int Q4_K_ROW_BYTES = 4 + 16 + 128;
+
     private static long panelBytes(GGMLType type, int cols, int panelRows) {
+        if (type == GGMLType.Q4_K) return (long) Q4_K_ROW_BYTES * panelRows * (cols / 256);
         return (4 + 2 * planeBytesPerRow(type)) * panelRows * ((cols / 32 + 1) / 2);
     }
 
@@ -140,6 +152,10 @@ public final class PackedBlocks {
     public void packPanels(WeightMatrix w, int p0, int p1) {
         if (w.rows() != rows || w.cols() != cols || w.type() != type) throw new IllegalArgumentException(w + " is not the matrix packed here");
         Objects.checkFromToIndex(p0, p1, panels());
+        if (type == GGMLType.Q4_K) {
+            packQ4_K(w, p0, p1);
+            return;
+        }
         int blocks = cols / 32, lanes = 2 * panelRows, planeShorts = (int) planeBytesPerRow(type) / 2 * panelRows;
         long rowBytes = w.rowBytes();
         MemorySegment src = w.data();
@@ -162,6 +178,60 @@ public final class PackedBlocks {
                 MemorySegment.copy(scales, b * panelRows, data, LE_SHORT, panel + scalesOffset(b), panelRows);
             }
         }
+    }
+
+    /**
+     * Q4_K panels: per super-block the rows' d and dmin (F16 bits), sub-block scales and mins
+     * (ggml's get_scale_min_k4), and each sub-block's plane: column l of sub-block j is the low
+     * (even j) or high (odd j) nibble of {@code qs[32 (j / 2) + l]}.
+     */
+    private void packQ4_K(WeightMatrix w, int p0, int p1) {
+        int superBlocks = cols / 256, lanes = 2 * panelRows;
+        long rowBytes = w.rowBytes();
+        MemorySegment src = w.data();
+        byte[] buf = new byte[Q4_K_ROW_BYTES * panelRows];
+        for (int p = p0; p < p1; p++) {
+            long panel = p * panelStride();
+            for (int sb = 0; sb < superBlocks; sb++) {
+                for (int i = 0; i < panelRows; i++) {
+                    long block = ((long) p * panelRows + i) * rowBytes + 144L * sb;
+                    short d = src.get(LE_SHORT, block), dmin = src.get(LE_SHORT, block + 2);
+                    buf[2 * i] = (byte) d;
+                    buf[2 * i + 1] = (byte) (d >> 8);
+                    buf[2 * panelRows + 2 * i] = (byte) dmin;
+                    buf[2 * panelRows + 2 * i + 1] = (byte) (dmin >> 8);
+                    for (int j = 0; j < 8; j++) {
+                        buf[(4 + j) * panelRows + i] = (byte) q4kScale(src, block + 4, j);
+                        buf[(12 + j) * panelRows + i] = (byte) q4kMin(src, block + 4, j);
+                        for (int c = 0; c < 4; c++) {
+                            for (int parity = 0; parity < 2; parity++) {
+                                int lane = 0;
+                                for (int jj = 0; jj < 4; jj++) {
+                                    int b = src.get(ValueLayout.JAVA_BYTE, block + 16 + 32L * (j / 2) + 8 * c + 2 * jj + parity) & 0xFF;
+                                    lane |= ((j % 2 == 0 ? b : b >>> 4) & 0x0F) << (4 * jj);
+                                }
+                                int at = 20 * panelRows + 2 * ((j * 4 + c) * lanes + 2 * i + parity);
+                                buf[at] = (byte) lane;
+                                buf[at + 1] = (byte) (lane >>> 8);
+                            }
+                        }
+                    }
+                }
+                MemorySegment.copy(buf, 0, data, ValueLayout.JAVA_BYTE, panel + (long) sb * Q4_K_ROW_BYTES * panelRows, buf.length);
+            }
+        }
+    }
+
+    /** Sub-block j's 6-bit scale from a Q4_K block's 12 scale bytes at {@code scales} (ggml's get_scale_min_k4). */
+    static int q4kScale(MemorySegment src, long scales, int j) {
+        if (j < 4) return src.get(ValueLayout.JAVA_BYTE, scales + j) & 63;
+        return (src.get(ValueLayout.JAVA_BYTE, scales + j + 4) & 0x0F) | ((src.get(ValueLayout.JAVA_BYTE, scales + j - 4) & 0xFF) >>> 6) << 4;
+    }
+
+    /** Sub-block j's 6-bit min (ggml's get_scale_min_k4). */
+    static int q4kMin(MemorySegment src, long scales, int j) {
+        if (j < 4) return src.get(ValueLayout.JAVA_BYTE, scales + j + 4) & 63;
+        return ((src.get(ValueLayout.JAVA_BYTE, scales + j + 4) & 0xFF) >>> 4) | ((src.get(ValueLayout.JAVA_BYTE, scales + j) & 0xFF) >>> 6) << 4;
     }
 
     /** One row's Q8_0 block (32 signed bytes at qs): plane h then plane l, each four chunks of lanes. */
@@ -205,6 +275,10 @@ public final class PackedBlocks {
     public int quant(int r, int k) {
         int p = r / panelRows, i = r % panelRows, b = k / 32, kk = k % 32, lanes = 2 * panelRows;
         int c = kk >>> 3, j = (kk & 7) >>> 1, parity = kk & 1;
+        if (type == GGMLType.Q4_K) {
+            long plane = p * panelStride() + (long) (b / 8) * Q4_K_ROW_BYTES * panelRows + 20L * panelRows + 2L * (b % 8) * 4 * lanes;
+            return data.get(LE_SHORT, plane + 2L * (c * lanes + 2 * i + parity)) >>> (4 * j) & 0x0F;
+        }
         long q = p * panelStride() + quantsOffset(b);
         int first = data.get(LE_SHORT, q + 2L * (c * lanes + 2 * i + parity)) >>> (4 * j) & 0x0F;
         if (type == GGMLType.Q8_0) {
@@ -215,7 +289,22 @@ public final class PackedBlocks {
         return first | fifth << 4;
     }
 
-    /** Scale of row r, block b (for tests). */
+    /**
+     * Q4_K: row r's super-block b's {@code d} (field 0) or {@code dmin} (1) as float, or 32-column
+     * sub-block b's scale (2) or min (3) as stored (0..63). For tests.
+     */
+    public float q4kField(int r, int b, int field) {
+        int p = r / panelRows, i = r % panelRows;
+        long sb = p * panelStride() + (long) (field < 2 ? b : b / 8) * Q4_K_ROW_BYTES * panelRows;
+        return switch (field) {
+            case 0 -> Float.float16ToFloat(data.get(LE_SHORT, sb + 2L * i));
+            case 1 -> Float.float16ToFloat(data.get(LE_SHORT, sb + 2L * panelRows + 2L * i));
+            case 2 -> data.get(ValueLayout.JAVA_BYTE, sb + (4L + b % 8) * panelRows + i);
+            default -> data.get(ValueLayout.JAVA_BYTE, sb + (12L + b % 8) * panelRows + i);
+        };
+    }
+
+    /** Scale of row r, block b (Q8_0, Q5_0; for tests). */
     public float scale(int r, int b) {
         int p = r / panelRows, i = r % panelRows;
         return Float.float16ToFloat(data.get(LE_SHORT, p * panelStride() + scalesOffset(b) + 2L * i));
