@@ -1,6 +1,5 @@
 package dev.edgewise.kernels;
 
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -52,8 +51,7 @@ final class IntegerKernels implements Int8Kernels {
     private static final long Q8_0_BLOCK = 8 * PANEL_CHUNK, Q8_0_PAIR = 2 * (PANEL_SCALES + Q8_0_BLOCK);
     /** A packed Q4_K super-block of a panel; its header (d, dmin, 8 scales, 8 mins) is 20L bytes. */
     private static final long Q4_K_SUPER = (long) PackedBlocks.Q4_K_ROW_BYTES * PANEL, Q4_K_HEADER = 20L * PANEL;
-    /** L bytes of Q4_K scales or mins (at least a 64-bit vector: the narrowest byte vector has 8 lanes). */
-    private static final VectorSpecies<Byte> B = PANEL > 0 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, 8 * PANEL))) : null;
+
 
     /** Per-thread block sums of the integer tile (shorts), grown on demand. */
     private static final ThreadLocal<short[]> INT_SCRATCH = new ThreadLocal<>();
@@ -306,18 +304,17 @@ final class IntegerKernels implements Int8Kernels {
             ShortVector h = IntVector.broadcast(I, zeroPoints[s0 + blk]).reinterpretAsShorts();
             ShortVector l = ShortVector.zero(SI);
             int m = p0 + 16 * blk;
-            for (int c = 0; c < 4; c++, m += 4) {
+            for (int c = 0; c < 4; c++) {
                 ShortVector qh = ShortVector.fromMemorySegment(SI, seg, block + c * PANEL_CHUNK, LE);
                 ShortVector ql = ShortVector.fromMemorySegment(SI, seg, block + (4 + c) * PANEL_CHUNK, LE);
-                ShortVector a0 = quantPair(pairs, m), a1 = quantPair(pairs, m + 1), a2 = quantPair(pairs, m + 2), a3 = quantPair(pairs, m + 3);
-                h = h.add(qh.and(mask).mul(a0))
-                        .add(qh.lanewise(VectorOperators.LSHR, 4).and(mask).mul(a1))
-                        .add(qh.lanewise(VectorOperators.LSHR, 8).and(mask).mul(a2))
-                        .add(qh.lanewise(VectorOperators.LSHR, 12).mul(a3));
-                l = l.add(ql.and(mask).mul(a0))
-                        .add(ql.lanewise(VectorOperators.LSHR, 4).and(mask).mul(a1))
-                        .add(ql.lanewise(VectorOperators.LSHR, 8).and(mask).mul(a2))
-                        .add(ql.lanewise(VectorOperators.LSHR, 12).mul(a3));
+                // one nibble per pass: unrolled, the two planes' chains outgrow C2's node budget (measured ~40x slower)
+                for (int j = 0; j < 4; j++, m++) {
+                    ShortVector a = quantPair(pairs, m);
+                    h = h.add(qh.and(mask).mul(a));
+                    l = l.add(ql.and(mask).mul(a));
+                    qh = qh.lanewise(VectorOperators.LSHR, 4);
+                    ql = ql.lanewise(VectorOperators.LSHR, 4);
+                }
             }
             FloatVector sums = (FloatVector) pairSumsInt(h).lanewise(VectorOperators.LSHL, 4).add(pairSumsInt(l)).convert(VectorOperators.I2F, 0);
             acc = sums.fma(packedScales(seg, pair + (blk & 1) * PANEL_SCALES).mul(scales[s0 + blk]), acc);
@@ -340,13 +337,13 @@ final class IntegerKernels implements Int8Kernels {
             a = a.add(a);
             ShortVector fifth = ShortVector.fromMemorySegment(SI, seg, block + 4 * PANEL_CHUNK, LE);
             int m = p0 + 16 * blk;
-            for (int c = 0; c < 4; c++, m += 4) {
+            for (int c = 0; c < 4; c++) {
                 ShortVector q = ShortVector.fromMemorySegment(SI, seg, block + c * PANEL_CHUNK, LE);
-                ShortVector hc = fifth.lanewise(VectorOperators.LSHR, 4 * c);
-                a = a.add(q.and(mask).or(hc.lanewise(VectorOperators.LSHL, 4).and(bit4)).mul(quantPair(pairs, m)))
-                        .add(q.lanewise(VectorOperators.LSHR, 4).and(mask).or(hc.lanewise(VectorOperators.LSHL, 3).and(bit4)).mul(quantPair(pairs, m + 1)))
-                        .add(q.lanewise(VectorOperators.LSHR, 8).and(mask).or(hc.lanewise(VectorOperators.LSHL, 2).and(bit4)).mul(quantPair(pairs, m + 2)))
-                        .add(q.lanewise(VectorOperators.LSHR, 12).or(hc.lanewise(VectorOperators.LSHL, 1).and(bit4)).mul(quantPair(pairs, m + 3)));
+                for (int j = 0; j < 4; j++, m++) { // nibble j's fifth bit is bit 4c + j of `fifth`
+                    a = a.add(q.and(mask).or(fifth.lanewise(VectorOperators.LSHL, 4).and(bit4)).mul(quantPair(pairs, m)));
+                    q = q.lanewise(VectorOperators.LSHR, 4);
+                    fifth = fifth.lanewise(VectorOperators.LSHR, 1);
+                }
             }
             acc = pairSums(a).fma(packedScales(seg, pair + (blk & 1) * PANEL_SCALES).mul(scales[s0 + blk]), acc);
         }
@@ -381,18 +378,16 @@ final class IntegerKernels implements Int8Kernels {
                 float da = scales[s0 + blk];
                 int zp = zeroPoints[s0 + blk];
                 float aSum = da * (-(((short) zp) + (zp >> 16)) / 8);
-                sums = pairSums(a).mul(byteFloats(seg, base + (4L + j) * PANEL)).fma(FloatVector.broadcast(F, da), sums);
-                mins = byteFloats(seg, base + (12L + j) * PANEL).fma(FloatVector.broadcast(F, aSum), mins);
+                IntVector scaleMin = (IntVector) ShortVector.fromMemorySegment(S, seg, base + (4L + 2 * j) * PANEL, LE).convertShape(VectorOperators.S2I, I, 0);
+                FloatVector sc = (FloatVector) scaleMin.and(0xFF).convert(VectorOperators.I2F, 0);
+                FloatVector mn = (FloatVector) scaleMin.lanewise(VectorOperators.LSHR, 8).convert(VectorOperators.I2F, 0);
+                sums = pairSums(a).mul(sc).fma(FloatVector.broadcast(F, da), sums);
+                mins = mn.fma(FloatVector.broadcast(F, aSum), mins);
             }
             acc = sums.fma(packedScales(seg, base), acc);
             acc = mins.neg().fma(packedScales(seg, base + PANEL_SCALES), acc);
         }
         acc.intoArray(out, o);
-    }
-
-    /** L unsigned bytes (Q4_K's 6-bit scales or mins) as floats. */
-    private static FloatVector byteFloats(MemorySegment seg, long offset) {
-        return (FloatVector) ByteVector.fromMemorySegment(B, seg, offset, LE).convertShape(VectorOperators.B2F, F, 0);
     }
 
     /** Even plus odd 16-bit lane of each pair, as L ints (one per panel row). */

@@ -30,8 +30,9 @@ import java.util.Objects;
  * Q8_0 and Q5_0 panels of P rows are runs of block pairs: both blocks' P row scales (the file's F16
  * bits), then each block's planes, so with 2P-short vectors every chunk starts on a vector
  * boundary; an odd last block is padded to a whole pair. A Q4_K panel is a run of super-blocks:
- * the P rows' F16 {@code d}, their F16 {@code dmin}, the 8 sub-blocks' P scales as bytes, their
- * P mins, then the 8 sub-blocks' planes (148 P bytes, the header a whole number of vectors). Apart
+ * the P rows' F16 {@code d}, their F16 {@code dmin}, per sub-block the P rows' scale and min as a
+ * short (scale in the low byte), then the 8 sub-blocks' planes (148 P bytes, the header a whole
+ * number of vectors). Apart
  * from the padding the packing is as large as the file: 34 (Q8_0) or 22 (Q5_0) bytes per row and
  * block, 148 per row and Q4_K super-block (the file's 144, its 6-bit fields widened to bytes).
  */
@@ -201,8 +202,8 @@ public final class PackedBlocks {
                     buf[2 * panelRows + 2 * i] = (byte) dmin;
                     buf[2 * panelRows + 2 * i + 1] = (byte) (dmin >> 8);
                     for (int j = 0; j < 8; j++) {
-                        buf[(4 + j) * panelRows + i] = (byte) q4kScale(src, block + 4, j);
-                        buf[(12 + j) * panelRows + i] = (byte) q4kMin(src, block + 4, j);
+                        buf[(4 + 2 * j) * panelRows + 2 * i] = (byte) q4kScale(src, block + 4, j);
+                        buf[(4 + 2 * j) * panelRows + 2 * i + 1] = (byte) q4kMin(src, block + 4, j);
                         for (int c = 0; c < 4; c++) {
                             for (int parity = 0; parity < 2; parity++) {
                                 int lane = 0;
@@ -299,8 +300,8 @@ public final class PackedBlocks {
         return switch (field) {
             case 0 -> Float.float16ToFloat(data.get(LE_SHORT, sb + 2L * i));
             case 1 -> Float.float16ToFloat(data.get(LE_SHORT, sb + 2L * panelRows + 2L * i));
-            case 2 -> data.get(ValueLayout.JAVA_BYTE, sb + (4L + b % 8) * panelRows + i);
-            default -> data.get(ValueLayout.JAVA_BYTE, sb + (12L + b % 8) * panelRows + i);
+            case 2 -> data.get(ValueLayout.JAVA_BYTE, sb + (4L + 2 * (b % 8)) * panelRows + 2L * i);
+            default -> data.get(ValueLayout.JAVA_BYTE, sb + (4L + 2 * (b % 8)) * panelRows + 2L * i + 1);
         };
     }
 
