@@ -87,6 +87,21 @@ class CliTest {
     }
 
     @Test
+    void benchDecodesAtADepthAndReportsTheWeightBytesEachTokenReads() throws Exception {
+        Path model = Fixtures.path("models/small-q4_0.gguf");
+        Run r = run("bench", "--model", model.toString(), "-p", "8", "-n", "4", "-r", "1", "--depth", "40", "--threads", "2", "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("\"test\": \"tg4 @ d40\"").contains("\"n_prompt\": 40").contains("\"model_path\": ");
+        // a tied model reads every tensor once per token, the embedding being its output matrix
+        var file = dev.edgewise.loader.GGUFFile.open(model);
+        long all = 0;
+        for (var t : file.tensors()) all += t.byteSize();
+        file.close();
+        assertThat(r.out()).contains("\"weight_bytes_per_token\": " + all);
+        assertThat(run("bench", "--model", model.toString(), "--depth", "-1").exit()).isNotZero();
+    }
+
+    @Test
     void inspectPrintsMetadataAndTensors() {
         Run r = run("inspect", Fixtures.path("models/small-q4_k_m.gguf").toString());
         assertThat(r.exit()).as(r.err()).isZero();
