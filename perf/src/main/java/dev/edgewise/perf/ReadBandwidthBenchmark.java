@@ -32,13 +32,14 @@ import java.util.concurrent.TimeUnit;
  * "weights read per token"; perf/side-by-side.sh takes the figure as {@code --bandwidth}). A
  * STREAM-like sum over a buffer far larger than the caches, read with the engine's own thread pool
  * and chunking, in 2 MiB pages ({@code hugePages=true}, as the engine maps weights) or 4 KiB ones.
- * The {@code GBps} counter is the figure; the time per operation is one pass over the buffer.
+ * The {@code read:GBps} line is the figure (GB read per second); {@code read} counts passes over
+ * the buffer per second.
  *
  * <pre>java -jar perf/target/benchmarks.jar ReadBandwidth -p threads=2</pre>
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
