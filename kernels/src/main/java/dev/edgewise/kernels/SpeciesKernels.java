@@ -20,7 +20,9 @@ import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
- * All SIMD kernels for one float species {@link #F}, held in a {@code static final} field so that C2
+ * The float SIMD kernels, decoders and vector ops for one float species {@link #F} (the integer
+ * kernels of packed weights are {@link IntegerKernels}, whose copy for this width it holds and
+ * forwards to), the species held in a {@code static final} field so that C2
  * compiles every vector operation to machine instructions. This class file is loaded once normally
  * (species = {@link FloatVector#SPECIES_PREFERRED}) and again as a hidden class per other species by
  * {@link KernelsBySpecies}, whose javadoc explains why.
@@ -29,7 +31,8 @@ import java.util.Objects;
  * switches (each would be a separate, normally loaded class that sees the normally loaded
  * {@code SpeciesKernels}, not this copy), and all width-dependent facts derived from {@link #F}.
  *
- * <p>Matmul structure: a single vector runs a fused kernel where one exists (F32, F16, BF16, Q8_0,
+ * <p>Matmul structure: a matrix carrying a packing runs the integer kernels (Q4_0 at every batch,
+ * Q8_0/Q5_0/Q4_K up to {@link PackedBlocks#MAX_BATCH} vectors). Otherwise a single vector runs a fused kernel where one exists (F32, F16, BF16, Q8_0,
  * Q4_0, Q5_0, Q4_K, Q6_K: weights read and decoded in registers, never written), and so does a
  * batch of exactly two for Q4_0 and Q8_0; any other batch, or a format without a fused kernel, goes
  * through {@code decodedRows}: four rows decoded into a per-thread float scratch (SIMD decoders, a
