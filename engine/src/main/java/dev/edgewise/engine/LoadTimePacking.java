@@ -12,13 +12,12 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 
 /**
- * Repacks a model's Q4_0, Q8_0 and Q5_0 matrices at load for the integer kernels ({@link PackedQ4_0},
+ * Repacks a model's Q4_0, Q8_0, Q5_0 and Q4_K matrices at load for the integer kernels ({@link PackedQ4_0},
  * {@link PackedBlocks}): the engine then runs them as llama.cpp does, on 8-bit activations. Q4_0
  * runs on its packing at every batch, so each packed Q4_0 matrix's file pages are released from the
  * process as soon as it is packed (they stay in the page cache) and resident memory stays about one
- * copy of the weights. Q8_0 and Q5_0 packings serve decoding (batches up to
- * {@link PackedBlocks#MAX_BATCH}); prompts run the float kernels on the file's layout, which
- * therefore stays mapped: those matrices are held twice.
+ * copy of the weights. Q8_0, Q5_0 and Q4_K packings also run at every batch, but their file pages
+ * are not released yet: those matrices are held twice.
  */
 final class LoadTimePacking {
     private LoadTimePacking() {}

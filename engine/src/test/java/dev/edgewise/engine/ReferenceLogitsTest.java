@@ -69,10 +69,7 @@ class ReferenceLogitsTest {
         return ReferenceDump.all(root, "ref").stream()
                 .filter(d -> INT8_TYPES.matcher(d.name()).find())
                 .map(d -> DynamicTest.dynamicTest(d.name(), () -> {
-                    // Q8_0 and Q5_0 run on their packings in batches of up to 3 (decoding): feed the
-                    // sequence one position at a time so every matrix takes that path
-                    int batch = d.name().contains("q4_0") ? 16 : 1;
-                    try (Model model = Model.load(d.model(), ModelOptions.defaults().withThreads(2).withBatchSize(batch).withKvType(KvType.F32))) {
+                    try (Model model = Model.load(d.model(), ModelOptions.defaults().withThreads(2).withBatchSize(16).withKvType(KvType.F32))) {
                         LogitsTrace trace = model.logits(d.sequence(), 0);
                         int[] stored = d.ints("stored_rows");
                         float[][] exact = d.rows("logits_exact");

@@ -269,9 +269,9 @@ final class IntegerKernels implements Int8Kernels {
 
 
     // ---------------------------------------------------------------------------------------------
-    // Packed Q8_0 and Q5_0 against 8-bit activations (PackedBlocks explains the planes): one vector
-    // at a time, a whole pass each (decoding and a few branches; larger batches take the float
-    // kernels, which decode a row once for four vectors).
+    // Packed Q8_0, Q5_0 and Q4_K against 8-bit activations (PackedBlocks explains the planes): one
+    // vector at a time, a whole pass each, at every batch (so prompts decode each panel once per
+    // vector; a tile of four vectors, as Q4_0 has, is still to come).
 
     @Override
     public void matmulRowsInt8(PackedBlocks w, Int8Activations x, float[] out, int rowStart, int rowEnd) {

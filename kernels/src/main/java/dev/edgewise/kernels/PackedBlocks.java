@@ -41,12 +41,6 @@ public final class PackedBlocks {
     private static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    /**
-     * Batches up to this many vectors run on the packing (decoding, a few branches); larger ones on
-     * the float kernels over the file's layout, which decode a row once for four vectors.
-     */
-    public static final int MAX_BATCH = 3;
-
     private final GGMLType type;
     private final MemorySegment data;
     private final int rows;

@@ -58,7 +58,7 @@ public interface SimdKernels {
             return;
         }
         PackedBlocks blocks = w.packedBlocks();
-        if (blocks != null && batch <= PackedBlocks.MAX_BATCH && blocks.panelRows() == int8PanelRows()) {
+        if (blocks != null && blocks.panelRows() == int8PanelRows()) {
             Int8Activations q = Int8Activations.forThisThread().quantize(x, batch, w.cols());
             if (pool.threads() == 1 || groups == 1) {
                 matmulRowsInt8(blocks, q, out, 0, rows);

@@ -31,8 +31,8 @@ import java.util.Objects;
  * switches (each would be a separate, normally loaded class that sees the normally loaded
  * {@code SpeciesKernels}, not this copy), and all width-dependent facts derived from {@link #F}.
  *
- * <p>Matmul structure: a matrix carrying a packing runs the integer kernels (Q4_0 at every batch,
- * Q8_0/Q5_0/Q4_K up to {@link PackedBlocks#MAX_BATCH} vectors). Otherwise a single vector runs a fused kernel where one exists (F32, F16, BF16, Q8_0,
+ * <p>Matmul structure: a matrix carrying a packing runs the integer kernels at every batch (a
+ * kernel chosen by batch size would make a branch's tokens depend on how many run beside it). Otherwise a single vector runs a fused kernel where one exists (F32, F16, BF16, Q8_0,
  * Q4_0, Q5_0, Q4_K, Q6_K: weights read and decoded in registers, never written), and so does a
  * batch of exactly two for Q4_0 and Q8_0; any other batch, or a format without a fused kernel, goes
  * through {@code decodedRows}: four rows decoded into a per-thread float scratch (SIMD decoders, a
@@ -120,7 +120,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             return;
         }
         PackedBlocks blocks = w.packedBlocks();
-        if (blocks != null && batch <= PackedBlocks.MAX_BATCH && blocks.panelRows() == PANEL && rowStart % PANEL == 0 && rowEnd % PANEL == 0) {
+        if (blocks != null && blocks.panelRows() == PANEL && rowStart % PANEL == 0 && rowEnd % PANEL == 0) {
             matmulRowsInt8(blocks, Int8Activations.forThisThread().quantize(x, batch, w.cols()), out, rowStart, rowEnd);
             return;
         }

@@ -61,9 +61,8 @@ public final class WeightMatrix {
     }
 
     /**
-     * The same matrix carrying a packing of its Q8_0 or Q5_0 quants: {@link MatMul#matmul} then runs
-     * the integer kernel on 8-bit activations for batches of up to {@link PackedBlocks#MAX_BATCH}
-     * vectors, and the float kernels on {@link #data()} for larger ones.
+     * The same matrix carrying a packing of its Q8_0, Q5_0 or Q4_K quants: {@link MatMul#matmul} then
+     * runs the integer kernel on 8-bit activations, at every batch (one vector at a time).
      */
     public WeightMatrix withPacked(PackedBlocks p) {
         Objects.requireNonNull(p, "p");
@@ -85,7 +84,7 @@ public final class WeightMatrix {
     /** The integer kernel's packing of this matrix, or null (float kernels). */
     public PackedQ4_0 packed() { return packed; }
 
-    /** The integer kernel's packing of this Q8_0 or Q5_0 matrix, or null. */
+    /** The integer kernel's packing of this Q8_0, Q5_0 or Q4_K matrix, or null. */
     public PackedBlocks packedBlocks() { return packedBlocks; }
 
     public GGMLType type() { return type; }

@@ -58,8 +58,8 @@
  * activations with float32 FMA accumulation keep it there: each matmul output differs from the exact
  * product of the (exactly dequantized) weights by float rounding only. The one exception is opt-in
  * per matrix: a {@link dev.edgewise.kernels.WeightMatrix} carrying a
- * {@link dev.edgewise.kernels.PackedQ4_0} (at every batch) or a
- * {@link dev.edgewise.kernels.PackedBlocks} (Q8_0, Q5_0, Q4_K; batches up to 3) runs llama.cpp's
+ * {@link dev.edgewise.kernels.PackedQ4_0} or a
+ * {@link dev.edgewise.kernels.PackedBlocks} (Q8_0, Q5_0, Q4_K) runs, at every batch, llama.cpp's
  * integer arithmetic on 8-bit activations ({@link dev.edgewise.kernels.Int8Activations}); the
  * engine attaches packings unless told to stay exact.
  */

@@ -100,7 +100,7 @@ class PackedBlocksTest {
 
     @ParameterizedTest
     @EnumSource(names = {"Q8_0", "Q5_0", "Q4_K"})
-    void matmulUsesThePackingForSmallBatchesAndTheFloatKernelsBeyond(GGMLType type) {
+    void matmulUsesThePackingAtEveryBatch(GGMLType type) {
         SimdKernels k = SimdKernels.preferred();
         int panel = k.int8PanelRows();
         if (panel == 0) return;
@@ -109,15 +109,19 @@ class PackedBlocksTest {
             int rows = 8 * panel, cols = 256;
             WeightMatrix plain = new WeightMatrix(type, RandomWeights.matrix(arena, type, rows, cols, rnd), rows, cols);
             WeightMatrix packed = plain.withPacked(PackedBlocks.pack(plain, panel, arena));
-            for (int batch : new int[] {1, PackedBlocks.MAX_BATCH, PackedBlocks.MAX_BATCH + 1}) {
+            for (int batch : new int[] {1, 3, 4, 9}) {
                 float[] x = new float[batch * cols];
                 for (int i = 0; i < x.length; i++) x[i] = rnd.nextFloat() - 0.5f;
-                float[] viaPool = new float[batch * rows], direct = new float[batch * rows], floats = new float[batch * rows];
+                float[] viaPool = new float[batch * rows], direct = new float[batch * rows], single = new float[batch * rows];
                 MatMul.matmul(pool, packed, x, viaPool, batch);
                 k.matmulRowsInt8(packed.packedBlocks(), new Int8Activations().quantize(x, batch, cols), direct, 0, rows);
-                MatMul.matmul(pool, plain, x, floats, batch);
-                if (batch <= PackedBlocks.MAX_BATCH) assertThat(viaPool).containsExactly(direct);
-                else assertThat(viaPool).containsExactly(floats);
+                MatMul.matmulRows(packed, x, single, batch, 0, rows);
+                assertThat(viaPool).containsExactly(direct);
+                assertThat(single).containsExactly(direct);
+                // a vector's result does not depend on the batch around it
+                float[] alone = new float[rows];
+                MatMul.matmul(pool, packed, java.util.Arrays.copyOfRange(x, (batch - 1) * cols, batch * cols), alone, 1);
+                assertThat(java.util.Arrays.copyOfRange(viaPool, (batch - 1) * rows, batch * rows)).containsExactly(alone);
             }
         }
     }
