@@ -67,6 +67,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-n", "--gen-tokens"}, paramLabel = "N", defaultValue = "64", description = "tokens to decode (default: ${DEFAULT-VALUE})")
     int genTokens;
 
+    @Option(names = {"-d", "--depth"}, paramLabel = "N", defaultValue = "0",
+            description = "fill the KV cache to N positions (a prompt of N random tokens) before the timed decode, as llama-bench -d (default: ${DEFAULT-VALUE})")
+    int depth;
+
     @Option(names = "--branches", paramLabel = "N", split = ",", defaultValue = "1",
             description = "also decode N branches from one shared prompt (e.g. 1,2,4,8,16) (default: ${DEFAULT-VALUE})")
     int[] branches;
@@ -132,11 +136,13 @@ final class BenchCommand implements Callable<Integer> {
         for (int n : branches) if (n < 1) throw new UsageException("--branches values must be at least 1");
         for (int n : concurrent) if (n < 1) throw new UsageException("--concurrent values must be at least 1");
         if (prefixCachePrompt < 0) throw new UsageException("--prefix-cache-prompt must be >= 0");
+        if (depth < 0) throw new UsageException("--depth must not be negative");
         Path file = modelFile(err);
         int maxBranches = Arrays.stream(branches).max().orElse(1);
         ModelOptions options = model.options();
         if (maxBranches > options.batchSize()) options = options.withBatchSize(maxBranches);
-        int longest = Math.max(Math.max(Arrays.stream(promptLengths).max().orElse(0), branchPrompt), prefixCachePrompt) + genTokens + 32;
+        int longest = Math.max(Math.max(Math.max(Arrays.stream(promptLengths).max().orElse(0), branchPrompt), prefixCachePrompt), depth + 1)
+                + genTokens + 32;
         if (options.contextSize() != 0 && options.contextSize() < longest) options = options.withContextSize(longest);
 
         List<Result> results = new ArrayList<>();
@@ -150,8 +156,10 @@ final class BenchCommand implements Callable<Integer> {
                 results.add(measure("pp" + pp, "t/s", pp, 0, 1, r -> r.timings().promptTokensPerSecond(),
                         () -> m.generate(request(randomTokens(m, random, pp), 1, 1), TokenListener.NONE)));
             }
-            results.add(measure("tg" + genTokens, "t/s", 1, genTokens, 1, r -> r.timings().decodeTokensPerSecond(),
-                    () -> m.generate(request(randomTokens(m, random, 1), genTokens, 1), TokenListener.NONE)));
+            // at depth d the prompt is d tokens and the first of the genTokens comes from it, as in llama-bench -d
+            int tgPrompt = Math.max(1, depth);
+            results.add(measure("tg" + genTokens + (depth > 0 ? " @ d" + depth : ""), "t/s", tgPrompt, genTokens, 1, r -> r.timings().decodeTokensPerSecond(),
+                    () -> m.generate(request(randomTokens(m, random, tgPrompt), genTokens, 1), TokenListener.NONE)));
             int ttftPrompt = Arrays.stream(promptLengths).max().orElse(128);
             results.add(measure("ttft pp" + ttftPrompt, "ms", ttftPrompt, 1, 1, r -> r.timings().timeToFirstTokenMillis(),
                     () -> m.generate(request(randomTokens(m, random, ttftPrompt), 1, 1), TokenListener.NONE)));
@@ -365,11 +373,13 @@ final class BenchCommand implements Callable<Integer> {
     private Map<String, Object> context(Model m, Path file, ModelOptions options, double loadMs, OptionalDouble hugePages) throws IOException {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("model", file.getFileName().toString());
+        c.put("model_path", file.toAbsolutePath().toString());
         c.put("model_name", m.config().name());
         c.put("size_bytes", Files.size(file));
         long params = 0;
         for (var t : m.file().tensors()) params += t.elements();
         c.put("params", params);
+        c.put("weight_bytes_per_token", weightBytesPerToken(m));
         c.put("backend", "Java Vector API " + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit");
         c.put("java", Runtime.version().toString());
         c.put("os_arch", System.getProperty("os.arch"));
@@ -381,6 +391,22 @@ final class BenchCommand implements Callable<Integer> {
         // Decode speed depends on it (see PageCache): -1 where the kernel does not say.
         c.put("weights_in_huge_pages", hugePages.orElse(-1));
         return c;
+    }
+
+    /**
+     * Bytes of weights one decode step reads: every tensor but the token embedding, of which a
+     * step reads one row (unless it is tied to the output, which reads it whole). Decoding is
+     * memory-bound at read bandwidth / this.
+     */
+    static long weightBytesPerToken(Model m) {
+        long bytes = 0;
+        boolean tied = true;
+        for (var t : m.file().tensors()) if (t.name().equals("output.weight")) tied = false;
+        for (var t : m.file().tensors()) {
+            if (!tied && t.name().equals("token_embd.weight")) continue;
+            bytes += t.byteSize();
+        }
+        return bytes;
     }
 
     /** Peak resident set size from /proc (Linux), or -1 where unavailable. */
@@ -408,9 +434,10 @@ final class BenchCommand implements Callable<Integer> {
         }
         out.println();
         double huge = (double) c.get("weights_in_huge_pages");
-        out.printf(Locale.ROOT, "load: %.0f ms | peak RSS: %s | KV cache: %s | weights in 2 MiB pages: %s | %s, %d cores, Java %s%n", c.get("load_ms"),
+        out.printf(Locale.ROOT, "load: %.0f ms | peak RSS: %s | KV cache: %s | weights in 2 MiB pages: %s | weights read per token: %.1f MB | %s, %d cores, Java %s%n", c.get("load_ms"),
                 ((Number) c.get("peak_rss_bytes")).longValue() < 0 ? "n/a" : String.format(Locale.ROOT, "%.1f MiB", ((Number) c.get("peak_rss_bytes")).longValue() / 1048576.0),
-                c.get("kv_type"), huge < 0 ? "n/a" : String.format(Locale.ROOT, "%.0f%%", 100 * huge), c.get("os_arch"), c.get("cores"), c.get("java"));
+                c.get("kv_type"), huge < 0 ? "n/a" : String.format(Locale.ROOT, "%.0f%%", 100 * huge),
+                ((Number) c.get("weight_bytes_per_token")).longValue() / 1e6, c.get("os_arch"), c.get("cores"), c.get("java"));
         for (Result r : results) {
             if (r.extra().containsKey("extra_time_fraction")) {
                 out.printf(Locale.ROOT, "LoRA r%d: %.1f MiB resident (%.1f%% of the layer weights); decode time +%.1f%% (cost model allows +%.1f%%)%n",

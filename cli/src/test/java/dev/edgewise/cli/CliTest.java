@@ -38,7 +38,7 @@ class CliTest {
         String ids = String.join(",", prompt.stream().map(String::valueOf).toList());
         Path prefix = dir.resolve("out");
         Run r = run("logits", "--model", root.resolve("models/nano-deep-untied-q8_0.gguf").toString(), "--tokens", ids,
-                "--generate", "4", "--threads", "2", "--out", prefix.toString());
+                "--generate", "4", "--threads", "2", "--exact-activations", "--out", prefix.toString()); // Q8_0 runs on 8-bit activations by default
         assertThat(r.exit()).as(r.err()).isZero();
 
         @SuppressWarnings("unchecked")
@@ -84,6 +84,21 @@ class CliTest {
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).startsWith("Hello, my name is").hasSizeGreaterThan("Hello, my name is".length() + 1);
         assertThat(r.err()).contains("prompt: 7 tokens").contains("tok/s").contains("first token:");
+    }
+
+    @Test
+    void benchDecodesAtADepthAndReportsTheWeightBytesEachTokenReads() throws Exception {
+        Path model = Fixtures.path("models/small-q4_0.gguf");
+        Run r = run("bench", "--model", model.toString(), "-p", "8", "-n", "4", "-r", "1", "--depth", "40", "--threads", "2", "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("\"test\": \"tg4 @ d40\"").contains("\"n_prompt\": 40").contains("\"model_path\": ");
+        // a tied model reads every tensor once per token, the embedding being its output matrix
+        var file = dev.edgewise.loader.GGUFFile.open(model);
+        long all = 0;
+        for (var t : file.tensors()) all += t.byteSize();
+        file.close();
+        assertThat(r.out()).contains("\"weight_bytes_per_token\": " + all);
+        assertThat(run("bench", "--model", model.toString(), "--depth", "-1").exit()).isNotZero();
     }
 
     @Test

@@ -108,7 +108,7 @@ public final class Model implements AutoCloseable {
             int ctx = options.contextSize() == 0 ? config.contextLength() : Math.min(options.contextSize(), config.contextLength());
             pool = new WorkerPool(options.threads());
             packing = Arena.ofShared();
-            if (options.int8Activations()) weights = Q4_0Packing.pack(weights, pool, packing, gguf.segment(), progress);
+            if (options.int8Activations()) weights = LoadTimePacking.pack(weights, pool, packing, gguf.segment(), progress);
             TransformerForward forward = new TransformerForward(config, weights, pool, options.batchSize());
             PagedKvCache cache = new PagedKvCache(config, options.kvType(), options.kvBlockSize(), kvBudget(config, options, ctx), ctx);
             return new Model(gguf, config, tokenizer, pool, packing, forward, cache, ctx, System.nanoTime() - start, options.int8Activations(), options);

@@ -47,24 +47,42 @@ class ReferenceLogitsTest {
         return ModelOptions.defaults().withThreads(2).withBatchSize(16).withKvType(KvType.F32).withInt8Activations(false);
     }
 
+    /** Loads with Q8_0, Q5_0 and Q4_K packed for the integer kernels as well (the switch is read at load). */
+    private static Model loadWithIntegerBlocks(Path model) throws IOException {
+        System.setProperty("edgewise.int8.blocks", "true");
+        try {
+            return Model.load(model, ModelOptions.defaults().withThreads(2).withBatchSize(16).withKvType(KvType.F32));
+        } finally {
+            System.clearProperty("edgewise.int8.blocks");
+        }
+    }
+
+    /** Dumps of the types the integer kernels run: Q4_0, Q8_0, Q5_0, Q4_K (Q4_K_M). */
+    private static final java.util.regex.Pattern INT8_TYPES = java.util.regex.Pattern.compile("q4_0|q8_0|q5_0|q4_k_m");
+
     /**
      * With 8-bit activations (the default for Q4_0) the engine rounds activations as llama.cpp's
-     * Q4_0 dot products do (llama.cpp also keeps its activation scales in F16 and its KV cache in
-     * F16, so the two do not coincide): on every Q4_0 dump the engine must be on average at least
+     * quantized dot products do (llama.cpp also keeps its activation scales in F16 and its KV cache in
+     * F16, so the two do not coincide). On every Q4_0 dump the engine must be on average at least
      * as close to the exact reference as llama.cpp is, its largest deviation from exact may exceed
      * llama.cpp's by at most {@value #INT8_MAX_SLACK} (the maximum of a rounding process over ~50k
      * logits fluctuates: row by row either one is the farther), and it must stay within llama.cpp's
      * distance of llama.cpp. Measured, max |ours - exact| against llama.cpp's: 0.57-1.64 against
      * 0.89-1.79 (qwen2 dumps), 1.08 against 1.06 and 1.19 against 1.61 (small-qwen3-hd); mean
-     * 0.177 against 0.185 (small-qwen3-hd-q4_0.p1).
+     * 0.177 against 0.185 (small-qwen3-hd-q4_0.p1). Q8_0, Q5_0 and Q4_K run on integers only with
+     * {@code -Dedgewise.int8.blocks=true} (see LoadTimePacking), which these dumps turn on: the same
+     * arithmetic lands on either side of llama.cpp's own distance (0.72-1.44 against 0.84-2.21; at
+     * most 1.16x it, on nano-deep-untied-q8_0), so they must stay within 1.25x of it, from exact and
+     * from llama.cpp; Q4_K_M's Q4_K matrices round activations per 32 values where llama.cpp's Q8_K
+     * rounds per 256: 1.18-1.28 from exact where llama.cpp is 2.26-2.43.
      */
     @TestFactory
-    Stream<DynamicTest> q4_0DumpsWithInt8ActivationsMatchLlamaCpp() throws IOException {
+    Stream<DynamicTest> int8DumpsMatchLlamaCpp() throws IOException {
         Path root = Fixtures.root();
         return ReferenceDump.all(root, "ref").stream()
-                .filter(d -> d.name().contains("q4_0"))
+                .filter(d -> INT8_TYPES.matcher(d.name()).find())
                 .map(d -> DynamicTest.dynamicTest(d.name(), () -> {
-                    try (Model model = Model.load(d.model(), ModelOptions.defaults().withThreads(2).withBatchSize(16).withKvType(KvType.F32))) {
+                    try (Model model = loadWithIntegerBlocks(d.model())) {
                         LogitsTrace trace = model.logits(d.sequence(), 0);
                         int[] stored = d.ints("stored_rows");
                         float[][] exact = d.rows("logits_exact");
@@ -83,9 +101,14 @@ class ReferenceLogitsTest {
                         System.out.printf(Locale.ROOT, "%-34s int8: max|ours-llama| %.4f max|ours-exact| %.4f (llama-exact %.4f), "
                                 + "mean|ours-exact| %.4f (llama-exact %.4f)%n", d.name(), toLlama, toExact, llamaDistance,
                                 sumToExact / stored.length / d.vocab(), sumLlamaToExact / stored.length / d.vocab());
-                        assertThat(sumToExact).as("%s int8: mean |edgewise - exact| vs llama.cpp's", d.name()).isLessThanOrEqualTo(sumLlamaToExact);
-                        assertThat(toExact).as("%s int8: max |edgewise - exact|", d.name()).isLessThanOrEqualTo(llamaDistance * (1 + INT8_MAX_SLACK));
-                        assertThat(toLlama).as("%s int8: max |edgewise - llama.cpp|", d.name()).isLessThanOrEqualTo(llamaDistance);
+                        if (d.name().contains("q4_0")) {
+                            assertThat(sumToExact).as("%s int8: mean |edgewise - exact| vs llama.cpp's", d.name()).isLessThanOrEqualTo(sumLlamaToExact);
+                            assertThat(toExact).as("%s int8: max |edgewise - exact|", d.name()).isLessThanOrEqualTo(llamaDistance * (1 + INT8_MAX_SLACK));
+                            assertThat(toLlama).as("%s int8: max |edgewise - llama.cpp|", d.name()).isLessThanOrEqualTo(llamaDistance);
+                        } else {
+                            assertThat(toExact).as("%s int8: max |edgewise - exact|", d.name()).isLessThanOrEqualTo(1.25 * llamaDistance);
+                            assertThat(toLlama).as("%s int8: max |edgewise - llama.cpp|", d.name()).isLessThanOrEqualTo(1.25 * llamaDistance);
+                        }
                     }
                 }));
     }

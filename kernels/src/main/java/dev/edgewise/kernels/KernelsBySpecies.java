@@ -43,19 +43,33 @@ final class KernelsBySpecies {
     }
 
     private static SimdKernels defineCopy(VectorSpecies<Float> species) {
+        return (SimdKernels) defineCopy(SpeciesKernels.class, species);
+    }
+
+    /**
+     * The integer kernels for {@code species}, the same way: the normally loaded IntegerKernels for
+     * the preferred species, a hidden copy for any other. Called once per SpeciesKernels copy (from
+     * its static initializer, so this must not rely on this class's own static state).
+     */
+    static Int8Kernels integerKernels(VectorSpecies<Float> species) {
+        if (species.equals(FloatVector.SPECIES_PREFERRED)) return new IntegerKernels();
+        return (Int8Kernels) defineCopy(IntegerKernels.class, species);
+    }
+
+    private static Object defineCopy(Class<?> kernels, VectorSpecies<Float> species) {
         try {
-            MethodHandles.Lookup copy = MethodHandles.lookup().defineHiddenClassWithClassData(classBytes(), species, true);
-            return (SimdKernels) copy.findConstructor(copy.lookupClass(), MethodType.methodType(void.class)).invoke();
+            MethodHandles.Lookup copy = MethodHandles.lookup().defineHiddenClassWithClassData(classBytes(kernels), species, true);
+            return copy.findConstructor(copy.lookupClass(), MethodType.methodType(void.class)).invoke();
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException("cannot define SIMD kernels for " + species, t);
+            throw new IllegalStateException("cannot define " + kernels.getSimpleName() + " for " + species, t);
         }
     }
 
-    private static byte[] classBytes() {
-        String name = SpeciesKernels.class.getSimpleName() + ".class";
-        try (InputStream in = SpeciesKernels.class.getResourceAsStream(name)) {
+    private static byte[] classBytes(Class<?> kernels) {
+        String name = kernels.getSimpleName() + ".class";
+        try (InputStream in = kernels.getResourceAsStream(name)) {
             if (in == null) throw new IllegalStateException("class file " + name + " is not on the class path");
             return in.readAllBytes();
         } catch (IOException e) {

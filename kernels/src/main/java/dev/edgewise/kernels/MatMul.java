@@ -10,8 +10,8 @@ public final class MatMul {
     private MatMul() {}
 
     /**
-     * Rows are handed to the pool in groups of this many, so each thread gets a contiguous run of
-     * about {@code rows / threads} rows rounded to a multiple of 16.
+     * Rows are handed to the pool in groups of this many (a multiple of every packing's panel), so
+     * each of the pool's chunks is a contiguous run of whole groups.
      */
     public static final int ROW_GROUP = 16;
 

@@ -2,7 +2,7 @@ package dev.edgewise.kernels;
 
 import dev.edgewise.quant.GGMLType;
 
-import java.lang.foreign.Arena;
+import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -69,21 +69,25 @@ public final class PackedQ4_0 {
         return true;
     }
 
-    /** An empty packing of {@code w} for panels of {@code panelRows}, in memory from {@code arena}; fill it with {@link #packPanels}. */
-    public static PackedQ4_0 allocate(WeightMatrix w, int panelRows, Arena arena) {
+    /** An empty packing of {@code w} for panels of {@code panelRows}, in memory from {@code memory}; fill it with {@link #packPanels}. */
+    public static PackedQ4_0 allocate(WeightMatrix w, int panelRows, SegmentAllocator memory) {
+        Objects.requireNonNull(memory, "memory");
+        return new PackedQ4_0(memory.allocate(bytes(w, panelRows), 64), w.rows(), w.cols(), panelRows);
+    }
+
+    /** Bytes of the packing of {@code w} for panels of {@code panelRows} (what {@link #allocate} takes, 64-byte aligned). */
+    public static long bytes(WeightMatrix w, int panelRows) {
         Objects.requireNonNull(w, "w");
-        Objects.requireNonNull(arena, "arena");
         if (w.type() != GGMLType.Q4_0) throw new IllegalArgumentException("only Q4_0 packs, not " + w);
         if (panelRows <= 0 || w.rows() % panelRows != 0) {
             throw new IllegalArgumentException(w + " does not split into panels of " + panelRows + " rows");
         }
-        long bytes = panelBytes(w.cols(), panelRows) * (w.rows() / panelRows);
-        return new PackedQ4_0(arena.allocate(bytes, 64), w.rows(), w.cols(), panelRows);
+        return panelBytes(w.cols(), panelRows) * (w.rows() / panelRows);
     }
 
     /** Packs {@code w} whole on the calling thread (see {@link #packPanels} to split the work). */
-    public static PackedQ4_0 pack(WeightMatrix w, int panelRows, Arena arena) {
-        PackedQ4_0 p = allocate(w, panelRows, arena);
+    public static PackedQ4_0 pack(WeightMatrix w, int panelRows, SegmentAllocator memory) {
+        PackedQ4_0 p = allocate(w, panelRows, memory);
         p.packPanels(w, 0, p.panels());
         return p;
     }
@@ -157,7 +161,7 @@ public final class PackedQ4_0 {
      * The low nibbles of bytes 0, 2, 4 and 6 of {@code bytes} as one short, nibble j from byte 2j:
      * a chunk lane's four quants (columns 2j + parity of its 8 columns).
      */
-    private static short evenNibbles(long bytes) {
+    static short evenNibbles(long bytes) {
         long x = bytes & 0x000F_000F_000F_000FL;
         x = (x | (x >>> 12)) & 0x0000_00FF_0000_00FFL;
         return (short) (x | (x >>> 24));

@@ -57,6 +57,17 @@ public interface SimdKernels {
             }
             return;
         }
+        PackedBlocks blocks = w.packedBlocks();
+        if (blocks != null && blocks.panelRows() == int8PanelRows()) {
+            Int8Activations q = Int8Activations.forThisThread().quantize(x, batch, w.cols());
+            if (pool.threads() == 1 || groups == 1) {
+                matmulRowsInt8(blocks, q, out, 0, rows);
+            } else {
+                pool.parallelFor(groups, (g0, g1) ->
+                        matmulRowsInt8(blocks, q, out, g0 * MatMul.ROW_GROUP, Math.min(rows, g1 * MatMul.ROW_GROUP)));
+            }
+            return;
+        }
         if (pool.threads() == 1 || groups == 1) {
             matmulRows(w, x, out, batch, 0, rows);
             return;
@@ -79,6 +90,12 @@ public interface SimdKernels {
      * @throws IllegalArgumentException if the packing's panels are not this width's, or shapes disagree
      */
     void matmulRowsInt8(PackedQ4_0 w, Int8Activations x, float[] out, int rowStart, int rowEnd);
+
+    /**
+     * {@link #matmulRowsInt8(PackedQ4_0, Int8Activations, float[], int, int)} for Q8_0 and Q5_0
+     * packings: integer products of the exact quants and {@code x}'s quants, scaled per block.
+     */
+    void matmulRowsInt8(PackedBlocks w, Int8Activations x, float[] out, int rowStart, int rowEnd);
 
     /** See {@link VectorOps#dot}. */
     float dot(float[] a, int aOff, float[] b, int bOff, int n);

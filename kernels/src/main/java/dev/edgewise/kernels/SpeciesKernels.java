@@ -20,7 +20,9 @@ import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
- * All SIMD kernels for one float species {@link #F}, held in a {@code static final} field so that C2
+ * The float SIMD kernels, decoders and vector ops for one float species {@link #F} (the integer
+ * kernels of packed weights are {@link IntegerKernels}, whose copy for this width it holds and
+ * forwards to), the species held in a {@code static final} field so that C2
  * compiles every vector operation to machine instructions. This class file is loaded once normally
  * (species = {@link FloatVector#SPECIES_PREFERRED}) and again as a hidden class per other species by
  * {@link KernelsBySpecies}, whose javadoc explains why.
@@ -29,7 +31,8 @@ import java.util.Objects;
  * switches (each would be a separate, normally loaded class that sees the normally loaded
  * {@code SpeciesKernels}, not this copy), and all width-dependent facts derived from {@link #F}.
  *
- * <p>Matmul structure: a single vector runs a fused kernel where one exists (F32, F16, BF16, Q8_0,
+ * <p>Matmul structure: a matrix carrying a packing runs the integer kernels at every batch (a
+ * kernel chosen by batch size would make a branch's tokens depend on how many run beside it). Otherwise a single vector runs a fused kernel where one exists (F32, F16, BF16, Q8_0,
  * Q4_0, Q5_0, Q4_K, Q6_K: weights read and decoded in registers, never written), and so does a
  * batch of exactly two for Q4_0 and Q8_0; any other batch, or a format without a fused kernel, goes
  * through {@code decodedRows}: four rows decoded into a per-thread float scratch (SIMD decoders, a
@@ -57,23 +60,9 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     private static final int QCHUNK = BLOCK_SIMD ? BQ.length() : 0;
     private static final int QPARTS = BLOCK_SIMD ? QCHUNK / L : 0;
 
-    /**
-     * The integer Q4_0 kernel's 16-bit lanes: the float vector's shape, so 2L shorts, and panels of
-     * {@code L} rows (a short lane pair per row). Needs at least 4 float lanes.
-     */
-    private static final VectorSpecies<Short> SI = L >= 4 ? VectorSpecies.of(short.class, F.vectorShape()) : null;
-    private static final int PANEL = SI != null ? L : 0;
-    /**
-     * PackedQ4_0's layout at this width: a chunk of 2L shorts, a block's quants of 4 chunks, a
-     * block's L F16 scales, and a pair of blocks (both blocks' scales, then both blocks' quants).
-     */
-    private static final long PANEL_CHUNK = 4L * PANEL, PANEL_BLOCK = 4 * PANEL_CHUNK, PANEL_SCALES = 2L * PANEL,
-            PANEL_PAIR = 2 * (PANEL_SCALES + PANEL_BLOCK);
-
-    /** Per-thread block sums of the integer tile (shorts), grown on demand. */
-    private static final ThreadLocal<short[]> INT_SCRATCH = new ThreadLocal<>();
-    /** Per-thread row scales of one packed panel, as floats (converted once for all its tiles). */
-    private static final ThreadLocal<float[]> PANEL_SCALE_SCRATCH = new ThreadLocal<>();
+    /** This width's integer kernels (IntegerKernels), and their panel rows: L, or 0 below 4 float lanes. */
+    private static final Int8Kernels INT = KernelsBySpecies.integerKernels(F);
+    private static final int PANEL = L >= 4 ? L : 0;
 
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
@@ -128,6 +117,11 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         PackedQ4_0 packed = w.packed();
         if (packed != null && packed.panelRows() == PANEL && rowStart % PANEL == 0 && rowEnd % PANEL == 0) {
             matmulRowsInt8(packed, Int8Activations.forThisThread().quantize(x, batch, w.cols()), out, rowStart, rowEnd);
+            return;
+        }
+        PackedBlocks blocks = w.packedBlocks();
+        if (blocks != null && blocks.panelRows() == PANEL && rowStart % PANEL == 0 && rowEnd % PANEL == 0) {
+            matmulRowsInt8(blocks, Int8Activations.forThisThread().quantize(x, batch, w.cols()), out, rowStart, rowEnd);
             return;
         }
         GGMLType type = w.type();
@@ -243,16 +237,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     }
 
     // ---------------------------------------------------------------------------------------------
-    // Matmul: packed Q4_0 against 8-bit activations (PackedQ4_0 explains the layout). A block's
-    // products are summed in 16-bit lanes (one multiply and one add per 2L products), then each
-    // lane pair is added as ints, converted to float and scaled by the row's and the activation
-    // block's scales. Tiles of 4 vectors decode each chunk once for all four and keep four
-    // 16-bit accumulators in registers; their block sums go through a small per-thread scratch to a
-    // second pass that scales them, because one method doing both passes outgrows C2's inlining
-    // node budget (measured: 3x slower); that pass reads the panel's row scales from a float copy
-    // made once per panel (panelScales), not converting them again for every vector (a four-vector
-    // pass converting them itself also outgrew the budget). Leftover vectors run one at a time in a
-    // single pass.
+    // Matmul: packed weights against 8-bit activations, in IntegerKernels (this width's copy)
 
     @Override
     public int int8PanelRows() {
@@ -261,172 +246,17 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
 
     @Override
     public void matmulRowsInt8(PackedQ4_0 w, Int8Activations x, float[] out, int rowStart, int rowEnd) {
-        Objects.requireNonNull(w, "w");
-        Objects.requireNonNull(x, "x");
-        if (w.panelRows() != PANEL) throw new IllegalArgumentException(w + " is not packed for " + L + "-lane kernels");
-        if (x.cols != w.cols()) throw new IllegalArgumentException("activations of " + x.cols + " values against " + w);
-        if (rowStart < 0 || rowStart > rowEnd || rowEnd > w.rows() || rowStart % PANEL != 0 || rowEnd % PANEL != 0) {
-            throw new IndexOutOfBoundsException("row range [" + rowStart + ", " + rowEnd + ") is not whole panels of " + w);
-        }
-        int batch = x.batch, rows = w.rows();
-        if (out.length < (long) batch * rows) throw new IllegalArgumentException("out holds " + out.length + " floats, needs " + (long) batch * rows);
-        int blocks = w.cols() / 32;
-        MemorySegment seg = w.data();
-        long panelStride = w.panelStride();
-        short[] sums = null;
-        float[] rowScales = null;
-        if (batch >= 4) {
-            sums = INT_SCRATCH.get();
-            if (sums == null || sums.length < blocks * 8 * PANEL) {
-                sums = new short[blocks * 8 * PANEL];
-                INT_SCRATCH.set(sums);
-            }
-            rowScales = PANEL_SCALE_SCRATCH.get();
-            if (rowScales == null || rowScales.length < blocks * PANEL) {
-                rowScales = new float[blocks * PANEL];
-                PANEL_SCALE_SCRATCH.set(rowScales);
-            }
-        }
-        for (int r = rowStart; r < rowEnd; r += PANEL) {
-            long panel = (r / PANEL) * panelStride;
-            int b = 0;
-            if (batch >= 4) panelScales(seg, panel, blocks, rowScales);
-            for (; b + 4 <= batch; b += 4) {
-                int8Sums4(seg, panel, blocks, x.pairs, x.zeroPoints, b, x.cols, sums);
-                for (int t = 0; t < 4; t++) int8Scale(rowScales, blocks, sums, t, x.scales, (b + t) * blocks, out, (b + t) * rows + r);
-            }
-            for (; b < batch; b++) int8Tile1(seg, panel, blocks, x.pairs, b * x.cols / 2, x.zeroPoints, x.scales, b * blocks, out, b * rows + r);
-        }
+        INT.matmulRowsInt8(w, x, out, rowStart, rowEnd);
     }
 
-    /** 1.5 * 2^23: adding and subtracting it rounds a float of magnitude below 2^22 to the nearest integer, ties to even (as Math.rint). */
-    private static final float ROUNDING_MAGIC = 0x1.8p23f;
+    @Override
+    public void matmulRowsInt8(PackedBlocks w, Int8Activations x, float[] out, int rowStart, int rowEnd) {
+        INT.matmulRowsInt8(w, x, out, rowStart, rowEnd);
+    }
 
     @Override
     public void quantizeBlocks(float[] x, int blocks, int[] pairs, float[] scales, int[] zeroPoints, int[] q) {
-        for (int blk = 0; blk < blocks; blk++) {
-            int x0 = 32 * blk;
-            FloatVector amax = FloatVector.zero(F);
-            for (int i = 0; i < 32; i += L) amax = amax.max(FloatVector.fromArray(F, x, x0 + i).abs());
-            float d = amax.reduceLanes(VectorOperators.MAX) / 127;
-            float id = d != 0 ? 1 / d : 0;
-            for (int i = 0; i < 32; i += L) {
-                FloatVector r = FloatVector.fromArray(F, x, x0 + i).mul(id).add(ROUNDING_MAGIC).sub(ROUNDING_MAGIC);
-                ((IntVector) r.convert(VectorOperators.F2I, 0)).intoArray(q, i);
-            }
-            int sumEven = 0, sumOdd = 0;
-            for (int i = 0; i < 16; i++) {
-                int even = q[2 * i], odd = q[2 * i + 1];
-                sumEven += even;
-                sumOdd += odd;
-                pairs[16 * blk + i] = (even & 0xFFFF) | (odd << 16);
-            }
-            scales[blk] = d;
-            zeroPoints[blk] = ((-8 * sumEven) & 0xFFFF) | ((-8 * sumOdd) << 16);
-        }
-    }
-
-    /** Offset of block blk's four chunks in the panel at {@code panel} (PackedQ4_0.quantsOffset). */
-    private static long blockQuants(long panel, int blk) {
-        return panel + (blk >> 1) * PANEL_PAIR + 2 * PANEL_SCALES + (blk & 1) * PANEL_BLOCK;
-    }
-
-    /** Offset of block blk's L F16 row scales in the panel at {@code panel} (PackedQ4_0.scalesOffset). */
-    private static long blockScales(long panel, int blk) {
-        return panel + (blk >> 1) * PANEL_PAIR + (blk & 1) * PANEL_SCALES;
-    }
-
-    /** Activation quants {@code 2m, 2m + 1} broadcast as 2L short lanes (even, odd, even, odd...). */
-    private static ShortVector quantPair(int[] pairs, int m) {
-        return IntVector.broadcast(I, pairs[m]).reinterpretAsShorts();
-    }
-
-    /** The panel's rows against one vector, whole pass: out[o .. o + L). */
-    private static void int8Tile1(MemorySegment seg, long panel, int blocks, int[] pairs, int p0, int[] zeroPoints,
-                                  float[] scales, int s0, float[] out, int o) {
-        FloatVector acc = FloatVector.zero(F);
-        ShortVector mask = ShortVector.broadcast(SI, (short) 0x0F);
-        for (int blk = 0; blk < blocks; blk++) {
-            long block = blockQuants(panel, blk);
-            ShortVector a = IntVector.broadcast(I, zeroPoints[s0 + blk]).reinterpretAsShorts();
-            int m = p0 + 16 * blk;
-            for (int c = 0; c < 4; c++, m += 4) {
-                ShortVector q = ShortVector.fromMemorySegment(SI, seg, block + c * PANEL_CHUNK, LE);
-                a = a.add(q.and(mask).mul(quantPair(pairs, m)))
-                        .add(q.lanewise(VectorOperators.LSHR, 4).and(mask).mul(quantPair(pairs, m + 1)))
-                        .add(q.lanewise(VectorOperators.LSHR, 8).and(mask).mul(quantPair(pairs, m + 2)))
-                        .add(q.lanewise(VectorOperators.LSHR, 12).mul(quantPair(pairs, m + 3)));
-            }
-            acc = pairSums(a).fma(packedScales(seg, blockScales(panel, blk)).mul(scales[s0 + blk]), acc);
-        }
-        acc.intoArray(out, o);
-    }
-
-    /** Even plus odd 16-bit lane of each pair, as L floats (one per panel row). */
-    private static FloatVector pairSums(ShortVector a) {
-        IntVector i = a.reinterpretAsInts();
-        IntVector sum = i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(i.lanewise(VectorOperators.ASHR, 16));
-        return (FloatVector) sum.convert(VectorOperators.I2F, 0);
-    }
-
-    /** Block sums of the panel against vectors b .. b + 3 into sums[(blk*4 + t) * 2L ..]. */
-    private static void int8Sums4(MemorySegment seg, long panel, int blocks, int[] pairs, int[] zeroPoints, int b, int cols,
-                                  short[] sums) {
-        int half = cols / 2, nb = cols / 32, lanes = 2 * PANEL;
-        int x0 = b * half, x1 = x0 + half, x2 = x1 + half, x3 = x2 + half;
-        ShortVector mask = ShortVector.broadcast(SI, (short) 0x0F);
-        for (int blk = 0; blk < blocks; blk++) {
-            long block = blockQuants(panel, blk);
-            int z = b * nb + blk;
-            ShortVector a0 = IntVector.broadcast(I, zeroPoints[z]).reinterpretAsShorts();
-            ShortVector a1 = IntVector.broadcast(I, zeroPoints[z + nb]).reinterpretAsShorts();
-            ShortVector a2 = IntVector.broadcast(I, zeroPoints[z + 2 * nb]).reinterpretAsShorts();
-            ShortVector a3 = IntVector.broadcast(I, zeroPoints[z + 3 * nb]).reinterpretAsShorts();
-            int m = 16 * blk;
-            for (int c = 0; c < 4; c++) {
-                ShortVector q = ShortVector.fromMemorySegment(SI, seg, block + c * PANEL_CHUNK, LE);
-                // one nibble per pass: a rolled loop keeps the parsed method under C2's node budget
-                for (int j = 0; j < 4; j++, m++, q = q.lanewise(VectorOperators.LSHR, 4)) {
-                    ShortVector w = q.and(mask);
-                    a0 = a0.add(w.mul(quantPair(pairs, x0 + m)));
-                    a1 = a1.add(w.mul(quantPair(pairs, x1 + m)));
-                    a2 = a2.add(w.mul(quantPair(pairs, x2 + m)));
-                    a3 = a3.add(w.mul(quantPair(pairs, x3 + m)));
-                }
-            }
-            int s = blk * 4 * lanes;
-            a0.intoArray(sums, s);
-            a1.intoArray(sums, s + lanes);
-            a2.intoArray(sums, s + 2 * lanes);
-            a3.intoArray(sums, s + 3 * lanes);
-        }
-    }
-
-    /** Scales tile vector t's block sums (from int8Sums4) into out[o .. o + L), with the panel's rowScales. */
-    private static void int8Scale(float[] rowScales, int blocks, short[] sums, int t, float[] scales, int s0, float[] out, int o) {
-        int lanes = 2 * PANEL;
-        FloatVector acc = FloatVector.zero(F);
-        for (int blk = 0; blk < blocks; blk++) {
-            ShortVector a = ShortVector.fromArray(SI, sums, (blk * 4 + t) * lanes);
-            acc = pairSums(a).fma(FloatVector.fromArray(F, rowScales, blk * PANEL).mul(scales[s0 + blk]), acc);
-        }
-        acc.intoArray(out, o);
-    }
-
-    /** The panel's F16 row scales as floats, L per block, into dst (shared by all its tiles of 4). */
-    private static void panelScales(MemorySegment seg, long panel, int blocks, float[] dst) {
-        for (int blk = 0; blk < blocks; blk++) packedScales(seg, blockScales(panel, blk)).intoArray(dst, blk * PANEL);
-    }
-
-    /**
-     * L F16 row scales of a packing as floats. PackedQ4_0 holds finite scales only, so this skips
-     * halfToFloat's Inf/NaN case: the half's sign-extended bits shifted to the float's mantissa top
-     * (exponent and mantissa) with the sign kept, times 2^112 (exact for normals and subnormals).
-     */
-    private static FloatVector packedScales(MemorySegment seg, long offset) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(S, seg, offset, LE).convertShape(VectorOperators.S2I, I, 0);
-        IntVector bits = h.lanewise(VectorOperators.LSHL, 13).and(0x0FFF_E000).or(h.and(0x8000_0000));
-        return bits.reinterpretAsFloats().mul(HALF_EXPONENT_REBIAS);
+        INT.quantizeBlocks(x, blocks, pairs, scales, zeroPoints, q);
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -17,17 +17,19 @@ public final class WeightMatrix {
     private final int cols;
     private final long rowBytes;
     private final PackedQ4_0 packed;
+    private final PackedBlocks packedBlocks;
 
     /**
      * @throws IllegalArgumentException if the shape is not positive, {@code cols} is not a whole
      *     number of {@code type} blocks, or {@code data} is too small for the matrix
      */
     public WeightMatrix(GGMLType type, MemorySegment data, int rows, int cols) {
-        this(type, data, rows, cols, null);
+        this(type, data, rows, cols, null, null);
     }
 
-    private WeightMatrix(GGMLType type, MemorySegment data, int rows, int cols, PackedQ4_0 packed) {
+    private WeightMatrix(GGMLType type, MemorySegment data, int rows, int cols, PackedQ4_0 packed, PackedBlocks packedBlocks) {
         this.packed = packed;
+        this.packedBlocks = packedBlocks;
         this.type = Objects.requireNonNull(type, "type");
         this.data = packed == null ? Objects.requireNonNull(data, "data") : data;
         if (rows <= 0 || cols <= 0) {
@@ -55,7 +57,17 @@ public final class WeightMatrix {
     public WeightMatrix withPacked(PackedQ4_0 p) {
         Objects.requireNonNull(p, "p");
         if (p.rows() != rows || p.cols() != cols || type != GGMLType.Q4_0) throw new IllegalArgumentException(p + " is not a packing of " + this);
-        return new WeightMatrix(type, data, rows, cols, p);
+        return new WeightMatrix(type, data, rows, cols, p, null);
+    }
+
+    /**
+     * The same matrix carrying a packing of its Q8_0, Q5_0 or Q4_K quants: {@link MatMul#matmul} then
+     * runs the integer kernel on 8-bit activations, at every batch (one vector at a time).
+     */
+    public WeightMatrix withPacked(PackedBlocks p) {
+        Objects.requireNonNull(p, "p");
+        if (p.rows() != rows || p.cols() != cols || p.type() != type || data == null) throw new IllegalArgumentException(p + " is not a packing of " + this);
+        return new WeightMatrix(type, data, rows, cols, null, p);
     }
 
     /**
@@ -66,11 +78,14 @@ public final class WeightMatrix {
      */
     public static WeightMatrix packedOnly(PackedQ4_0 p) {
         Objects.requireNonNull(p, "p");
-        return new WeightMatrix(GGMLType.Q4_0, null, p.rows(), p.cols(), p);
+        return new WeightMatrix(GGMLType.Q4_0, null, p.rows(), p.cols(), p, null);
     }
 
     /** The integer kernel's packing of this matrix, or null (float kernels). */
     public PackedQ4_0 packed() { return packed; }
+
+    /** The integer kernel's packing of this Q8_0, Q5_0 or Q4_K matrix, or null. */
+    public PackedBlocks packedBlocks() { return packedBlocks; }
 
     public GGMLType type() { return type; }
 

@@ -3,6 +3,7 @@ package dev.edgewise.kernels;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
@@ -10,7 +11,15 @@ import java.util.concurrent.locks.LockSupport;
  * A fixed set of persistent daemon threads for data-parallel loops. A transformer forward pass
  * issues hundreds of short parallel loops per token, so dispatch must be cheap: a loop is
  * published by bumping a volatile generation counter (no queue, no allocation), idle workers spin
- * briefly on that counter before parking, and the calling thread works on the first chunk itself.
+ * briefly on that counter before parking, and the calling thread takes part in the loop itself.
+ *
+ * <p>A loop is split into many more chunks than threads ({@link #CHUNKS_PER_THREAD} per thread),
+ * which every thread claims one at a time from a shared atomic counter, as ggml's thread pool
+ * does. On a machine shared with other processes a thread is sometimes descheduled mid-loop; with
+ * one fixed chunk per thread the whole step then waits for that thread's half, while here the
+ * others take over its unclaimed chunks and the step waits for at most one chunk. The caller
+ * returns when every chunk is done, not when every worker has seen the loop: a worker that wakes
+ * too late finds nothing left to claim.
  *
  * <p>{@code threads} counts the caller: a pool of {@code n} threads owns {@code n - 1} workers.
  * One thread drives the pool at a time; a call made while a loop is already running (a nested call
@@ -26,26 +35,38 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     /**
+     * Chunks per thread of a loop of at least that many indices. More chunks let the threads even
+     * out a descheduled or slower core; each costs one compare-and-set and a call of the task.
+     */
+    public static final int CHUNKS_PER_THREAD = 8;
+
+    /**
      * How long an idle thread spins before parking. Long enough to bridge the gap between two
      * consecutive loops of one forward pass (a norm or an add in between), short enough not to
      * burn a core while the engine waits for input.
      */
     private static final long SPIN_NANOS = 50_000;
 
+    /** The claim word: generation in the high 32 bits, then chunk count and next chunk, 16 bits each. */
+    private static final int CHUNK_BITS = 16;
+    private static final int MAX_CHUNKS = (1 << (CHUNK_BITS - 1)) - 1; // the next-chunk field may pass the count by one per thread
+
     private final int threads;
     private final Worker[] workers;
     private final AtomicBoolean running = new AtomicBoolean();
     private volatile boolean closed;
 
-    // The current loop. Written by the driver before the volatile write of `generation`, read by
-    // workers after they observe the new generation, so plain fields suffice.
+    // The current loop. Written by the driver before the volatile write of `claims`, read by a
+    // thread only after a successful claim of this generation's chunk (which proves the loop is
+    // not finished, so these still hold its values), so plain fields suffice.
     private RangeTask task;
     private int n;
-    private int chunks;
     private volatile long generation;
 
-    /** Workers that have not yet finished the current generation (all workers take part in each). */
-    private final AtomicInteger pending = new AtomicInteger();
+    /** Generation, chunk count and next unclaimed chunk of the current loop (see CHUNK_BITS). */
+    private final AtomicLong claims = new AtomicLong();
+    /** Chunks of the current loop not yet finished. */
+    private final AtomicInteger unfinished = new AtomicInteger();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile Thread driver;
     private volatile boolean driverParked;
@@ -67,10 +88,10 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     /**
-     * Runs {@code task} over {@code [0, n)} split into at most {@link #threads()} contiguous chunks
-     * of near-equal size, one on each worker and one on the calling thread, and returns once all
-     * are done. If any chunk throws, the first exception is rethrown here after every chunk has
-     * finished (others are attached as suppressed).
+     * Runs {@code task} over {@code [0, n)} split into contiguous chunks of near-equal size
+     * ({@link #CHUNKS_PER_THREAD} per thread, at most {@code n}), claimed dynamically by the
+     * workers and the calling thread, and returns once all are done. If any chunk throws, the
+     * others still run and the first exception is rethrown here (later ones attached as suppressed).
      */
     public void parallelFor(int n, RangeTask task) {
         Objects.requireNonNull(task, "task");
@@ -89,31 +110,51 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
+    /** Chunks a loop over {@code n} indices is split into on {@code threads} threads. */
+    static int chunks(int n, int threads) {
+        return (int) Math.min(n, Math.min((long) threads * CHUNKS_PER_THREAD, MAX_CHUNKS));
+    }
+
     private void runParallel(int n, RangeTask task) {
-        int chunks = Math.min(threads, n);
+        int chunks = chunks(n, threads);
         this.task = task;
         this.n = n;
-        this.chunks = chunks;
         failure.set(null);
         driver = Thread.currentThread();
-        pending.set(workers.length);
-        generation++; // single writer: the driver holds `running`; the volatile write publishes the fields above
+        unfinished.set(chunks);
+        long g = generation + 1; // single writer: the driver holds `running`
+        claims.set((g << 32) | ((long) chunks << CHUNK_BITS));
+        generation = g; // volatile: wakes the spinning workers
         for (Worker w : workers) {
             if (w.parked) LockSupport.unpark(w.thread);
         }
+        runChunks(g);
+        awaitChunks();
 
-        Throwable own = null;
-        try {
-            task.run(0, chunkEnd(n, chunks, 0));
-        } catch (Throwable t) {
-            own = t;
+        Throwable t = failure.get();
+        if (t != null) throw rethrowable(t);
+    }
+
+    /**
+     * Claims and runs chunks of generation {@code g} until none is left. A claim succeeds only
+     * while the claim word still carries {@code g}, so a thread late for a loop never takes a
+     * chunk of the next one.
+     */
+    private void runChunks(long g) {
+        while (true) {
+            long c = claims.get();
+            if ((c >>> 32) != (g & 0xFFFF_FFFFL)) return;
+            int chunks = (int) (c >>> CHUNK_BITS) & 0xFFFF, next = (int) c & 0xFFFF;
+            if (next >= chunks) return;
+            if (!claims.compareAndSet(c, c + 1)) continue;
+            int n = this.n;
+            try {
+                task.run(chunkStart(n, chunks, next), chunkStart(n, chunks, next + 1));
+            } catch (Throwable t) {
+                if (!failure.compareAndSet(null, t)) failure.get().addSuppressed(t);
+            }
+            if (unfinished.decrementAndGet() == 0 && driverParked && Thread.currentThread() != driver) LockSupport.unpark(driver);
         }
-        awaitWorkers();
-
-        Throwable workerFailure = failure.get();
-        if (own == null) own = workerFailure;
-        else if (workerFailure != null) own.addSuppressed(workerFailure);
-        if (own != null) throw rethrowable(own);
     }
 
     private static RuntimeException rethrowable(Throwable t) {
@@ -122,24 +163,24 @@ public final class WorkerPool implements AutoCloseable {
         return new RuntimeException("worker pool task failed", t);
     }
 
-    private void awaitWorkers() {
+    private void awaitChunks() {
         boolean interrupted = false;
         long spinUntil = System.nanoTime() + SPIN_NANOS;
-        while (pending.get() != 0) {
+        while (unfinished.get() != 0) {
             if (System.nanoTime() - spinUntil < 0) {
                 Thread.onSpinWait();
                 continue;
             }
             driverParked = true;
-            if (pending.get() != 0) LockSupport.park(this);
+            if (unfinished.get() != 0) LockSupport.park(this);
             driverParked = false;
             if (Thread.interrupted()) interrupted = true; // keep waiting: workers are still using the caller's arrays
         }
         if (interrupted) Thread.currentThread().interrupt();
     }
 
-    private static int chunkEnd(int n, int chunks, int chunk) {
-        return (int) ((long) n * (chunk + 1) / chunks);
+    private static int chunkStart(int n, int chunks, int chunk) {
+        return (int) ((long) n * chunk / chunks);
     }
 
     /** Stops the workers. Idempotent; later {@link #parallelFor} calls throw. */
@@ -177,16 +218,7 @@ public final class WorkerPool implements AutoCloseable {
             while (true) {
                 seen = awaitGeneration(seen);
                 if (closed) return;
-                int chunks = WorkerPool.this.chunks;
-                if (index < chunks) {
-                    int n = WorkerPool.this.n;
-                    try {
-                        task.run(chunkEnd(n, chunks, index - 1), chunkEnd(n, chunks, index));
-                    } catch (Throwable t) {
-                        if (!failure.compareAndSet(null, t)) failure.get().addSuppressed(t);
-                    }
-                }
-                if (pending.decrementAndGet() == 0 && driverParked) LockSupport.unpark(driver);
+                runChunks(seen);
             }
         }
 

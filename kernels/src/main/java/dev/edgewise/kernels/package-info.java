@@ -19,7 +19,11 @@
  *   <li>{@link dev.edgewise.kernels.VectorOps}: dot, axpy, add, scale, rmsnorm (double sum of
  *       squares), softmax, SwiGLU's silu-times-up, max.</li>
  *   <li>{@link dev.edgewise.kernels.Rope}: NeoX-style rotary embedding with double-precision angles.</li>
- *   <li>{@link dev.edgewise.kernels.WorkerPool}: persistent spin-then-park workers for parallel loops.</li>
+ *   <li>Integer kernels ({@code IntegerKernels}): Q4_0 ({@link dev.edgewise.kernels.PackedQ4_0}),
+ *       Q8_0, Q5_0 and Q4_K ({@link dev.edgewise.kernels.PackedBlocks}) repacked at load into
+ *       panels of 4-bit planes, multiplied against 8-bit activations in 16-bit lanes.</li>
+ *   <li>{@link dev.edgewise.kernels.WorkerPool}: persistent spin-then-park workers for parallel
+ *       loops, each split into 8 chunks per thread claimed from an atomic counter.</li>
  * </ul>
  *
  * <h2>Batching and threading</h2>
@@ -27,8 +31,9 @@
  * loads (4 weight rows x 4 activation vectors), so prompt processing is compute-bound. The tiles
  * of different rows read the batch from L1/L2 while the weights stream from memory once per call.
  * {@code MatMul.matmul} hands the rows to the pool in groups of
- * {@link dev.edgewise.kernels.MatMul#ROW_GROUP} rows; the pool gives each thread one contiguous range
- * of groups, so a thread reads a contiguous slice of the matrix. The weight type is dispatched once
+ * {@link dev.edgewise.kernels.MatMul#ROW_GROUP} rows; the pool splits them into contiguous ranges of
+ * groups, several per thread, which the threads claim as they go (so a descheduled core delays a
+ * step by one range, not by its whole share), and each range is a contiguous slice of the matrix. The weight type is dispatched once
  * per call (per row for the decoders), not per block.
  *
  * <h2>C2 limits that shape the code</h2>
@@ -41,8 +46,9 @@
  * <h2>Vector width</h2>
  * Nothing assumes a width: kernels are correct on 128-bit NEON/SSE and on 256/512-bit AVX. C2 only
  * compiles Vector API code well when the species is a compile-time constant, so the kernels live in
- * one class whose species is a {@code static final}, loaded once per species (the normal load uses
- * {@code SPECIES_PREFERRED}; others are hidden-class copies, see
+ * classes whose species is a {@code static final} ({@code SpeciesKernels}, float kernels, decoders
+ * and vector ops; {@code IntegerKernels}, which it holds), loaded once per species (the normal load
+ * uses {@code SPECIES_PREFERRED}; others are hidden-class copies, see
  * {@link dev.edgewise.kernels.SimdKernels#forSpecies}). The tests run every kernel on 64-, 128-, 256-
  * and 512-bit species against scalar float64 references.
  *
@@ -51,9 +57,10 @@
  * results. The engine is verified against an exact float64 reference to about 1e-3, and float32
  * activations with float32 FMA accumulation keep it there: each matmul output differs from the exact
  * product of the (exactly dequantized) weights by float rounding only. The one exception is opt-in
- * per matrix: a Q4_0 {@link dev.edgewise.kernels.WeightMatrix} carrying a
- * {@link dev.edgewise.kernels.PackedQ4_0} runs llama.cpp's integer arithmetic on 8-bit
- * activations ({@link dev.edgewise.kernels.Int8Activations}), 2.2x faster; the engine attaches
- * packings unless told to stay exact.
+ * per matrix: a {@link dev.edgewise.kernels.WeightMatrix} carrying a
+ * {@link dev.edgewise.kernels.PackedQ4_0} or a
+ * {@link dev.edgewise.kernels.PackedBlocks} (Q8_0, Q5_0, Q4_K) runs, at every batch, llama.cpp's
+ * integer arithmetic on 8-bit activations ({@link dev.edgewise.kernels.Int8Activations}); the
+ * engine attaches packings unless told to stay exact.
  */
 package dev.edgewise.kernels;

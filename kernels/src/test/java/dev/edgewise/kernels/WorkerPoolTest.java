@@ -30,7 +30,7 @@ class WorkerPoolTest {
                         for (int i = start; i < end; i++) hits.incrementAndGet(i);
                     });
                     for (int i = 0; i < n; i++) assertEquals(1, hits.get(i), "threads " + threads + " n " + n + " index " + i);
-                    assertThat(chunks).hasSizeLessThanOrEqualTo(Math.min(threads, n));
+                    assertThat(chunks).hasSize(threads == 1 || n == 1 ? 1 : Math.min(n, threads * WorkerPool.CHUNKS_PER_THREAD));
                     chunks.sort((a, b) -> Integer.compare(a[0], b[0]));
                     int expectedStart = 0;
                     for (int[] c : chunks) {
@@ -55,13 +55,33 @@ class WorkerPoolTest {
     }
 
     @Test
-    void callerTakesPartAndWorkersAreDaemons() {
-        try (WorkerPool pool = new WorkerPool(3)) {
-            Thread caller = Thread.currentThread();
-            List<Thread> ran = Collections.synchronizedList(new ArrayList<>());
-            pool.parallelFor(3, (s, e) -> ran.add(Thread.currentThread()));
-            assertThat(ran).hasSize(3).contains(caller).doesNotHaveDuplicates();
-            assertThat(ran).filteredOn(t -> t != caller).allMatch(Thread::isDaemon);
+    void aBlockedThreadsShareIsTakenOverByTheOthersAndWorkersAreDaemons() throws InterruptedException {
+        for (int threads : new int[] {2, 3}) {
+            try (WorkerPool pool = new WorkerPool(threads)) {
+                int n = 1000, chunks = threads * WorkerPool.CHUNKS_PER_THREAD;
+                // The first chunk claimed blocks until every other chunk is done: with one fixed chunk
+                // per thread the rest of that thread's share could never run, and this would time out.
+                java.util.concurrent.CountDownLatch others = new java.util.concurrent.CountDownLatch(chunks - 1);
+                java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean();
+                java.util.concurrent.atomic.AtomicBoolean othersFinished = new java.util.concurrent.atomic.AtomicBoolean();
+                List<Thread> ran = Collections.synchronizedList(new ArrayList<>());
+                pool.parallelFor(n, (s, e) -> {
+                    ran.add(Thread.currentThread());
+                    if (first.compareAndSet(false, true)) {
+                        try {
+                            othersFinished.set(others.await(20, java.util.concurrent.TimeUnit.SECONDS));
+                        } catch (InterruptedException ex) {
+                            Thread.currentThread().interrupt();
+                        }
+                    } else {
+                        others.countDown();
+                    }
+                });
+                assertThat(othersFinished).isTrue();
+                assertThat(ran).hasSize(chunks);
+                Thread caller = Thread.currentThread();
+                assertThat(ran).filteredOn(t -> t != caller).isNotEmpty().allMatch(Thread::isDaemon);
+            }
         }
     }
 
@@ -106,10 +126,10 @@ class WorkerPoolTest {
             IllegalStateException boom = new IllegalStateException("boom in a worker chunk");
             AtomicInteger finished = new AtomicInteger();
             assertThatThrownBy(() -> pool.parallelFor(9, (s, e) -> {
-                if (s == 3) throw boom; // the second chunk runs on a worker
+                if (s == 3) throw boom;
                 finished.incrementAndGet();
             })).isSameAs(boom);
-            assertThat(finished.get()).isEqualTo(2); // the other chunks completed before the rethrow
+            assertThat(finished.get()).isEqualTo(8); // the other chunks (one index each) completed before the rethrow
 
             AtomicInteger sum = new AtomicInteger();
             pool.parallelFor(9, (s, e) -> sum.addAndGet(e - s));
@@ -118,17 +138,20 @@ class WorkerPoolTest {
     }
 
     @Test
-    void callerExceptionWaitsForWorkersAndKeepsTheirsAsSuppressed() {
+    void everyChunkRunsDespiteFailuresAndLaterFailuresAreSuppressed() {
         try (WorkerPool pool = new WorkerPool(2)) {
-            AtomicInteger workerDone = new AtomicInteger();
-            Throwable thrown = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () ->
+            AtomicInteger secondDone = new AtomicInteger();
+            RuntimeException thrown = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () ->
                     pool.parallelFor(2, (s, e) -> {
-                        if (s == 0) throw new IllegalArgumentException("caller chunk");
-                        workerDone.incrementAndGet();
-                        throw new UnsupportedOperationException("worker chunk");
+                        if (s == 0) throw new IllegalArgumentException("first chunk");
+                        secondDone.incrementAndGet();
+                        throw new UnsupportedOperationException("second chunk");
                     }));
-            assertThat(workerDone.get()).isEqualTo(1);
-            assertThat(thrown.getSuppressed()).singleElement().isInstanceOf(UnsupportedOperationException.class);
+            assertThat(secondDone.get()).isEqualTo(1);
+            // whichever chunk failed first is thrown, the other attached to it
+            assertThat(List.of(thrown.getClass(), thrown.getSuppressed()[0].getClass()))
+                    .containsExactlyInAnyOrder(IllegalArgumentException.class, UnsupportedOperationException.class);
+            assertThat(thrown.getSuppressed()).hasSize(1);
         }
     }
 

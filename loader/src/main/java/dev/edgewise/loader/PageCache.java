@@ -35,10 +35,13 @@ public final class PageCache {
     private static final long HUGE_PAGE = 2L << 20;
     private static final int POSIX_FADV_DONTNEED = 4; // linux/fadvise.h
     private static final int O_RDONLY = 0;
+    private static final int PROT_READ_WRITE = 3;           // PROT_READ | PROT_WRITE
+    private static final int MAP_PRIVATE_ANONYMOUS = 0x22;  // MAP_PRIVATE | MAP_ANONYMOUS
+    private static final MemorySegment MAP_FAILED = MemorySegment.ofAddress(-1L);
 
     private static final Optional<Libc> LIBC = Libc.load();
 
-    private record Libc(MethodHandle madvise, MethodHandle open, MethodHandle fadvise, MethodHandle close) {
+    private record Libc(MethodHandle madvise, MethodHandle open, MethodHandle fadvise, MethodHandle close, MethodHandle mmap, MethodHandle munmap) {
         static Optional<Libc> load() {
             if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) return Optional.empty();
             if (!PageCache.class.getModule().isNativeAccessEnabled()) return Optional.empty();
@@ -51,7 +54,9 @@ public final class PageCache {
                         linker.downcallHandle(lookup.findOrThrow("madvise"), FunctionDescriptor.of(i, ValueLayout.ADDRESS, l, i)),
                         linker.downcallHandle(lookup.findOrThrow("open"), FunctionDescriptor.of(i, ValueLayout.ADDRESS, i), Linker.Option.firstVariadicArg(2)),
                         linker.downcallHandle(lookup.findOrThrow("posix_fadvise"), FunctionDescriptor.of(i, i, l, l, i)),
-                        linker.downcallHandle(lookup.findOrThrow("close"), FunctionDescriptor.of(i, i))));
+                        linker.downcallHandle(lookup.findOrThrow("close"), FunctionDescriptor.of(i, i)),
+                        linker.downcallHandle(lookup.findOrThrow("mmap"), FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, l, i, i, i, l)),
+                        linker.downcallHandle(lookup.findOrThrow("munmap"), FunctionDescriptor.of(i, ValueLayout.ADDRESS, l))));
             } catch (RuntimeException e) {
                 return Optional.empty();
             }
@@ -67,6 +72,40 @@ public final class PageCache {
                 // advice only
             }
         });
+    }
+
+    /**
+     * {@code bytes} of zeroed memory from {@code arena}, starting on a 2 MiB boundary and advised
+     * to be backed by 2 MiB pages (madvise MADV_HUGEPAGE before anything touches it, so the first
+     * writes fault in huge pages where the kernel's transparent huge pages allow). For weights
+     * repacked at load, which decoding streams like the file's: ordinary allocations come in 4 KiB
+     * pages when transparent huge pages are in "madvise" mode, the common default. Costs up to
+     * 2 MiB of address space (not memory) for the alignment.
+     */
+    public static MemorySegment hugePageMemory(Arena arena, long bytes) {
+        if (bytes < 0) throw new IllegalArgumentException("negative size " + bytes);
+        if (bytes == 0 || LIBC.isEmpty()) return arena.allocate(Math.max(bytes, 1), 64).asSlice(0, bytes);
+        Libc libc = LIBC.get();
+        long length = bytes + HUGE_PAGE;
+        MemorySegment raw;
+        try {
+            raw = (MemorySegment) libc.mmap().invokeExact(MemorySegment.NULL, length, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0L);
+        } catch (Throwable t) {
+            raw = MAP_FAILED;
+        }
+        if (raw.address() == MAP_FAILED.address() || raw.address() == 0) return arena.allocate(bytes, 64);
+        long base = raw.address();
+        // fresh anonymous pages are zero and untouched: advise first, so the first writes fault in huge pages
+        MemorySegment all = raw.reinterpret(length, arena, s -> {
+            try {
+                int ignored = (int) libc.munmap().invokeExact(MemorySegment.ofAddress(base), length);
+            } catch (Throwable t) {
+                // the process is going away or the mapping is gone
+            }
+        });
+        long start = ((base + HUGE_PAGE - 1) & -HUGE_PAGE) - base;
+        adviseHugePages(all.asSlice(start, Math.min(length - start, (bytes + HUGE_PAGE - 1) & -HUGE_PAGE)));
+        return all.asSlice(start, bytes);
     }
 
     /**

@@ -59,4 +59,21 @@ class PageCacheTest {
             assertThat(PageCache.hugePageShare(arena.allocate(64))).isEmpty();
         }
     }
+
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void hugePageMemoryIsZeroedWritableAndStartsOnA2MiBBoundary() {
+        long bytes = (5L << 20) + 123;
+        MemorySegment m;
+        try (Arena arena = Arena.ofShared()) {
+            m = PageCache.hugePageMemory(arena, bytes);
+            assertThat(m.byteSize()).isEqualTo(bytes);
+            assertThat(m.address() % (2 << 20)).isZero(); // the tests run with native access, so this is mmap's region
+            for (long i = 0; i < bytes; i += 4096) assertThat(m.get(ValueLayout.JAVA_BYTE, i)).isZero();
+            for (long i = 0; i < bytes; i += 8191) m.set(ValueLayout.JAVA_BYTE, i, (byte) i);
+            for (long i = 0; i < bytes; i += 8191) assertThat(m.get(ValueLayout.JAVA_BYTE, i)).isEqualTo((byte) i);
+            assertThat(PageCache.hugePageMemory(arena, 0).byteSize()).isZero();
+        }
+        assertThat(m.scope().isAlive()).isFalse(); // unmapped with its arena
+    }
 }

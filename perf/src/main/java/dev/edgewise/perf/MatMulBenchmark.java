@@ -1,6 +1,7 @@
 package dev.edgewise.perf;
 
 import dev.edgewise.kernels.MatMul;
+import dev.edgewise.kernels.PackedBlocks;
 import dev.edgewise.kernels.PackedQ4_0;
 import dev.edgewise.kernels.SimdKernels;
 import dev.edgewise.kernels.WeightMatrix;
@@ -63,8 +64,9 @@ public class MatMulBenchmark {
     public int threads;
 
     /**
-     * {@code float}: the float32-activation kernels; {@code int8}: Q4_0 packed at setup for the
-     * integer kernel on 8-bit activations (what the engine runs for Q4_0 unless told to stay exact).
+     * {@code float}: the float32-activation kernels; {@code int8}: Q4_0, Q8_0, Q5_0 or Q4_K packed at
+     * setup for the integer kernels on 8-bit activations (what the engine runs unless told to stay
+     * exact; Q8_0, Q5_0 and Q4_K only for batches up to 3).
      */
     @Param({"float"})
     public String kernel;
@@ -100,8 +102,10 @@ public class MatMulBenchmark {
         }
         w = new WeightMatrix(t, data, rows, cols);
         if (kernel.equals("int8")) {
-            if (!PackedQ4_0.canPack(w)) throw new IllegalArgumentException("kernel=int8 runs packed Q4_0 only, not " + w);
-            w = w.withPacked(PackedQ4_0.pack(w, SimdKernels.preferred().int8PanelRows(), arena));
+            int panel = SimdKernels.preferred().int8PanelRows();
+            if (PackedQ4_0.canPack(w)) w = w.withPacked(PackedQ4_0.pack(w, panel, arena));
+            else if (PackedBlocks.canPack(w)) w = w.withPacked(PackedBlocks.pack(w, panel, arena));
+            else throw new IllegalArgumentException("kernel=int8 runs packed Q4_0, Q8_0, Q5_0 and Q4_K, not " + w);
         } else if (!kernel.equals("float")) {
             throw new IllegalArgumentException("kernel is float or int8, not " + kernel);
         }

@@ -1,5 +1,6 @@
 package dev.edgewise.engine;
 
+import dev.edgewise.kernels.PackedBlocks;
 import dev.edgewise.kernels.PackedQ4_0;
 import dev.edgewise.kernels.SimdKernels;
 import dev.edgewise.kernels.WeightMatrix;
@@ -9,17 +10,42 @@ import dev.edgewise.loader.Progress;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 
 /**
- * Repacks a model's Q4_0 matrices at load for the integer kernel ({@link PackedQ4_0}): the engine
- * then runs Q4_0 as llama.cpp does, on 8-bit activations. Each packed matrix's file pages are
- * released from the process as soon as it is packed (they stay in the page cache), so resident
- * memory stays about one copy of the weights, never two.
+ * Repacks a model's Q4_0 matrices (and Q8_0, Q5_0 and Q4_K ones when {@link #blocksOn()}) at load for the
+ * integer kernels ({@link PackedQ4_0}, {@link PackedBlocks}): the engine then runs them as llama.cpp does,
+ * on 8-bit activations. Q4_0
+ * runs on its packing at every batch, so each packed Q4_0 matrix's file pages are released from the
+ * process as soon as it is packed (they stay in the page cache) and resident memory stays about one
+ * copy of the weights. Q8_0, Q5_0 and Q4_K packings also run at every batch, but their file pages
+ * are not released yet: those matrices are held twice.
  */
-final class Q4_0Packing {
-    private Q4_0Packing() {}
+final class LoadTimePacking {
+    private LoadTimePacking() {}
 
-    static ModelWeights pack(ModelWeights w, WorkerPool pool, Arena arena, MemorySegment file, Progress progress) {
+    /**
+     * Whether Q8_0, Q5_0 and Q4_K are packed for the integer kernels too: off unless
+     * {@code -Dedgewise.int8.blocks=true}. Their kernels are exact to their scalar references and stay
+     * within llama.cpp's distance on the fixtures, but measured end to end they made prompts slower
+     * (0.5B Q8_0 pp128 about 0.6x the float path, a one-vector tile where Q4_0 has a four-vector one)
+     * and their decode gain is not yet measured on a quiet machine; their file pages are also not
+     * released yet (held twice).
+     */
+    static boolean blocksOn() {
+        return Boolean.getBoolean("edgewise.int8.blocks");
+    }
+
+    static ModelWeights pack(ModelWeights w, WorkerPool pool, Arena memory, MemorySegment file, Progress progress) {
+        // One region for all packings, in 2 MiB pages like the file's mapping: decoding streams it
+        // the same way, and 4 KiB pages cost the prefetchers and the TLB (see PageCache).
+        long bytes = 0;
+        int panel = SimdKernels.preferred().int8PanelRows();
+        for (WeightMatrix m : matrices(w)) {
+            if (PackedQ4_0.canPack(m)) bytes += PackedQ4_0.bytes(m, panel) + 64;
+            else if (blocksOn() && PackedBlocks.canPack(m)) bytes += PackedBlocks.bytes(m, panel) + 64;
+        }
+        SegmentAllocator arena = SegmentAllocator.slicingAllocator(PageCache.hugePageMemory(memory, bytes));
         LayerWeights[] layers = new LayerWeights[w.layers().length];
         Released released = new Released();
         for (int i = 0; i < layers.length; i++) {
@@ -71,10 +97,25 @@ final class Q4_0Packing {
         PageCache.release(file, released.start, released.end - released.start);
     }
 
-    private static WeightMatrix pack(WeightMatrix m, WorkerPool pool, Arena arena) {
-        if (!PackedQ4_0.canPack(m)) return m;
-        PackedQ4_0 p = PackedQ4_0.allocate(m, SimdKernels.preferred().int8PanelRows(), arena);
-        pool.parallelFor(p.panels(), (p0, p1) -> p.packPanels(m, p0, p1));
-        return m.withPacked(p);
+    private static java.util.List<WeightMatrix> matrices(ModelWeights w) {
+        java.util.List<WeightMatrix> all = new java.util.ArrayList<>();
+        for (LayerWeights l : w.layers()) all.addAll(java.util.List.of(l.wq(), l.wk(), l.wv(), l.wo(), l.gate(), l.up(), l.down()));
+        all.add(w.output());
+        return all;
+    }
+
+    private static WeightMatrix pack(WeightMatrix m, WorkerPool pool, SegmentAllocator arena) {
+        int panel = SimdKernels.preferred().int8PanelRows();
+        if (PackedQ4_0.canPack(m)) {
+            PackedQ4_0 p = PackedQ4_0.allocate(m, panel, arena);
+            pool.parallelFor(p.panels(), (p0, p1) -> p.packPanels(m, p0, p1));
+            return m.withPacked(p);
+        }
+        if (blocksOn() && PackedBlocks.canPack(m)) {
+            PackedBlocks p = PackedBlocks.allocate(m, panel, arena);
+            pool.parallelFor(p.panels(), (p0, p1) -> p.packPanels(m, p0, p1));
+            return m.withPacked(p);
+        }
+        return m;
     }
 }

@@ -1,0 +1,398 @@
+package dev.edgewise.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.constant.ConstantDescs;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.nio.ByteOrder;
+import java.util.Objects;
+
+/**
+ * The integer kernels for one float species {@link #F}: packed weights ({@link PackedQ4_0},
+ * {@link PackedBlocks}) against activations quantized to 8 bits ({@link Int8Activations}), as
+ * llama.cpp computes its quantized dot products. Loaded like {@code SpeciesKernels}: once normally
+ * for the preferred species and as a hidden class per other species ({@link KernelsBySpecies}), with
+ * the same rules (no nested classes, lambdas or enum switches; every width-dependent fact derived
+ * from {@link #F}). {@code SpeciesKernels} holds its width's copy and forwards to it.
+ *
+ * <p>All of them sum a 32-column block's products in 16-bit lanes (one multiply and one add per 2L
+ * products), where the packings guarantee each lane's total fits; each lane pair (a row's even and
+ * odd columns) is then added as ints, converted to float once per block and scaled by the row's
+ * and the activation block's scales.
+ */
+final class IntegerKernels implements Int8Kernels {
+
+    static final VectorSpecies<Float> F = speciesFromClassData();
+    private static final int L = F.length();
+    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
+    /** F16 scales: L halves as one short vector (the narrowest has 4 lanes). */
+    private static final VectorSpecies<Short> S = L >= 4 && L <= 32 ? VectorSpecies.of(short.class, VectorShape.forBitSize(16 * L)) : null;
+
+    /**
+     * The 16-bit lanes: the float vector's shape, so 2L shorts, and panels of {@code L} rows (a
+     * short lane pair per row). Needs at least 4 float lanes.
+     */
+    private static final VectorSpecies<Short> SI = L >= 4 ? VectorSpecies.of(short.class, F.vectorShape()) : null;
+    static final int PANEL = SI != null ? L : 0;
+    /**
+     * The packings' layout at this width: a chunk of 2L shorts, a block's L F16 scales, a Q4_0
+     * block's quants of 4 chunks, and a pair of blocks (both blocks' scales, then both blocks'
+     * planes): Q4_0 one plane, Q5_0 one plane and a fifth-bit chunk, Q8_0 two planes.
+     */
+    private static final long PANEL_CHUNK = 4L * PANEL, PANEL_BLOCK = 4 * PANEL_CHUNK, PANEL_SCALES = 2L * PANEL,
+            PANEL_PAIR = 2 * (PANEL_SCALES + PANEL_BLOCK);
+    private static final long Q5_0_BLOCK = 5 * PANEL_CHUNK, Q5_0_PAIR = 2 * (PANEL_SCALES + Q5_0_BLOCK);
+    private static final long Q8_0_BLOCK = 8 * PANEL_CHUNK, Q8_0_PAIR = 2 * (PANEL_SCALES + Q8_0_BLOCK);
+    /** A packed Q4_K super-block of a panel; its header (d, dmin, 8 scales, 8 mins) is 20L bytes. */
+    private static final long Q4_K_SUPER = (long) PackedBlocks.Q4_K_ROW_BYTES * PANEL, Q4_K_HEADER = 20L * PANEL;
+
+
+    /** Per-thread block sums of the integer tile (shorts), grown on demand. */
+    private static final ThreadLocal<short[]> INT_SCRATCH = new ThreadLocal<>();
+    /** Per-thread row scales of one packed panel, as floats (converted once for all its tiles). */
+    private static final ThreadLocal<float[]> PANEL_SCALE_SCRATCH = new ThreadLocal<>();
+
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** 2^112: rebiases a half's exponent (bias 15) to a float's (bias 127), normals and subnormals alike. */
+    private static final float HALF_EXPONENT_REBIAS = 0x1p112f;
+
+    IntegerKernels() {}
+
+    @SuppressWarnings("unchecked")
+    private static VectorSpecies<Float> speciesFromClassData() {
+        try {
+            VectorSpecies<Float> species = MethodHandles.classData(MethodHandles.lookup(), ConstantDescs.DEFAULT_NAME, VectorSpecies.class);
+            return species != null ? species : FloatVector.SPECIES_PREFERRED;
+        } catch (IllegalAccessException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "IntegerKernels[" + F + "]";
+    }
+
+    /** Checks a packed row range against activations and out; returns nothing, throws naming the problem. */
+    private static void checkPacked(Object w, int panelRows, int rows, int cols, Int8Activations x, float[] out, int rowStart, int rowEnd) {
+        Objects.requireNonNull(w, "w");
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(out, "out");
+        if (panelRows != PANEL) throw new IllegalArgumentException(w + " is not packed for " + L + "-lane kernels");
+        if (x.cols != cols) throw new IllegalArgumentException("activations of " + x.cols + " values against " + w);
+        if (rowStart < 0 || rowStart > rowEnd || rowEnd > rows || rowStart % PANEL != 0 || rowEnd % PANEL != 0) {
+            throw new IndexOutOfBoundsException("row range [" + rowStart + ", " + rowEnd + ") is not whole panels of " + w);
+        }
+        if (out.length < (long) x.batch * rows) throw new IllegalArgumentException("out holds " + out.length + " floats, needs " + (long) x.batch * rows);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Packed Q4_0 against 8-bit activations (PackedQ4_0 explains the layout). A block's
+    // products are summed in 16-bit lanes (one multiply and one add per 2L products), then each
+    // lane pair is added as ints, converted to float and scaled by the row's and the activation
+    // block's scales. Tiles of 4 vectors decode each chunk once for all four and keep four
+    // 16-bit accumulators in registers; their block sums go through a small per-thread scratch to a
+    // second pass that scales them, because one method doing both passes outgrows C2's inlining
+    // node budget (measured: 3x slower); that pass reads the panel's row scales from a float copy
+    // made once per panel (panelScales), not converting them again for every vector (a four-vector
+    // pass converting them itself also outgrew the budget). Leftover vectors run one at a time in a
+    // single pass.
+
+    @Override
+    public void matmulRowsInt8(PackedQ4_0 w, Int8Activations x, float[] out, int rowStart, int rowEnd) {
+        checkPacked(w, w.panelRows(), w.rows(), w.cols(), x, out, rowStart, rowEnd);
+        int batch = x.batch, rows = w.rows();
+        int blocks = w.cols() / 32;
+        MemorySegment seg = w.data();
+        long panelStride = w.panelStride();
+        short[] sums = null;
+        float[] rowScales = null;
+        if (batch >= 4) {
+            sums = INT_SCRATCH.get();
+            if (sums == null || sums.length < blocks * 8 * PANEL) {
+                sums = new short[blocks * 8 * PANEL];
+                INT_SCRATCH.set(sums);
+            }
+            rowScales = PANEL_SCALE_SCRATCH.get();
+            if (rowScales == null || rowScales.length < blocks * PANEL) {
+                rowScales = new float[blocks * PANEL];
+                PANEL_SCALE_SCRATCH.set(rowScales);
+            }
+        }
+        for (int r = rowStart; r < rowEnd; r += PANEL) {
+            long panel = (r / PANEL) * panelStride;
+            int b = 0;
+            if (batch >= 4) panelScales(seg, panel, blocks, rowScales);
+            for (; b + 4 <= batch; b += 4) {
+                int8Sums4(seg, panel, blocks, x.pairs, x.zeroPoints, b, x.cols, sums);
+                for (int t = 0; t < 4; t++) int8Scale(rowScales, blocks, sums, t, x.scales, (b + t) * blocks, out, (b + t) * rows + r);
+            }
+            for (; b < batch; b++) int8Tile1(seg, panel, blocks, x.pairs, b * x.cols / 2, x.zeroPoints, x.scales, b * blocks, out, b * rows + r);
+        }
+    }
+
+    /** 1.5 * 2^23: adding and subtracting it rounds a float of magnitude below 2^22 to the nearest integer, ties to even (as Math.rint). */
+    private static final float ROUNDING_MAGIC = 0x1.8p23f;
+
+    @Override
+    public void quantizeBlocks(float[] x, int blocks, int[] pairs, float[] scales, int[] zeroPoints, int[] q) {
+        for (int blk = 0; blk < blocks; blk++) {
+            int x0 = 32 * blk;
+            FloatVector amax = FloatVector.zero(F);
+            for (int i = 0; i < 32; i += L) amax = amax.max(FloatVector.fromArray(F, x, x0 + i).abs());
+            float d = amax.reduceLanes(VectorOperators.MAX) / 127;
+            float id = d != 0 ? 1 / d : 0;
+            for (int i = 0; i < 32; i += L) {
+                FloatVector r = FloatVector.fromArray(F, x, x0 + i).mul(id).add(ROUNDING_MAGIC).sub(ROUNDING_MAGIC);
+                ((IntVector) r.convert(VectorOperators.F2I, 0)).intoArray(q, i);
+            }
+            int sumEven = 0, sumOdd = 0;
+            for (int i = 0; i < 16; i++) {
+                int even = q[2 * i], odd = q[2 * i + 1];
+                sumEven += even;
+                sumOdd += odd;
+                pairs[16 * blk + i] = (even & 0xFFFF) | (odd << 16);
+            }
+            scales[blk] = d;
+            zeroPoints[blk] = ((-8 * sumEven) & 0xFFFF) | ((-8 * sumOdd) << 16);
+        }
+    }
+
+    /** Offset of block blk's four chunks in the panel at {@code panel} (PackedQ4_0.quantsOffset). */
+    private static long blockQuants(long panel, int blk) {
+        return panel + (blk >> 1) * PANEL_PAIR + 2 * PANEL_SCALES + (blk & 1) * PANEL_BLOCK;
+    }
+
+    /** Offset of block blk's L F16 row scales in the panel at {@code panel} (PackedQ4_0.scalesOffset). */
+    private static long blockScales(long panel, int blk) {
+        return panel + (blk >> 1) * PANEL_PAIR + (blk & 1) * PANEL_SCALES;
+    }
+
+    /** Activation quants {@code 2m, 2m + 1} broadcast as 2L short lanes (even, odd, even, odd...). */
+    private static ShortVector quantPair(int[] pairs, int m) {
+        return IntVector.broadcast(I, pairs[m]).reinterpretAsShorts();
+    }
+
+    /** The panel's rows against one vector, whole pass: out[o .. o + L). */
+    private static void int8Tile1(MemorySegment seg, long panel, int blocks, int[] pairs, int p0, int[] zeroPoints,
+                                  float[] scales, int s0, float[] out, int o) {
+        FloatVector acc = FloatVector.zero(F);
+        ShortVector mask = ShortVector.broadcast(SI, (short) 0x0F);
+        for (int blk = 0; blk < blocks; blk++) {
+            long block = blockQuants(panel, blk);
+            ShortVector a = IntVector.broadcast(I, zeroPoints[s0 + blk]).reinterpretAsShorts();
+            int m = p0 + 16 * blk;
+            for (int c = 0; c < 4; c++, m += 4) {
+                ShortVector q = ShortVector.fromMemorySegment(SI, seg, block + c * PANEL_CHUNK, LE);
+                a = a.add(q.and(mask).mul(quantPair(pairs, m)))
+                        .add(q.lanewise(VectorOperators.LSHR, 4).and(mask).mul(quantPair(pairs, m + 1)))
+                        .add(q.lanewise(VectorOperators.LSHR, 8).and(mask).mul(quantPair(pairs, m + 2)))
+                        .add(q.lanewise(VectorOperators.LSHR, 12).mul(quantPair(pairs, m + 3)));
+            }
+            acc = pairSums(a).fma(packedScales(seg, blockScales(panel, blk)).mul(scales[s0 + blk]), acc);
+        }
+        acc.intoArray(out, o);
+    }
+
+    /** Even plus odd 16-bit lane of each pair, as L floats (one per panel row). */
+    private static FloatVector pairSums(ShortVector a) {
+        IntVector i = a.reinterpretAsInts();
+        IntVector sum = i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(i.lanewise(VectorOperators.ASHR, 16));
+        return (FloatVector) sum.convert(VectorOperators.I2F, 0);
+    }
+
+    /** Block sums of the panel against vectors b .. b + 3 into sums[(blk*4 + t) * 2L ..]. */
+    private static void int8Sums4(MemorySegment seg, long panel, int blocks, int[] pairs, int[] zeroPoints, int b, int cols,
+                                  short[] sums) {
+        int half = cols / 2, nb = cols / 32, lanes = 2 * PANEL;
+        int x0 = b * half, x1 = x0 + half, x2 = x1 + half, x3 = x2 + half;
+        ShortVector mask = ShortVector.broadcast(SI, (short) 0x0F);
+        for (int blk = 0; blk < blocks; blk++) {
+            long block = blockQuants(panel, blk);
+            int z = b * nb + blk;
+            ShortVector a0 = IntVector.broadcast(I, zeroPoints[z]).reinterpretAsShorts();
+            ShortVector a1 = IntVector.broadcast(I, zeroPoints[z + nb]).reinterpretAsShorts();
+            ShortVector a2 = IntVector.broadcast(I, zeroPoints[z + 2 * nb]).reinterpretAsShorts();
+            ShortVector a3 = IntVector.broadcast(I, zeroPoints[z + 3 * nb]).reinterpretAsShorts();
+            int m = 16 * blk;
+            for (int c = 0; c < 4; c++) {
+                ShortVector q = ShortVector.fromMemorySegment(SI, seg, block + c * PANEL_CHUNK, LE);
+                // one nibble per pass: a rolled loop keeps the parsed method under C2's node budget
+                for (int j = 0; j < 4; j++, m++, q = q.lanewise(VectorOperators.LSHR, 4)) {
+                    ShortVector w = q.and(mask);
+                    a0 = a0.add(w.mul(quantPair(pairs, x0 + m)));
+                    a1 = a1.add(w.mul(quantPair(pairs, x1 + m)));
+                    a2 = a2.add(w.mul(quantPair(pairs, x2 + m)));
+                    a3 = a3.add(w.mul(quantPair(pairs, x3 + m)));
+                }
+            }
+            int s = blk * 4 * lanes;
+            a0.intoArray(sums, s);
+            a1.intoArray(sums, s + lanes);
+            a2.intoArray(sums, s + 2 * lanes);
+            a3.intoArray(sums, s + 3 * lanes);
+        }
+    }
+
+    /** Scales tile vector t's block sums (from int8Sums4) into out[o .. o + L), with the panel's rowScales. */
+    private static void int8Scale(float[] rowScales, int blocks, short[] sums, int t, float[] scales, int s0, float[] out, int o) {
+        int lanes = 2 * PANEL;
+        FloatVector acc = FloatVector.zero(F);
+        for (int blk = 0; blk < blocks; blk++) {
+            ShortVector a = ShortVector.fromArray(SI, sums, (blk * 4 + t) * lanes);
+            acc = pairSums(a).fma(FloatVector.fromArray(F, rowScales, blk * PANEL).mul(scales[s0 + blk]), acc);
+        }
+        acc.intoArray(out, o);
+    }
+
+    /** The panel's F16 row scales as floats, L per block, into dst (shared by all its tiles of 4). */
+    private static void panelScales(MemorySegment seg, long panel, int blocks, float[] dst) {
+        for (int blk = 0; blk < blocks; blk++) packedScales(seg, blockScales(panel, blk)).intoArray(dst, blk * PANEL);
+    }
+
+    /**
+     * L F16 row scales of a packing as floats. PackedQ4_0 holds finite scales only, so this skips
+     * halfToFloat's Inf/NaN case: the half's sign-extended bits shifted to the float's mantissa top
+     * (exponent and mantissa) with the sign kept, times 2^112 (exact for normals and subnormals).
+     */
+    private static FloatVector packedScales(MemorySegment seg, long offset) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(S, seg, offset, LE).convertShape(VectorOperators.S2I, I, 0);
+        IntVector bits = h.lanewise(VectorOperators.LSHL, 13).and(0x0FFF_E000).or(h.and(0x8000_0000));
+        return bits.reinterpretAsFloats().mul(HALF_EXPONENT_REBIAS);
+    }
+
+
+    // ---------------------------------------------------------------------------------------------
+    // Packed Q8_0, Q5_0 and Q4_K against 8-bit activations (PackedBlocks explains the planes): one
+    // vector at a time, a whole pass each, at every batch (so prompts decode each panel once per
+    // vector; a tile of four vectors, as Q4_0 has, is still to come).
+
+    @Override
+    public void matmulRowsInt8(PackedBlocks w, Int8Activations x, float[] out, int rowStart, int rowEnd) {
+        checkPacked(w, w.panelRows(), w.rows(), w.cols(), x, out, rowStart, rowEnd);
+        int batch = x.batch, rows = w.rows(), blocks = w.cols() / 32;
+        MemorySegment seg = w.data();
+        long panelStride = w.panelStride();
+        boolean q8 = w.type() == dev.edgewise.quant.GGMLType.Q8_0, q4k = w.type() == dev.edgewise.quant.GGMLType.Q4_K;
+        for (int r = rowStart; r < rowEnd; r += PANEL) {
+            long panel = (r / PANEL) * panelStride;
+            for (int b = 0; b < batch; b++) {
+                if (q4k) q4_KTile1(seg, panel, blocks / 8, x.pairs, b * x.cols / 2, x.zeroPoints, x.scales, b * blocks, out, b * rows + r);
+                else if (q8) q8_0Tile1(seg, panel, blocks, x.pairs, b * x.cols / 2, x.zeroPoints, x.scales, b * blocks, out, b * rows + r);
+                else q5_0Tile1(seg, panel, blocks, x.pairs, b * x.cols / 2, x.zeroPoints, x.scales, b * blocks, out, b * rows + r);
+            }
+        }
+    }
+
+    /**
+     * Q8_0 panel against one vector: per block, the high plane's sums (with the Q4_0 zero point,
+     * so {@code sum (h - 8) a}) and the low plane's, combined as {@code 16 H + L} in ints.
+     */
+    private static void q8_0Tile1(MemorySegment seg, long panel, int blocks, int[] pairs, int p0, int[] zeroPoints,
+                                  float[] scales, int s0, float[] out, int o) {
+        FloatVector acc = FloatVector.zero(F);
+        ShortVector mask = ShortVector.broadcast(SI, (short) 0x0F);
+        for (int blk = 0; blk < blocks; blk++) {
+            long pair = panel + (blk >> 1) * Q8_0_PAIR;
+            long block = pair + 2 * PANEL_SCALES + (blk & 1) * Q8_0_BLOCK;
+            ShortVector h = IntVector.broadcast(I, zeroPoints[s0 + blk]).reinterpretAsShorts();
+            ShortVector l = ShortVector.zero(SI);
+            int m = p0 + 16 * blk;
+            for (int c = 0; c < 4; c++) {
+                ShortVector qh = ShortVector.fromMemorySegment(SI, seg, block + c * PANEL_CHUNK, LE);
+                ShortVector ql = ShortVector.fromMemorySegment(SI, seg, block + (4 + c) * PANEL_CHUNK, LE);
+                // one nibble per pass: unrolled, the two planes' chains outgrow C2's node budget (measured ~40x slower)
+                for (int j = 0; j < 4; j++, m++) {
+                    ShortVector a = quantPair(pairs, m);
+                    h = h.add(qh.and(mask).mul(a));
+                    l = l.add(ql.and(mask).mul(a));
+                    qh = qh.lanewise(VectorOperators.LSHR, 4);
+                    ql = ql.lanewise(VectorOperators.LSHR, 4);
+                }
+            }
+            FloatVector sums = (FloatVector) pairSumsInt(h).lanewise(VectorOperators.LSHL, 4).add(pairSumsInt(l)).convert(VectorOperators.I2F, 0);
+            acc = sums.fma(packedScales(seg, pair + (blk & 1) * PANEL_SCALES).mul(scales[s0 + blk]), acc);
+        }
+        acc.intoArray(out, o);
+    }
+
+    /**
+     * Q5_0 panel against one vector: the low-nibble plane with each fifth bit or-ed in at bit 4,
+     * and the zero point {@code -16 sum a} (twice Q4_0's) folded into the 16-bit sums.
+     */
+    private static void q5_0Tile1(MemorySegment seg, long panel, int blocks, int[] pairs, int p0, int[] zeroPoints,
+                                  float[] scales, int s0, float[] out, int o) {
+        FloatVector acc = FloatVector.zero(F);
+        ShortVector mask = ShortVector.broadcast(SI, (short) 0x0F), bit4 = ShortVector.broadcast(SI, (short) 0x10);
+        for (int blk = 0; blk < blocks; blk++) {
+            long pair = panel + (blk >> 1) * Q5_0_PAIR;
+            long block = pair + 2 * PANEL_SCALES + (blk & 1) * Q5_0_BLOCK;
+            ShortVector a = IntVector.broadcast(I, zeroPoints[s0 + blk]).reinterpretAsShorts();
+            a = a.add(a);
+            ShortVector fifth = ShortVector.fromMemorySegment(SI, seg, block + 4 * PANEL_CHUNK, LE);
+            int m = p0 + 16 * blk;
+            for (int c = 0; c < 4; c++) {
+                ShortVector q = ShortVector.fromMemorySegment(SI, seg, block + c * PANEL_CHUNK, LE);
+                for (int j = 0; j < 4; j++, m++) { // nibble j's fifth bit is bit 4c + j of `fifth`
+                    a = a.add(q.and(mask).or(fifth.lanewise(VectorOperators.LSHL, 4).and(bit4)).mul(quantPair(pairs, m)));
+                    q = q.lanewise(VectorOperators.LSHR, 4);
+                    fifth = fifth.lanewise(VectorOperators.LSHR, 1);
+                }
+            }
+            acc = pairSums(a).fma(packedScales(seg, pair + (blk & 1) * PANEL_SCALES).mul(scales[s0 + blk]), acc);
+        }
+        acc.intoArray(out, o);
+    }
+
+    /**
+     * Q4_K panel against one vector: per 32-column sub-block j the plane's sums {@code sum q a}
+     * times the row's scale and the activation block's; per super-block the mins' term
+     * {@code dmin * sum_j m_j d_a sum a} (the activation sums from their Q4_0 zero points,
+     * {@code -8 sum a} per parity) taken off.
+     */
+    private static void q4_KTile1(MemorySegment seg, long panel, int superBlocks, int[] pairs, int p0, int[] zeroPoints,
+                                  float[] scales, int s0, float[] out, int o) {
+        FloatVector acc = FloatVector.zero(F);
+        ShortVector mask = ShortVector.broadcast(SI, (short) 0x0F);
+        for (int sb = 0; sb < superBlocks; sb++) {
+            long base = panel + sb * Q4_K_SUPER;
+            FloatVector sums = FloatVector.zero(F), mins = sums;
+            for (int j = 0; j < 8; j++) {
+                int blk = 8 * sb + j;
+                long plane = base + Q4_K_HEADER + j * PANEL_BLOCK;
+                ShortVector a = ShortVector.zero(SI);
+                int m = p0 + 16 * blk;
+                for (int c = 0; c < 4; c++, m += 4) {
+                    ShortVector q = ShortVector.fromMemorySegment(SI, seg, plane + c * PANEL_CHUNK, LE);
+                    a = a.add(q.and(mask).mul(quantPair(pairs, m)))
+                            .add(q.lanewise(VectorOperators.LSHR, 4).and(mask).mul(quantPair(pairs, m + 1)))
+                            .add(q.lanewise(VectorOperators.LSHR, 8).and(mask).mul(quantPair(pairs, m + 2)))
+                            .add(q.lanewise(VectorOperators.LSHR, 12).mul(quantPair(pairs, m + 3)));
+                }
+                float da = scales[s0 + blk];
+                int zp = zeroPoints[s0 + blk];
+                float aSum = da * (-(((short) zp) + (zp >> 16)) / 8);
+                IntVector scaleMin = (IntVector) ShortVector.fromMemorySegment(S, seg, base + (4L + 2 * j) * PANEL, LE).convertShape(VectorOperators.S2I, I, 0);
+                FloatVector sc = (FloatVector) scaleMin.and(0xFF).convert(VectorOperators.I2F, 0);
+                FloatVector mn = (FloatVector) scaleMin.lanewise(VectorOperators.LSHR, 8).convert(VectorOperators.I2F, 0);
+                sums = pairSums(a).mul(sc).fma(FloatVector.broadcast(F, da), sums);
+                mins = mn.fma(FloatVector.broadcast(F, aSum), mins);
+            }
+            acc = sums.fma(packedScales(seg, base), acc);
+            acc = mins.neg().fma(packedScales(seg, base + PANEL_SCALES), acc);
+        }
+        acc.intoArray(out, o);
+    }
+
+    /** Even plus odd 16-bit lane of each pair, as L ints (one per panel row). */
+    private static IntVector pairSumsInt(ShortVector a) {
+        IntVector i = a.reinterpretAsInts();
+        return i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(i.lanewise(VectorOperators.ASHR, 16));
+    }
+}

@@ -1,0 +1,312 @@
+package dev.edgewise.kernels;
+
+import dev.edgewise.quant.GGMLType;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Objects;
+
+/**
+ * Q8_0, Q5_0 and Q4_K weights repacked at load for the integer kernel, in {@link PackedQ4_0}'s panel
+ * layout: the same quants and scales, exactly, with 4-bit planes that 16-bit lanes multiply
+ * against 8-bit activations without overflow.
+ *
+ * <p>Every quant becomes 4-bit "nibble planes" laid out like a Q4_0 block (four chunks of 2P
+ * shorts per 32 columns; chunk c covers columns {@code 8c .. 8c + 7}, short lane {@code 2i + p}
+ * holds row i's columns {@code 8c + 2j + p} in nibble j):
+ * <ul>
+ *   <li>Q8_0, {@code q} in [-128, 127]: {@code q + 128 = 16 h + l}, a plane of {@code h} and one of
+ *       {@code l}. A lane sums 16 products of each: {@code sum (h - 8) a} (the Q4_0 zero point
+ *       folded in) and {@code sum l a} each stay within 16 bits, and {@code q = 16 (h - 8) + l}.
+ *   <li>Q5_0, {@code q} in [0, 31]: the plane of the low four bits, then one chunk of 2P shorts
+ *       whose lanes hold the fifth bits of their four chunks (bit {@code 4c + j}); with the zero
+ *       point {@code -16 sum a} folded in, a lane's {@code sum (q - 16) a} stays within 16 bits.
+ *   <li>Q4_K, {@code q} in [0, 15] with a 6-bit scale and min per 32 columns: one plane per
+ *       32 columns, no zero point ({@code sum q a} fits: 16 products of at most 15 x 127); the
+ *       min's term {@code m sum a} is added in float.
+ * </ul>
+ * Q8_0 and Q5_0 panels of P rows are runs of block pairs: both blocks' P row scales (the file's F16
+ * bits), then each block's planes, so with 2P-short vectors every chunk starts on a vector
+ * boundary; an odd last block is padded to a whole pair. A Q4_K panel is a run of super-blocks:
+ * the P rows' F16 {@code d}, their F16 {@code dmin}, per sub-block the P rows' scale and min as a
+ * short (scale in the low byte), then the 8 sub-blocks' planes (148 P bytes, the header a whole
+ * number of vectors). Apart
+ * from the padding the packing is as large as the file: 34 (Q8_0) or 22 (Q5_0) bytes per row and
+ * block, 148 per row and Q4_K super-block (the file's 144, its 6-bit fields widened to bytes).
+ */
+public final class PackedBlocks {
+    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final GGMLType type;
+    private final MemorySegment data;
+    private final int rows;
+    private final int cols;
+    private final int panelRows;
+
+    private PackedBlocks(GGMLType type, MemorySegment data, int rows, int cols, int panelRows) {
+        this.type = type;
+        this.data = data;
+        this.rows = rows;
+        this.cols = cols;
+        this.panelRows = panelRows;
+    }
+
+    /** Whether {@code type} packs here. */
+    public static boolean packs(GGMLType type) {
+        return type == GGMLType.Q8_0 || type == GGMLType.Q5_0 || type == GGMLType.Q4_K;
+    }
+
+    /**
+     * Whether {@code w} can be packed for the preferred kernels: Q8_0 or Q5_0, whole panels of
+     * rows, and finite scales (the kernel's F16 conversion leaves out Inf and NaN).
+     */
+    public static boolean canPack(WeightMatrix w) {
+        int p = SimdKernels.preferred().int8PanelRows();
+        return packs(w.type()) && w.hasData() && p > 0 && w.rows() % p == 0 && finiteScales(w);
+    }
+
+    private static boolean finiteScales(WeightMatrix w) {
+        MemorySegment data = w.data();
+        GGMLType t = w.type();
+        long blocks = (long) w.rows() * (w.cols() / t.blockSize);
+        for (long b = 0; b < blocks; b++) {
+            if ((data.get(LE_SHORT, b * t.typeSize) & 0x7C00) == 0x7C00) return false;
+            if (t == GGMLType.Q4_K && (data.get(LE_SHORT, b * t.typeSize + 2) & 0x7C00) == 0x7C00) return false;
+        }
+        return true;
+    }
+
+    /** Bytes of the packing of {@code w} for panels of {@code panelRows}. */
+    public static long bytes(WeightMatrix w, int panelRows) {
+        Objects.requireNonNull(w, "w");
+        if (!packs(w.type())) throw new IllegalArgumentException("only Q8_0, Q5_0 and Q4_K pack here, not " + w);
+        if (panelRows <= 0 || w.rows() % panelRows != 0) {
+            throw new IllegalArgumentException(w + " does not split into panels of " + panelRows + " rows");
+        }
+        return panelBytes(w.type(), w.cols(), panelRows) * (w.rows() / panelRows);
+    }
+
+    /** An empty packing of {@code w}, in memory from {@code memory}; fill it with {@link #packPanels}. */
+    public static PackedBlocks allocate(WeightMatrix w, int panelRows, SegmentAllocator memory) {
+        Objects.requireNonNull(memory, "memory");
+        return new PackedBlocks(w.type(), memory.allocate(bytes(w, panelRows), 64), w.rows(), w.cols(), panelRows);
+    }
+
+    /** Packs {@code w} whole on the calling thread. */
+    public static PackedBlocks pack(WeightMatrix w, int panelRows, SegmentAllocator memory) {
+        PackedBlocks p = allocate(w, panelRows, memory);
+        p.packPanels(w, 0, p.panels());
+        return p;
+    }
+
+    public GGMLType type() { return type; }
+
+    public int rows() { return rows; }
+
+    public int cols() { return cols; }
+
+    public int panelRows() { return panelRows; }
+
+    public int panels() { return rows / panelRows; }
+
+    MemorySegment data() { return data; }
+
+    /** Bytes of one block's planes per row: two nibble planes (Q8_0) or one and a fifth-bit chunk (Q5_0), per 32 columns. */
+    private static long planeBytesPerRow(GGMLType type) {
+        return type == GGMLType.Q8_0 ? 32 : 20;
+    }
+
+    /** Bytes per row of a packed Q4_K super-block: d and dmin, 8 scales and 8 mins, 8 planes of 16 bytes. */
+    static final int Q4_K_ROW_BYTES = 4 + 16 + 128;
+
+    private static long panelBytes(GGMLType type, int cols, int panelRows) {
+        if (type == GGMLType.Q4_K) return (long) Q4_K_ROW_BYTES * panelRows * (cols / 256);
+        return (4 + 2 * planeBytesPerRow(type)) * panelRows * ((cols / 32 + 1) / 2);
+    }
+
+    long panelStride() {
+        return panelBytes(type, cols, panelRows);
+    }
+
+    /** Offset in a panel of block b's planes. */
+    long quantsOffset(int b) {
+        long pair = (4 + 2 * planeBytesPerRow(type)) * panelRows;
+        return pair * (b >> 1) + 4L * panelRows + planeBytesPerRow(type) * panelRows * (b & 1);
+    }
+
+    /** Offset in a panel of block b's P scales. */
+    long scalesOffset(int b) {
+        return (4 + 2 * planeBytesPerRow(type)) * panelRows * (b >> 1) + 2L * panelRows * (b & 1);
+    }
+
+    /** Packs panels {@code [p0, p1)} from {@code w}, which must be the matrix this was allocated for. */
+    public void packPanels(WeightMatrix w, int p0, int p1) {
+        if (w.rows() != rows || w.cols() != cols || w.type() != type) throw new IllegalArgumentException(w + " is not the matrix packed here");
+        Objects.checkFromToIndex(p0, p1, panels());
+        if (type == GGMLType.Q4_K) {
+            packQ4_K(w, p0, p1);
+            return;
+        }
+        int blocks = cols / 32, lanes = 2 * panelRows, planeShorts = (int) planeBytesPerRow(type) / 2 * panelRows;
+        long rowBytes = w.rowBytes();
+        MemorySegment src = w.data();
+        short[] quants = new short[blocks * planeShorts];
+        short[] scales = new short[blocks * panelRows];
+        for (int p = p0; p < p1; p++) {
+            for (int i = 0; i < panelRows; i++) {
+                long row = ((long) p * panelRows + i) * rowBytes;
+                for (int b = 0; b < blocks; b++) {
+                    long block = row + (long) type.typeSize * b;
+                    scales[b * panelRows + i] = src.get(LE_SHORT, block);
+                    int at = b * planeShorts + 2 * i;
+                    if (type == GGMLType.Q8_0) packQ8_0(src, block + 2, quants, at, lanes);
+                    else packQ5_0(src, block, quants, at, lanes);
+                }
+            }
+            long panel = p * panelStride();
+            for (int b = 0; b < blocks; b++) {
+                MemorySegment.copy(quants, b * planeShorts, data, LE_SHORT, panel + quantsOffset(b), planeShorts);
+                MemorySegment.copy(scales, b * panelRows, data, LE_SHORT, panel + scalesOffset(b), panelRows);
+            }
+        }
+    }
+
+    /**
+     * Q4_K panels: per super-block the rows' d and dmin (F16 bits), sub-block scales and mins
+     * (ggml's get_scale_min_k4), and each sub-block's plane: column l of sub-block j is the low
+     * (even j) or high (odd j) nibble of {@code qs[32 (j / 2) + l]}.
+     */
+    private void packQ4_K(WeightMatrix w, int p0, int p1) {
+        int superBlocks = cols / 256, lanes = 2 * panelRows;
+        long rowBytes = w.rowBytes();
+        MemorySegment src = w.data();
+        byte[] buf = new byte[Q4_K_ROW_BYTES * panelRows];
+        for (int p = p0; p < p1; p++) {
+            long panel = p * panelStride();
+            for (int sb = 0; sb < superBlocks; sb++) {
+                for (int i = 0; i < panelRows; i++) {
+                    long block = ((long) p * panelRows + i) * rowBytes + 144L * sb;
+                    short d = src.get(LE_SHORT, block), dmin = src.get(LE_SHORT, block + 2);
+                    buf[2 * i] = (byte) d;
+                    buf[2 * i + 1] = (byte) (d >> 8);
+                    buf[2 * panelRows + 2 * i] = (byte) dmin;
+                    buf[2 * panelRows + 2 * i + 1] = (byte) (dmin >> 8);
+                    for (int j = 0; j < 8; j++) {
+                        buf[(4 + 2 * j) * panelRows + 2 * i] = (byte) q4kScale(src, block + 4, j);
+                        buf[(4 + 2 * j) * panelRows + 2 * i + 1] = (byte) q4kMin(src, block + 4, j);
+                        for (int c = 0; c < 4; c++) {
+                            for (int parity = 0; parity < 2; parity++) {
+                                int lane = 0;
+                                for (int jj = 0; jj < 4; jj++) {
+                                    int b = src.get(ValueLayout.JAVA_BYTE, block + 16 + 32L * (j / 2) + 8 * c + 2 * jj + parity) & 0xFF;
+                                    lane |= ((j % 2 == 0 ? b : b >>> 4) & 0x0F) << (4 * jj);
+                                }
+                                int at = 20 * panelRows + 2 * ((j * 4 + c) * lanes + 2 * i + parity);
+                                buf[at] = (byte) lane;
+                                buf[at + 1] = (byte) (lane >>> 8);
+                            }
+                        }
+                    }
+                }
+                MemorySegment.copy(buf, 0, data, ValueLayout.JAVA_BYTE, panel + (long) sb * Q4_K_ROW_BYTES * panelRows, buf.length);
+            }
+        }
+    }
+
+    /** Sub-block j's 6-bit scale from a Q4_K block's 12 scale bytes at {@code scales} (ggml's get_scale_min_k4). */
+    static int q4kScale(MemorySegment src, long scales, int j) {
+        if (j < 4) return src.get(ValueLayout.JAVA_BYTE, scales + j) & 63;
+        return (src.get(ValueLayout.JAVA_BYTE, scales + j + 4) & 0x0F) | ((src.get(ValueLayout.JAVA_BYTE, scales + j - 4) & 0xFF) >>> 6) << 4;
+    }
+
+    /** Sub-block j's 6-bit min (ggml's get_scale_min_k4). */
+    static int q4kMin(MemorySegment src, long scales, int j) {
+        if (j < 4) return src.get(ValueLayout.JAVA_BYTE, scales + j + 4) & 63;
+        return ((src.get(ValueLayout.JAVA_BYTE, scales + j + 4) & 0xFF) >>> 4) | ((src.get(ValueLayout.JAVA_BYTE, scales + j) & 0xFF) >>> 6) << 4;
+    }
+
+    /** One row's Q8_0 block (32 signed bytes at qs): plane h then plane l, each four chunks of lanes. */
+    private static void packQ8_0(MemorySegment src, long qs, short[] quants, int at, int lanes) {
+        for (int c = 0; c < 4; c++) {
+            for (int parity = 0; parity < 2; parity++) {
+                int high = 0, low = 0;
+                for (int j = 0; j < 4; j++) {
+                    int u = src.get(ValueLayout.JAVA_BYTE, qs + 8 * c + 2 * j + parity) + 128;
+                    high |= (u >>> 4) << (4 * j);
+                    low |= (u & 0x0F) << (4 * j);
+                }
+                quants[at + c * lanes + parity] = (short) high;
+                quants[at + (4 + c) * lanes + parity] = (short) low;
+            }
+        }
+    }
+
+    /** One row's Q5_0 block (d, qh, 16 nibble bytes): the low-nibble plane, then the fifth bits. */
+    private static void packQ5_0(MemorySegment src, long block, short[] quants, int at, int lanes) {
+        int qh = src.get(LE_INT, block + 2);
+        long first = src.get(LE_LONG, block + 6), second = src.get(LE_LONG, block + 14);
+        quants[at] = PackedQ4_0.evenNibbles(first);                       // chunk 0: columns 0..7
+        quants[at + 1] = PackedQ4_0.evenNibbles(first >>> 8);
+        quants[at + lanes] = PackedQ4_0.evenNibbles(second);              // chunk 1: columns 8..15
+        quants[at + lanes + 1] = PackedQ4_0.evenNibbles(second >>> 8);
+        quants[at + 2 * lanes] = PackedQ4_0.evenNibbles(first >>> 4);     // chunk 2: columns 16..23
+        quants[at + 2 * lanes + 1] = PackedQ4_0.evenNibbles(first >>> 12);
+        quants[at + 3 * lanes] = PackedQ4_0.evenNibbles(second >>> 4);    // chunk 3: columns 24..31
+        quants[at + 3 * lanes + 1] = PackedQ4_0.evenNibbles(second >>> 12);
+        for (int parity = 0; parity < 2; parity++) {
+            int bits = 0;
+            for (int c = 0; c < 4; c++) {
+                for (int j = 0; j < 4; j++) bits |= ((qh >>> (8 * c + 2 * j + parity)) & 1) << (4 * c + j);
+            }
+            quants[at + 4 * lanes + parity] = (short) bits;
+        }
+    }
+
+    /** Quant of row r, column k, read back from the packing: Q8_0's signed value, Q5_0's 0..31 (for tests). */
+    public int quant(int r, int k) {
+        int p = r / panelRows, i = r % panelRows, b = k / 32, kk = k % 32, lanes = 2 * panelRows;
+        int c = kk >>> 3, j = (kk & 7) >>> 1, parity = kk & 1;
+        if (type == GGMLType.Q4_K) {
+            long plane = p * panelStride() + (long) (b / 8) * Q4_K_ROW_BYTES * panelRows + 20L * panelRows + 2L * (b % 8) * 4 * lanes;
+            return data.get(LE_SHORT, plane + 2L * (c * lanes + 2 * i + parity)) >>> (4 * j) & 0x0F;
+        }
+        long q = p * panelStride() + quantsOffset(b);
+        int first = data.get(LE_SHORT, q + 2L * (c * lanes + 2 * i + parity)) >>> (4 * j) & 0x0F;
+        if (type == GGMLType.Q8_0) {
+            int low = data.get(LE_SHORT, q + 2L * ((4 + c) * lanes + 2 * i + parity)) >>> (4 * j) & 0x0F;
+            return 16 * first + low - 128;
+        }
+        int fifth = data.get(LE_SHORT, q + 2L * (4 * lanes + 2 * i + parity)) >>> (4 * c + j) & 1;
+        return first | fifth << 4;
+    }
+
+    /**
+     * Q4_K: row r's super-block b's {@code d} (field 0) or {@code dmin} (1) as float, or 32-column
+     * sub-block b's scale (2) or min (3) as stored (0..63). For tests.
+     */
+    public float q4kField(int r, int b, int field) {
+        int p = r / panelRows, i = r % panelRows;
+        long sb = p * panelStride() + (long) (field < 2 ? b : b / 8) * Q4_K_ROW_BYTES * panelRows;
+        return switch (field) {
+            case 0 -> Float.float16ToFloat(data.get(LE_SHORT, sb + 2L * i));
+            case 1 -> Float.float16ToFloat(data.get(LE_SHORT, sb + 2L * panelRows + 2L * i));
+            case 2 -> data.get(ValueLayout.JAVA_BYTE, sb + (4L + 2 * (b % 8)) * panelRows + 2L * i);
+            default -> data.get(ValueLayout.JAVA_BYTE, sb + (4L + 2 * (b % 8)) * panelRows + 2L * i + 1);
+        };
+    }
+
+    /** Scale of row r, block b (Q8_0, Q5_0; for tests). */
+    public float scale(int r, int b) {
+        int p = r / panelRows, i = r % panelRows;
+        return Float.float16ToFloat(data.get(LE_SHORT, p * panelStride() + scalesOffset(b) + 2L * i));
+    }
+
+    @Override
+    public String toString() {
+        return "PackedBlocks[" + type + " " + rows + " x " + cols + ", panels of " + panelRows + "]";
+    }
+}

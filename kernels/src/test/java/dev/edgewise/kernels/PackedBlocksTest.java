@@ -1,0 +1,201 @@
+package dev.edgewise.kernels;
+
+import dev.edgewise.quant.GGMLType;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.data.Offset.offset;
+
+/** Packed Q8_0, Q5_0 and Q4_K integer kernels against a scalar integer reference of the same arithmetic, on every width. */
+class PackedBlocksTest {
+    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    static Stream<Arguments> kernelsAndTypes() {
+        return Int8MatMulTest.kernels().stream()
+                .flatMap(k -> Stream.of(GGMLType.Q8_0, GGMLType.Q5_0, GGMLType.Q4_K).map(t -> Arguments.of(k, t)));
+    }
+
+    @ParameterizedTest
+    @EnumSource(names = {"Q8_0", "Q5_0", "Q4_K"})
+    void packingKeepsEveryQuantAndScale(GGMLType type) {
+        Random rnd = new Random(2);
+        try (Arena arena = Arena.ofConfined()) {
+            int rows = 32, cols = type == GGMLType.Q4_K ? 512 : 96;
+            WeightMatrix w = new WeightMatrix(type, RandomWeights.matrix(arena, type, rows, cols, rnd), rows, cols);
+            for (int panel : new int[] {4, 8, 16}) {
+                PackedBlocks p = PackedBlocks.pack(w, panel, arena);
+                for (int r = 0; r < rows; r++) {
+                    for (int k = 0; k < cols; k++) assertThat(p.quant(r, k)).as("%s row %d col %d", type, r, k).isEqualTo(fileQuant(w, r, k));
+                    for (int b = 0; b < cols / 32; b++) {
+                        if (type != GGMLType.Q4_K) {
+                            assertThat(p.scale(r, b)).isEqualTo(fileScale(w, r, b));
+                            continue;
+                        }
+                        long block = r * w.rowBytes() + 144L * (b / 8);
+                        assertThat(p.q4kField(r, b / 8, 0)).isEqualTo(Float.float16ToFloat(w.data().get(LE_SHORT, block)));
+                        assertThat(p.q4kField(r, b / 8, 1)).isEqualTo(Float.float16ToFloat(w.data().get(LE_SHORT, block + 2)));
+                        assertThat((int) p.q4kField(r, b, 2)).isEqualTo(q4kScaleMin(w, r, b)[0]);
+                        assertThat((int) p.q4kField(r, b, 3)).isEqualTo(q4kScaleMin(w, r, b)[1]);
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernelsAndTypes")
+    void matchesTheScalarReference(SimdKernels k, GGMLType type) {
+        Random rnd = new Random(3);
+        int panel = k.int8PanelRows();
+        try (Arena arena = Arena.ofConfined()) {
+            int[][] shapes = type == GGMLType.Q4_K ? new int[][] {{2 * panel, 256}, {4 * panel, 768}}
+                    : new int[][] {{2 * panel, 32}, {4 * panel, 160}, {64, 896}};
+            for (int[] shape : shapes) {
+                int rows = shape[0], cols = shape[1];
+                MemorySegment data = RandomWeights.matrix(arena, type, rows, cols, rnd);
+                if (type == GGMLType.Q8_0) { // the extremes of both signs, where the planes' sums are largest
+                    for (int r = 0; r < rows; r += 3) {
+                        for (int c = 0; c < 32; c++) data.set(ValueLayout.JAVA_BYTE, r * w(type, cols) + 2 + c, (byte) (r % 2 == 0 ? -128 : 127));
+                    }
+                }
+                WeightMatrix w = new WeightMatrix(type, data, rows, cols);
+                PackedBlocks p = PackedBlocks.pack(w, panel, arena);
+                for (int batch : new int[] {1, 2, 3}) assertMatchesReference(k, w, p, batch, rnd);
+            }
+        }
+    }
+
+    private static long w(GGMLType type, int cols) {
+        return type.rowBytes(cols);
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernelsAndTypes")
+    void rowRangesAreWholePanels(SimdKernels k, GGMLType type) {
+        int panel = k.int8PanelRows();
+        try (Arena arena = Arena.ofConfined()) {
+            int cols = type.blockSize;
+            WeightMatrix w = new WeightMatrix(type, RandomWeights.matrix(arena, type, 2 * panel, cols, new Random(4)), 2 * panel, cols);
+            PackedBlocks p = PackedBlocks.pack(w, panel, arena);
+            Int8Activations q = new Int8Activations().quantize(new float[cols], 1, cols);
+            float[] out = new float[2 * panel];
+            k.matmulRowsInt8(p, q, out, panel, 2 * panel);
+            assertThatThrownBy(() -> k.matmulRowsInt8(p, q, out, 1, panel)).isInstanceOf(IndexOutOfBoundsException.class);
+            Int8Activations wrongLength = new Int8Activations().quantize(new float[2 * cols], 1, 2 * cols);
+            assertThatThrownBy(() -> k.matmulRowsInt8(p, wrongLength, out, 0, panel)).hasMessageContaining("activations of " + 2 * cols);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(names = {"Q8_0", "Q5_0", "Q4_K"})
+    void matmulUsesThePackingAtEveryBatch(GGMLType type) {
+        SimdKernels k = SimdKernels.preferred();
+        int panel = k.int8PanelRows();
+        if (panel == 0) return;
+        Random rnd = new Random(5);
+        try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
+            int rows = 8 * panel, cols = 256;
+            WeightMatrix plain = new WeightMatrix(type, RandomWeights.matrix(arena, type, rows, cols, rnd), rows, cols);
+            WeightMatrix packed = plain.withPacked(PackedBlocks.pack(plain, panel, arena));
+            for (int batch : new int[] {1, 3, 4, 9}) {
+                float[] x = new float[batch * cols];
+                for (int i = 0; i < x.length; i++) x[i] = rnd.nextFloat() - 0.5f;
+                float[] viaPool = new float[batch * rows], direct = new float[batch * rows], single = new float[batch * rows];
+                MatMul.matmul(pool, packed, x, viaPool, batch);
+                k.matmulRowsInt8(packed.packedBlocks(), new Int8Activations().quantize(x, batch, cols), direct, 0, rows);
+                MatMul.matmulRows(packed, x, single, batch, 0, rows);
+                assertThat(viaPool).containsExactly(direct);
+                assertThat(single).containsExactly(direct);
+                // a vector's result does not depend on the batch around it
+                float[] alone = new float[rows];
+                MatMul.matmul(pool, packed, java.util.Arrays.copyOfRange(x, (batch - 1) * cols, batch * cols), alone, 1);
+                assertThat(java.util.Arrays.copyOfRange(viaPool, (batch - 1) * rows, batch * rows)).containsExactly(alone);
+            }
+        }
+    }
+
+    /** The integer kernel on {@code batch} random vectors against the scalar integer reference and the float kernel. */
+    private static void assertMatchesReference(SimdKernels k, WeightMatrix w, PackedBlocks p, int batch, Random rnd) {
+        int rows = w.rows(), cols = w.cols();
+        float[] x = new float[batch * cols];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian() * (i % 7 == 0 ? 10 : 1);
+        for (int i = 0; i < Math.min(32, x.length); i++) x[i] = i % 2 == 0 ? 3 : -3; // activation quants at +-127
+        Int8Activations q = new Int8Activations().quantize(x, batch, cols);
+        float[] out = new float[batch * rows];
+        k.matmulRowsInt8(p, q, out, 0, rows);
+        float[] exactOut = new float[batch * rows];
+        k.matmulRows(w, x, exactOut, batch, 0, rows);
+        for (int b = 0; b < batch; b++) {
+            for (int r = 0; r < rows; r++) {
+                double ref = 0, scale = 0, rounding = 0;
+                for (int blk = 0; blk < cols / 32; blk++) {
+                    long dot = 0, sum = 0;
+                    double dw = w.type() == GGMLType.Q4_K ? 0 : fileScale(w, r, blk), dx = q.scale(b, blk), min = 0;
+                    if (w.type() == GGMLType.Q4_K) { // d * sc * q - dmin * m
+                        long block = r * w.rowBytes() + 144L * (blk / 8);
+                        int[] sm = q4kScaleMin(w, r, blk);
+                        dw = Float.float16ToFloat(w.data().get(LE_SHORT, block)) * sm[0];
+                        min = Float.float16ToFloat(w.data().get(LE_SHORT, block + 2)) * sm[1];
+                    }
+                    for (int i = 0; i < 32; i++) {
+                        int wq = centred(w, r, 32 * blk + i), xq = q.quant(b, 32 * blk + i);
+                        dot += (long) wq * xq;
+                        sum += xq;
+                        scale += Math.abs(dw * dx * wq * xq) + Math.abs(min * dx * xq);
+                        rounding += Math.abs(dw * wq - min) * dx / 2;
+                    }
+                    ref += dw * dx * dot - min * dx * sum;
+                }
+                assertThat((double) out[b * rows + r]).as("%s %s batch %d vector %d row %d", k, w, batch, b, r).isCloseTo(ref, offset(1e-5 * scale + 1e-30));
+                assertThat((double) out[b * rows + r]).isCloseTo(exactOut[b * rows + r], offset(rounding + 1e-5 * scale + 1e-6));
+            }
+        }
+    }
+
+    /** The weight's integer as ggml scales it: Q8_0's byte, Q5_0's {@code q - 16}, Q4_K's {@code q}. */
+    private static int centred(WeightMatrix w, int r, int k) {
+        return w.type() == GGMLType.Q5_0 ? fileQuant(w, r, k) - 16 : fileQuant(w, r, k);
+    }
+
+    /** Scale and min of Q4_K sub-block {@code blk} (32 columns) of row r, ggml's get_scale_min_k4 written out. */
+    private static int[] q4kScaleMin(WeightMatrix w, int r, int blk) {
+        long scales = r * w.rowBytes() + 144L * (blk / 8) + 4;
+        int j = blk % 8;
+        int[] q = new int[12];
+        for (int i = 0; i < 12; i++) q[i] = w.data().get(ValueLayout.JAVA_BYTE, scales + i) & 0xFF;
+        if (j < 4) return new int[] {q[j] & 63, q[j + 4] & 63};
+        return new int[] {(q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4), (q[j + 4] >> 4) | ((q[j] >> 6) << 4)};
+    }
+
+    /** Quant of row r, column k as the file holds it: Q8_0 signed, Q5_0 0..31 (ggml's dequantize_row_q5_0). */
+    private static int fileQuant(WeightMatrix w, int r, int k) {
+        if (w.type() == GGMLType.Q4_K) { // qs[32 (j / 2) + l]: sub-block j low (even) or high (odd) nibbles
+            int j = k % 256 / 32, l = k % 32;
+            int v = w.data().get(ValueLayout.JAVA_BYTE, r * w.rowBytes() + 144L * (k / 256) + 16 + 32 * (j / 2) + l) & 0xFF;
+            return j % 2 == 0 ? v & 0x0F : v >>> 4;
+        }
+        long block = r * w.rowBytes() + (long) w.type().typeSize * (k / 32);
+        int kk = k % 32;
+        if (w.type() == GGMLType.Q8_0) return w.data().get(ValueLayout.JAVA_BYTE, block + 2 + kk);
+        int qs = w.data().get(ValueLayout.JAVA_BYTE, block + 6 + (kk & 15)) & 0xFF;
+        int low = kk < 16 ? qs & 0x0F : qs >>> 4;
+        int fifth = (w.data().get(LE_INT, block + 2) >>> kk) & 1;
+        return low | fifth << 4;
+    }
+
+    private static float fileScale(WeightMatrix w, int r, int b) {
+        return Float.float16ToFloat(w.data().get(LE_SHORT, r * w.rowBytes() + (long) w.type().typeSize * b));
+    }
+}
