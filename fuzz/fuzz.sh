@@ -23,7 +23,7 @@ if [ ${#targets[@]} -eq 0 ]; then
     c=$(basename "$f" .java)
     # Class#method(parameter types), as JUnit selects a method: "void decode(@NotNull int[] ids)" -> "decode(int[])"
     while read -r sig; do targets+=("$c#$sig"); done < <(grep -A1 '@FuzzTest' "$f" | grep -oE 'void [a-zA-Z]+\([^)]*\)' \
-      | sed -E 's/^void //; s/@[A-Za-z]+ //g; s/ [a-zA-Z]+(,|\))/\1/g; s/FuzzedDataProvider/com.code_intelligence.jazzer.api.FuzzedDataProvider/')
+      | sed -E 's/^void //; s/ ?@[A-Za-z]+ ?//g; s/ [a-zA-Z]+(,|\))/\1/g; s/FuzzedDataProvider/com.code_intelligence.jazzer.api.FuzzedDataProvider/')
   done
 fi
 # one build and one classpath for every target

@@ -105,8 +105,9 @@ class ChatPtyTest {
             type(keys, "/save " + saved + "\r");
             screen.await("(saved 3 messages");
             assertThat(Files.readString(saved)).startsWith("[{\"role\":\"system\"").contains("{\"role\":\"user\",\"content\":\"Hello! Who are you?\"}");
+            screen.await(">>> ");
             type(keys, "\u0004"); // Ctrl-D at the prompt leaves
-            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(screen.all()).isTrue();
             assertThat(p.exitValue()).as(screen.all()).isZero();
         } finally {
             p.destroyForcibly();

@@ -50,7 +50,7 @@ class TokenizerFuzzTest {
     }
 
     @FuzzTest(maxDuration = "30s")
-    void decode(@NotNull int[] ids) {
+    void decode(int @NotNull [] ids) {
         Tokenizer t = tokenizer();
         Invariants.refusesCleanly(() -> {
             t.decode(ids);

@@ -10,6 +10,7 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.constant.ConstantDescs;
@@ -89,6 +90,24 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     }
 
     @Override
+    /**
+     * The sum of the lanes, added in one fixed order (a tree: lanes half a vector apart, then a quarter,
+     * ... one apart) whatever runs the code. {@code reduceLanes(ADD)} adds floats in another order when
+     * interpreted or compiled by C1 than when compiled by C2, so a request's logits, and now and then a
+     * sampled token, depended on how far the JIT had warmed up; rotations and lane-wise adds round the
+     * same everywhere, and cost C2 what its own reduction costs (log2 of the lanes shuffles and adds).
+     */
+    static float sum(FloatVector v) {
+        for (int step = L / 2; step >= 1; step /= 2) v = v.add(v.rearrange(VectorShuffle.iota(F, step, 1, true)));
+        return v.lane(0);
+    }
+
+    /** {@link #sum(FloatVector)} for doubles. */
+    static double sum(DoubleVector v) {
+        for (int step = D.length() / 2; step >= 1; step /= 2) v = v.add(v.rearrange(VectorShuffle.iota(D, step, 1, true)));
+        return v.lane(0);
+    }
+
     public VectorSpecies<Float> species() {
         return F;
     }
@@ -435,8 +454,8 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     private static void storeQuad(float[] w, int wOff, int cols, int c, float[] x, int x0, int x1, int x2, int x3,
                                   float[] out, int o0, int o1, int o2, int o3,
                                   FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        float s0 = sum(a0), s1 = sum(a1);
+        float s2 = sum(a2), s3 = sum(a3);
         for (; c < cols; c++) {
             float wc = w[wOff + c];
             s0 = Math.fma(wc, x[x0 + c], s0);
@@ -471,10 +490,10 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             a3 = v.fma(wa, a3);
             c3 = v.fma(wb, c3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
-        float t0 = c0.reduceLanes(VectorOperators.ADD), t1 = c1.reduceLanes(VectorOperators.ADD);
-        float t2 = c2.reduceLanes(VectorOperators.ADD), t3 = c3.reduceLanes(VectorOperators.ADD);
+        float s0 = sum(a0), s1 = sum(a1);
+        float s2 = sum(a2), s3 = sum(a3);
+        float t0 = sum(c0), t1 = sum(c1);
+        float t2 = sum(c2), t3 = sum(c3);
         for (; c < cols; c++) {
             float wa = w[c], wb = w[cols + c];
             float v0 = x[x0 + c], v1 = x[x1 + c], v2 = x[x2 + c], v3 = x[x3 + c];
@@ -546,7 +565,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             a0 = FloatVector.fromArray(F, x, x0 + c).fma(f32At(seg, row + 4L * c), a0);
             c += L;
         }
-        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float s = sum(a0.add(a1));
         for (; c < cols; c++) s = Math.fma(seg.get(LE_FLOAT, row + 4L * c), x[x0 + c], s);
         return s;
     }
@@ -562,8 +581,8 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             a2 = FloatVector.fromArray(F, x, x2 + c).fma(w, a2);
             a3 = FloatVector.fromArray(F, x, x3 + c).fma(w, a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        float s0 = sum(a0), s1 = sum(a1);
+        float s2 = sum(a2), s3 = sum(a3);
         for (; c < cols; c++) {
             float w = seg.get(LE_FLOAT, row + 4L * c);
             s0 = Math.fma(w, x[x0 + c], s0);
@@ -588,7 +607,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             a0 = FloatVector.fromArray(F, x, x0 + c).fma(f16At(seg, row + 2L * c), a0);
             c += L;
         }
-        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float s = sum(a0.add(a1));
         for (; c < cols; c++) s = Math.fma(Float.float16ToFloat(seg.get(LE_SHORT, row + 2L * c)), x[x0 + c], s);
         return s;
     }
@@ -608,7 +627,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             a0 = FloatVector.fromArray(F, x, x0 + c).fma(bf16At(seg, row + 2L * c), a0);
             c += L;
         }
-        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float s = sum(a0.add(a1));
         for (; c < cols; c++) s = Math.fma(bf16Scalar(seg, row + 2L * c), x[x0 + c], s);
         return s;
     }
@@ -625,8 +644,8 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             a2 = FloatVector.fromArray(F, x, x2 + c).fma(wv, a2);
             a3 = FloatVector.fromArray(F, x, x3 + c).fma(wv, a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        float s0 = sum(a0), s1 = sum(a1);
+        float s2 = sum(a2), s3 = sum(a3);
         for (; c < cols; c++) {
             float wc = w[c];
             s0 = Math.fma(wc, x[x0 + c], s0);
@@ -738,7 +757,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
                 }
             }
         }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD);
+        return sum(a0.add(a1));
     }
 
     /** Bytes {@code [part*L, part*L + L)} of the chunk widened to floats in one conversion. */
@@ -772,7 +791,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             if ((blk & 1) == 0) a0 = s.fma(dv, a0);
             else a1 = s.fma(dv, a1);
         }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD) - 8 * bias;
+        return sum(a0.add(a1)) - 8 * bias;
     }
 
     /** Rows at {@code rowA} and {@code rowB} (out[r], out[r + 1]) against the single vector x. */
@@ -802,8 +821,8 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             aA = sA.fma(FloatVector.broadcast(F, dA), aA);
             aB = sB.fma(FloatVector.broadcast(F, dB), aB);
         }
-        out[r] = aA.reduceLanes(VectorOperators.ADD) - 8 * biasA;
-        out[r + 1] = aB.reduceLanes(VectorOperators.ADD) - 8 * biasB;
+        out[r] = sum(aA) - 8 * biasA;
+        out[r + 1] = sum(aB) - 8 * biasB;
     }
 
     // Q4_0 and Q8_0 against exactly two vectors (two branches decoding together): each block
@@ -837,8 +856,8 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
                 }
             }
         }
-        out[o0] = a0.reduceLanes(VectorOperators.ADD);
-        out[o1] = a1.reduceLanes(VectorOperators.ADD);
+        out[o0] = sum(a0);
+        out[o1] = sum(a1);
     }
 
     /** Row {@code row} against the vectors at x[0] and x[x1]: out[o0] and out[o1], as {@link #q4_0Tile1}. */
@@ -868,8 +887,8 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             a0 = s0.fma(dv, a0);
             a1 = s1.fma(dv, a1);
         }
-        out[o0] = a0.reduceLanes(VectorOperators.ADD) - 8 * bias0;
-        out[o1] = a1.reduceLanes(VectorOperators.ADD) - 8 * bias1;
+        out[o0] = sum(a0) - 8 * bias0;
+        out[o1] = sum(a1) - 8 * bias1;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -930,7 +949,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         for (int b = 0; b < blocks; b++) {
             FloatVector v = FloatVector.fromArray(F, x, 32 * b);
             for (int k = L; k < 32; k += L) v = v.add(FloatVector.fromArray(F, x, 32 * b + k));
-            sums[b] = v.reduceLanes(VectorOperators.ADD);
+            sums[b] = sum(v);
         }
         return sums;
     }
@@ -969,7 +988,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             if ((blk & 1) == 0) a0 = s.fma(dv, a0);
             else a1 = s.fma(dv, a1);
         }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD) - 16 * bias;
+        return sum(a0.add(a1)) - 16 * bias;
     }
 
     private static int u8(MemorySegment seg, long offset) {
@@ -1094,7 +1113,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
                 }
             }
         }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD);
+        return sum(a0.add(a1));
     }
 
     /**
@@ -1134,7 +1153,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
                 }
             }
         }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD);
+        return sum(a0.add(a1));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -1182,7 +1201,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         for (; i <= n - L; i += L) {
             s0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), s0);
         }
-        float s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        float s = sum(s0.add(s1).add(s2.add(s3)));
         for (; i < n; i++) s = Math.fma(a[aOff + i], b[bOff + i], s);
         return s;
     }
@@ -1237,7 +1256,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             lo = v0.fma(v0, lo);
             hi = v1.fma(v1, hi);
         }
-        double sumSquares = lo.add(hi).reduceLanes(VectorOperators.ADD);
+        double sumSquares = sum(lo.add(hi));
         for (; i < n; i++) {
             double v = x[xOff + i];
             sumSquares += v * v;
@@ -1264,7 +1283,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             lo = lo.add(e.convertShape(VectorOperators.F2D, D, 0));
             hi = hi.add(e.convertShape(VectorOperators.F2D, D, 1));
         }
-        double sum = lo.add(hi).reduceLanes(VectorOperators.ADD);
+        double sum = sum(lo.add(hi));
         for (; i < n; i++) {
             float e = (float) Math.exp(x[off + i] - maxScalar);
             x[off + i] = e;
@@ -1311,7 +1330,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             lo = lo.add(e.convertShape(VectorOperators.F2D, D, 0));
             hi = hi.add(e.convertShape(VectorOperators.F2D, D, 1));
         }
-        double sum = lo.add(hi).reduceLanes(VectorOperators.ADD);
+        double sum = sum(lo.add(hi));
         for (; i < n; i++) sum += (float) Math.exp(x[off + i] - shift);
         return sum;
     }
