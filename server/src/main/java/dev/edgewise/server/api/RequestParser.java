@@ -176,7 +176,8 @@ public final class RequestParser {
             case "json_object" -> ResponseFormat.json();
             case "json_schema" -> {
                 ObjectNode js = ff.object("json_schema");
-                ObjectNode schema = js == null ? null : new Fields(js, "response_format.json_schema.").object("schema");
+                if (js == null) throw ApiException.invalid("response_format.json_schema", "'response_format.json_schema' is required");
+                ObjectNode schema = new Fields(js, "response_format.json_schema.").object("schema");
                 if (schema == null) yield ResponseFormat.json(); // OpenAI allows a schema-less json_schema: any JSON
                 try {
                     yield ResponseFormat.jsonSchema(schema.toString());
