@@ -1,8 +1,8 @@
 package dev.edgewise.server;
 
 import dev.edgewise.engine.BudgetForcing;
-import dev.edgewise.engine.ChatOptions;
 import dev.edgewise.engine.Cancellation;
+import dev.edgewise.engine.ChatOptions;
 import dev.edgewise.engine.ContextOverflowException;
 import dev.edgewise.engine.GenerationRequest;
 import dev.edgewise.engine.GenerationResult;
@@ -14,8 +14,8 @@ import dev.edgewise.engine.SamplingParams;
 import dev.edgewise.engine.SchedulerFullException;
 import dev.edgewise.engine.TokenListener;
 import dev.edgewise.engine.lora.LoraAdapter;
-import dev.edgewise.engine.template.TemplateException;
 import dev.edgewise.engine.lora.ScaledAdapter;
+import dev.edgewise.engine.template.TemplateException;
 import dev.edgewise.engine.vote.VoteMethod;
 import dev.edgewise.server.api.ApiException;
 import dev.edgewise.server.api.CompletionCall;
