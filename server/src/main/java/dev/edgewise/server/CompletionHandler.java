@@ -77,7 +77,8 @@ final class CompletionHandler {
         String echo = p.call().echo() ? tokenizer().decode(p.prompt()) : "";
         for (BranchResult b : r.branches()) {
             ArrayNode lp = p.call().logprobs() ? logprobs(b.branch(), 0, b.tokens(), b.logProbs(), p.top()) : null;
-            choices.add(Responses.choice(h, b.branch(), echo + b.text(), null, lp, b.finishReason()));
+            ChatAnswer a = ChatAnswer.of(b, p.call());
+            choices.add(Responses.choice(h, b.branch(), echo + a.content(), a.reasoning(), a.toolCalls(), lp, b.finishReason()));
         }
         body.set("usage", Responses.usage(r.promptTokens().length, r.timings().generatedTokens(), r.timings().cachedPromptTokens()));
         HttpIo.writeJson(response, 200, body);
@@ -104,6 +105,8 @@ final class CompletionHandler {
         });
         EventStream events = new EventStream(response);
         boolean[] roleSent = new boolean[p.call().n()];
+        ChatAnswer.Stream[] answers = new ChatAnswer.Stream[p.call().n()];
+        for (int i = 0; i < answers.length; i++) answers[i] = new ChatAnswer.Stream(p.call());
         boolean connected = true;
         try {
             for (Streamed s = take(queue); s.event() != END; s = take(queue)) {
@@ -111,9 +114,11 @@ final class CompletionHandler {
                 TokenEvent e = s.event();
                 ArrayNode lp = p.call().logprobs() && e.token() >= 0
                         ? logprobs(new int[]{e.token()}, new float[]{e.logProb()}, java.util.Collections.singletonList(s.alternatives())) : null;
-                if (e.text().isEmpty() && e.token() < 0) continue; // one chunk per generated token, even while its text is held back
+                ChatAnswer a = answers[e.branch()].accept(e);
+                if (e.token() < 0 && a.content().isEmpty() && a.reasoning().isEmpty()) continue; // one chunk per generated token, even while its text is held back
                 try {
-                    events.send(chunk(h, p.call(), Responses.deltaChoice(h, e.branch(), !roleSent[e.branch()], e.text(), null, lp)));
+                    events.send(chunk(h, p.call(), Responses.deltaChoice(h, e.branch(), !roleSent[e.branch()], a.content(),
+                            a.reasoning().isEmpty() ? null : a.reasoning(), null, lp)));
                     roleSent[e.branch()] = true;
                 } catch (IOException io) {
                     connected = false;
@@ -139,7 +144,14 @@ final class CompletionHandler {
             return;
         }
         for (BranchResult b : r.branches()) {
-            events.send(chunk(h, p.call(), Responses.finishChoice(h, b.branch(), b.finishReason())));
+            ChatAnswer last = answers[b.branch()].finish();
+            if (last != null) {
+                events.send(chunk(h, p.call(), Responses.deltaChoice(h, b.branch(), !roleSent[b.branch()],
+                        last.content().isEmpty() ? null : last.content(), null, last.toolCalls(), null)));
+                roleSent[b.branch()] = true;
+            }
+            boolean called = last != null && !last.toolCalls().isEmpty();
+            events.send(chunk(h, p.call(), Responses.finishChoice(h, b.branch(), b.finishReason(), called)));
         }
         if (p.call().includeUsage()) {
             ObjectNode usage = Responses.chunk(h);
@@ -173,10 +185,12 @@ final class CompletionHandler {
             if (i < r.verifierScores().size()) o.put("verifier_score", r.verifierScores().get(i));
         }
         ArrayNode lp = p.call().logprobs() ? logprobs(w.tokens(), w.logProbs(), null) : null;
+        ChatAnswer a = ChatAnswer.of(w, p.call());
         if (p.call().stream()) {
             EventStream events = new EventStream(response);
-            events.send(chunk(h, p.call(), Responses.deltaChoice(h, 0, true, w.text(), null, lp)));
-            ObjectNode last = chunk(h, p.call(), Responses.finishChoice(h, 0, w.finishReason()));
+            events.send(chunk(h, p.call(), Responses.deltaChoice(h, 0, true, a.content(), a.reasoning().isEmpty() ? null : a.reasoning(),
+                    a.toolCalls(), lp)));
+            ObjectNode last = chunk(h, p.call(), Responses.finishChoice(h, 0, w.finishReason(), !a.toolCalls().isEmpty()));
             last.set("edgewise_reasoning", details);
             events.send(last);
             if (p.call().includeUsage()) {
@@ -188,7 +202,7 @@ final class CompletionHandler {
             return;
         }
         ObjectNode body = Responses.completion(h);
-        ((ArrayNode) body.get("choices")).add(Responses.choice(h, 0, w.text(), null, lp, w.finishReason()));
+        ((ArrayNode) body.get("choices")).add(Responses.choice(h, 0, a.content(), a.reasoning(), a.toolCalls(), lp, w.finishReason()));
         body.set("usage", usage);
         body.set("edgewise_reasoning", details);
         HttpIo.writeJson(response, 200, body);

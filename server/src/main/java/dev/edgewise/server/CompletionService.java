@@ -2,6 +2,7 @@ package dev.edgewise.server;
 
 import dev.edgewise.engine.BudgetForcing;
 import dev.edgewise.engine.Cancellation;
+import dev.edgewise.engine.ChatOptions;
 import dev.edgewise.engine.ContextOverflowException;
 import dev.edgewise.engine.GenerationRequest;
 import dev.edgewise.engine.GenerationResult;
@@ -14,6 +15,7 @@ import dev.edgewise.engine.SchedulerFullException;
 import dev.edgewise.engine.TokenListener;
 import dev.edgewise.engine.lora.LoraAdapter;
 import dev.edgewise.engine.lora.ScaledAdapter;
+import dev.edgewise.engine.template.TemplateException;
 import dev.edgewise.engine.vote.VoteMethod;
 import dev.edgewise.server.api.ApiException;
 import dev.edgewise.server.api.CompletionCall;
@@ -53,17 +55,18 @@ final class CompletionService {
     Prepared prepare(CompletionCall call, Cancellation cancellation) {
         Model model = served.model();
         GenerationRequest.Builder b;
-        if (call.chat()) b = GenerationRequest.chat(call.messages());
+        ChatOptions chat = ChatOptions.DEFAULT.withKwargs(call.templateKwargs()).withTools(call.tools());
+        if (call.chat()) b = GenerationRequest.chat(call.messages()).chatOptions(chat);
         else if (call.promptTokens() != null) b = GenerationRequest.tokens(call.promptTokens());
         else b = GenerationRequest.prompt(call.prompt()).parseSpecial(true);
-        if (call.tools() != null && !call.tools().isEmpty()) {
-            throw ApiException.invalid("tools", "this server's chat template does not render tools yet");
-        }
         String promptField = call.chat() ? "messages" : "prompt";
+        if (call.chat() && call.tools() != null && model.chatTemplate().isBuiltin()) {
+            throw ApiException.invalid("tools", "this model file has no chat template, and the built-in chat format renders no tools");
+        }
         int[] prompt;
         try {
             prompt = model.promptTokens(b.build());
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | TemplateException e) { // a message the template refuses (raise_exception) too
             throw ApiException.invalid(promptField, e.getMessage());
         }
         if (prompt.length == 0) throw ApiException.invalid(promptField, "the prompt is empty");
@@ -85,12 +88,15 @@ final class CompletionService {
         SamplingParams sampling = new SamplingParams(call.temperature(), call.topK(), call.topP(), call.minP(), call.repeatPenalty(), 64, seed);
         if (call.reasoning() != null) {
             if (call.topLogprobs() > 0) throw ApiException.invalid("top_logprobs", "top_logprobs is not available with the reasoning pipeline");
-            return new Prepared(call, prompt, null, reasoning(call, adapters, sampling, maxTokens, cancellation), null);
+            if (call.responseFormat() != null) {
+                throw ApiException.invalid("response_format", "response_format is not available with the reasoning pipeline");
+            }
+            return new Prepared(call, prompt, null, reasoning(call, chat, adapters, sampling, maxTokens, cancellation), null);
         }
         TopLogprobs top = call.topLogprobs() > 0 ? new TopLogprobs(call.topLogprobs()) : null;
         GenerationRequest request = GenerationRequest.tokens(prompt).maxTokens(maxTokens).sampling(sampling).stopStrings(call.stop())
                 .ignoreEndOfGeneration(call.ignoreEos()).branches(call.n()).adapters(adapters).cancellation(cancellation)
-                .constraint(top).build();
+                .constraint(top).responseFormat(call.responseFormat()).build();
         return new Prepared(call, prompt, request, null, top);
     }
 
@@ -117,7 +123,7 @@ final class CompletionService {
         return out;
     }
 
-    private ReasoningRequest reasoning(CompletionCall call, List<ScaledAdapter> adapters, SamplingParams sampling, int maxTokens,
+    private ReasoningRequest reasoning(CompletionCall call, ChatOptions chat, List<ScaledAdapter> adapters, SamplingParams sampling, int maxTokens,
                                        Cancellation cancellation) {
         if (!call.chat()) throw ApiException.invalid("reasoning", "the reasoning pipeline takes chat messages: use /v1/chat/completions");
         CompletionCall.Reasoning r = call.reasoning();
@@ -128,7 +134,7 @@ final class CompletionService {
         }
         ReasoningRequest.Builder b = ReasoningRequest.builder(call.messages()).mode(ReasoningMode.parse(r.mode())).adapters(adapters)
                 .heads(served.heads()).branches(r.branches()).sampling(sampling).maxTokens(Math.max(1, maxTokens))
-                .cancellation(cancellation);
+                .chatOptions(chat).cancellation(cancellation);
         if (r.budget() != null) b.budget(BudgetForcing.of(Math.max(1, r.budget())));
         if (r.vote() != null) b.vote(VoteMethod.parse(r.vote()));
         return b.build();

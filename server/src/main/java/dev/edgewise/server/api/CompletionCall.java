@@ -1,9 +1,10 @@
 package dev.edgewise.server.api;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.edgewise.engine.constraint.ResponseFormat;
 import dev.edgewise.engine.tokenizer.ChatTemplate;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * A parsed {@code /v1/chat/completions} or {@code /v1/completions} request, every field checked
@@ -30,15 +31,16 @@ import java.util.List;
  * @param ignoreEos       keep generating past end-of-generation tokens
  * @param lora            adapters by name and scale
  * @param reasoning       the reasoning pipeline's settings, or null for plain generation
- * @param templateKwargs  {@code chat_template_kwargs}, or null
- * @param tools           {@code tools} as given, or null
+ * @param templateKwargs  {@code chat_template_kwargs} as JSON values, or null
+ * @param tools           {@code tools} as JSON values, or null when none are offered (or {@code tool_choice} is "none")
+ * @param responseFormat  the JSON output constraint of {@code response_format}, or null for free text
  * @param echo            completions: prepend the prompt to the text
  */
 public record CompletionCall(boolean chat, String model, List<ChatTemplate.Message> messages, String prompt, int[] promptTokens,
                              Integer maxTokens, float temperature, float topP, int topK, float minP, float repeatPenalty,
                              Long seed, int n, List<String> stop, boolean stream, boolean includeUsage, boolean logprobs,
                              int topLogprobs, boolean ignoreEos, List<LoraChoice> lora, Reasoning reasoning,
-                             ObjectNode templateKwargs, com.fasterxml.jackson.databind.JsonNode tools, boolean echo) {
+                             Map<String, Object> templateKwargs, List<Object> tools, ResponseFormat responseFormat, boolean echo) {
 
     /** An adapter chosen by its {@code --lora} name, with a scale. */
     public record LoraChoice(String name, float scale) {}

@@ -2,11 +2,15 @@ package dev.edgewise.server.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.edgewise.engine.constraint.ResponseFormat;
 import dev.edgewise.engine.tokenizer.ChatTemplate;
+import dev.edgewise.loader.json.Json;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Turns the JSON of an OpenAI completion request into a {@link CompletionCall}. Unknown fields are
@@ -92,18 +96,11 @@ public final class RequestParser {
         CompletionCall.Reasoning reasoning = reasoning(f);
         if (reasoning != null && n > 1) throw ApiException.invalid("n", "'n' > 1 cannot be combined with the reasoning pipeline; use 'branches'");
         ObjectNode kwargs = f.object("chat_template_kwargs");
-        JsonNode tools = f.raw("tools");
-        if (tools != null && !tools.isArray()) throw f.wrongType("tools", "an array", tools);
-        ObjectNode format = f.object("response_format");
-        if (format != null) {
-            String type = new Fields(format, "response_format.").string("type");
-            if (type != null && !type.equals("text")) {
-                throw ApiException.invalid("response_format", "response_format '" + type + "' is not supported (only 'text')");
-            }
-        }
+        List<Object> tools = tools(f);
+        ResponseFormat format = responseFormat(f);
         return new CompletionCall(chat, model, messages, prompt, promptTokens, maxTokens, (float) temperature, (float) topP, topK,
                 (float) minP, (float) repeat, seed, n, stop, stream, includeUsage, logprobs, topLogprobs, ignoreEos, lora, reasoning,
-                kwargs, tools, echo);
+                kwargs == null ? null : asMap(kwargs), tools, format, echo);
     }
 
     private static List<ChatTemplate.Message> messages(Fields f) {
@@ -124,9 +121,105 @@ public final class RequestParser {
                 case "system", "user", "assistant", "tool" -> role;
                 default -> throw ApiException.invalid(at + ".role", "'" + at + ".role' must be system, developer, user, assistant or tool, got '" + role + "'");
             };
-            out.add(new ChatTemplate.Message(role, content(mf, at)));
+            Map<String, Object> json = new LinkedHashMap<>(asMap(o));
+            json.put("role", role);
+            json.put("content", mf.raw("content") == null || mf.raw("content").isNull() ? null : content(mf, at));
+            if (json.get("tool_calls") instanceof List<?> calls) json.put("tool_calls", calls.stream().map(RequestParser::argumentsAsObject).toList());
+            try {
+                out.add(ChatTemplate.Message.fromJson(json));
+            } catch (IllegalArgumentException e) {
+                throw ApiException.invalid(at, "'" + at + "': " + e.getMessage());
+            }
         }
         return out;
+    }
+
+    /**
+     * {@code tools} as the template takes them (JSON values), and {@code tool_choice}: "auto" (the
+     * default) offers them, "none" leaves them out of the prompt and the output unparsed; forcing
+     * a tool is refused.
+     */
+    private static List<Object> tools(Fields f) {
+        JsonNode tools = f.raw("tools");
+        if (tools != null && !tools.isNull() && !tools.isArray()) throw f.wrongType("tools", "an array", tools);
+        JsonNode choice = f.raw("tool_choice");
+        if (choice != null && !choice.isNull()) {
+            if (!choice.isTextual() || !(choice.textValue().equals("auto") || choice.textValue().equals("none"))) {
+                throw ApiException.invalid("tool_choice", "'tool_choice' must be \"auto\" or \"none\" (forcing a tool is not supported), got " + choice);
+            }
+            if (choice.textValue().equals("none")) return null;
+        }
+        if (tools == null || tools.isNull() || tools.isEmpty()) return null;
+        for (int i = 0; i < tools.size(); i++) {
+            String at = "tools[" + i + "]";
+            if (!(tools.get(i) instanceof ObjectNode t)) throw ApiException.invalid(at, "'" + at + "' must be an object");
+            Fields tf = new Fields(t, at + ".");
+            String type = tf.string("type");
+            if (!"function".equals(type)) throw ApiException.invalid(at + ".type", "'" + at + ".type' must be 'function', got " + type);
+            ObjectNode fn = tf.object("function");
+            if (fn == null || new Fields(fn, at + ".function.").string("name") == null) {
+                throw ApiException.invalid(at + ".function.name", "'" + at + ".function.name' is required");
+            }
+        }
+        return asList(tools);
+    }
+
+    /** {@code response_format}: text (none), json_object, or json_schema with {@code json_schema.schema}. */
+    private static ResponseFormat responseFormat(Fields f) {
+        ObjectNode format = f.object("response_format");
+        if (format == null) return null;
+        Fields ff = new Fields(format, "response_format.");
+        String type = ff.string("type");
+        if (type == null) throw ApiException.invalid("response_format", "'response_format.type' is required");
+        return switch (type) {
+            case "text" -> null;
+            case "json_object" -> ResponseFormat.json();
+            case "json_schema" -> {
+                ObjectNode js = ff.object("json_schema");
+                if (js == null) throw ApiException.invalid("response_format.json_schema", "'response_format.json_schema' is required");
+                ObjectNode schema = new Fields(js, "response_format.json_schema.").object("schema");
+                if (schema == null) yield ResponseFormat.json(); // OpenAI allows a schema-less json_schema: any JSON
+                try {
+                    yield ResponseFormat.jsonSchema(schema.toString());
+                } catch (IllegalArgumentException e) { // UnsupportedSchemaException names the keyword
+                    throw ApiException.invalid("response_format", "response_format.json_schema.schema: " + e.getMessage());
+                }
+            }
+            default -> throw ApiException.invalid("response_format",
+                    "response_format type '" + type + "' is not supported (text, json_object or json_schema)");
+        };
+    }
+
+    /** A JSON object as the engine's JSON values (Maps, Lists, Strings, Longs, Doubles, Booleans). */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> asMap(ObjectNode o) {
+        return (Map<String, Object>) Json.parse(o.toString());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Object> asList(JsonNode array) {
+        return (List<Object>) Json.parse(array.toString());
+    }
+
+    /** A tool call whose arguments are a JSON string holding an object, with the object: templates (Qwen2.5's tojson) want it. */
+    private static Object argumentsAsObject(Object call) {
+        if (call instanceof Map<?, ?> c && c.get("function") instanceof Map<?, ?> fn && fn.get("arguments") instanceof String a
+                && parseOrNull(a) instanceof Map<?, ?> parsed) {
+            Map<Object, Object> f = new LinkedHashMap<>(fn);
+            f.put("arguments", parsed);
+            Map<Object, Object> out = new LinkedHashMap<>(c);
+            out.put("function", f);
+            return out;
+        }
+        return call;
+    }
+
+    private static Object parseOrNull(String json) {
+        try {
+            return Json.parse(json);
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /** A message's content: a string, or an array of text parts (other part types are refused). */

@@ -4,6 +4,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.edgewise.engine.FinishReason;
+import dev.edgewise.engine.tokenizer.ChatTemplate;
+import dev.edgewise.loader.json.Json;
+
+import java.util.List;
 
 /**
  * The JSON of OpenAI's responses: completions, streamed chunks, usage, logprobs, model lists and
@@ -44,27 +48,36 @@ public final class Responses {
 
     /**
      * A choice of a whole response (chat: a message; completions: text). {@code reasoning} goes to
-     * {@code reasoning_content} when non-null; {@code logprobs} is null when not asked for.
+     * {@code reasoning_content} when non-empty; with tool calls, {@code content} is null when
+     * {@code text} is empty and the finish reason is {@code tool_calls}; {@code logprobs} is null
+     * when not asked for.
      */
-    public static ObjectNode choice(Header h, int index, String text, String reasoning, ArrayNode logprobs, FinishReason finish) {
+    public static ObjectNode choice(Header h, int index, String text, String reasoning, List<ChatTemplate.ToolCall> toolCalls,
+                                    ArrayNode logprobs, FinishReason finish) {
         ObjectNode c = F.objectNode();
         c.put("index", index);
+        boolean calls = toolCalls != null && !toolCalls.isEmpty();
         if (h.chat()) {
             ObjectNode m = c.putObject("message");
             m.put("role", "assistant");
-            m.put("content", text);
-            if (reasoning != null) m.put("reasoning_content", reasoning);
+            m.put("content", calls && text.isEmpty() ? null : text);
+            if (reasoning != null && !reasoning.isEmpty()) m.put("reasoning_content", reasoning);
+            if (calls) m.set("tool_calls", toolCalls(toolCalls, false));
             m.putNull("refusal");
         } else {
             c.put("text", text);
         }
         putLogprobs(h, c, logprobs);
-        c.put("finish_reason", finishReason(finish));
+        c.put("finish_reason", calls ? "tool_calls" : finishReason(finish));
         return c;
     }
 
-    /** A streamed delta of one choice; {@code role} on a choice's first chunk. */
-    public static ObjectNode deltaChoice(Header h, int index, boolean role, String text, String reasoning, ArrayNode logprobs) {
+    /**
+     * A streamed delta of one choice; {@code role} on a choice's first chunk; {@code content} and
+     * {@code reasoning_content} when non-null, {@code tool_calls} (with their {@code index}) when non-empty.
+     */
+    public static ObjectNode deltaChoice(Header h, int index, boolean role, String text, String reasoning,
+                                         List<ChatTemplate.ToolCall> toolCalls, ArrayNode logprobs) {
         ObjectNode c = F.objectNode();
         c.put("index", index);
         if (h.chat()) {
@@ -72,6 +85,7 @@ public final class Responses {
             if (role) d.put("role", "assistant");
             if (text != null) d.put("content", text);
             if (reasoning != null) d.put("reasoning_content", reasoning);
+            if (toolCalls != null && !toolCalls.isEmpty()) d.set("tool_calls", toolCalls(toolCalls, true));
         } else {
             c.put("text", text == null ? "" : text);
         }
@@ -80,15 +94,35 @@ public final class Responses {
         return c;
     }
 
-    /** The closing chunk of one choice, with its finish reason. */
-    public static ObjectNode finishChoice(Header h, int index, FinishReason finish) {
+    /** The closing chunk of one choice, with its finish reason ({@code tool_calls} if the choice called tools). */
+    public static ObjectNode finishChoice(Header h, int index, FinishReason finish, boolean toolCalls) {
         ObjectNode c = F.objectNode();
         c.put("index", index);
         if (h.chat()) c.putObject("delta");
         else c.put("text", "");
         c.putNull("logprobs");
-        c.put("finish_reason", finishReason(finish));
+        c.put("finish_reason", toolCalls ? "tool_calls" : finishReason(finish));
         return c;
+    }
+
+    /**
+     * OpenAI's {@code tool_calls}: {@code [{id, type: "function", function: {name, arguments}}]} with the
+     * arguments as a JSON string; in a streamed delta each call also carries its {@code index}.
+     */
+    public static ArrayNode toolCalls(List<ChatTemplate.ToolCall> calls, boolean streamed) {
+        ArrayNode out = F.arrayNode();
+        for (int i = 0; i < calls.size(); i++) {
+            ChatTemplate.ToolCall call = calls.get(i);
+            ObjectNode o = out.addObject();
+            if (streamed) o.put("index", i);
+            o.put("id", call.id());
+            o.put("type", "function");
+            ObjectNode fn = o.putObject("function");
+            fn.put("name", call.name());
+            Object args = call.arguments();
+            fn.put("arguments", args == null ? "{}" : args instanceof String s ? s : Json.write(args));
+        }
+        return out;
     }
 
     private static void putLogprobs(Header h, ObjectNode c, ArrayNode logprobs) {

@@ -39,7 +39,7 @@ class RequestParserTest {
         assertThat(c.includeUsage()).isTrue();
         assertThat(c.ignoreEos()).isTrue();
         assertThat(c.lora()).containsExactly(new CompletionCall.LoraChoice("r", 0.5f));
-        assertThat(c.templateKwargs().get("enable_thinking").asBoolean()).isFalse();
+        assertThat(c.templateKwargs().get("enable_thinking")).isEqualTo(false);
         assertThat(c.reasoning()).isNull();
     }
 
@@ -75,6 +75,36 @@ class RequestParserTest {
         assertThat(refused("{\"messages\":[{\"role\":\"user\",\"content\":5}]}").param()).isEqualTo("messages[0].content");
         assertThat(refused("{\"messages\":[]}").param()).isEqualTo("messages");
         assertThat(refused("{}").param()).isEqualTo("messages");
+    }
+
+    @Test
+    void toolMessagesToolsAndResponseFormat() {
+        CompletionCall c = chat("""
+                {"messages":[{"role":"user","content":"weather?"},
+                  {"role":"assistant","content":null,"reasoning_content":"a tool knows",
+                   "tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\\"city\\":\\"Paris\\"}"}}]},
+                  {"role":"tool","tool_call_id":"call_1","content":"18 C"}],
+                 "tools":[{"type":"function","function":{"name":"get_weather"}}],"tool_choice":"auto",
+                 "response_format":{"type":"json_schema","json_schema":{"name":"w","schema":{"type":"object"}}}}""");
+        var assistant = c.messages().get(1);
+        assertThat(assistant.content()).isNull();
+        assertThat(assistant.reasoningContent()).isEqualTo("a tool knows");
+        assertThat(assistant.toolCalls().getFirst().id()).isEqualTo("call_1");
+        assertThat(assistant.toolCalls().getFirst().arguments()).isEqualTo(java.util.Map.of("city", "Paris")); // a JSON string becomes the object
+        assertThat(c.messages().get(2).toolCallId()).isEqualTo("call_1");
+        assertThat(c.tools()).hasSize(1);
+        assertThat(c.responseFormat()).hasToString("json_schema");
+        assertThat(chat("{\"messages\":[{\"role\":\"user\",\"content\":\"q\"}],\"response_format\":{\"type\":\"text\"}}").responseFormat()).isNull();
+
+        String base = "{\"messages\":[{\"role\":\"user\",\"content\":\"q\"}],";
+        assertThat(refused(base + "\"tools\":[{\"type\":\"function\",\"function\":{}}]}").param()).isEqualTo("tools[0].function.name");
+        assertThat(refused(base + "\"tool_choice\":\"required\"}").param()).isEqualTo("tool_choice");
+        assertThat(refused(base + "\"response_format\":{\"type\":\"grammar\"}}").param()).isEqualTo("response_format");
+        ApiException keyword = refused(base + "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"schema\":{\"type\":\"string\",\"format\":\"email\"}}}}");
+        assertThat(keyword.param()).isEqualTo("response_format");
+        assertThat(keyword.getMessage()).contains("'format'");
+        assertThat(refused("{\"messages\":[{\"role\":\"assistant\",\"tool_calls\":[{\"function\":{\"arguments\":1}}]}]}").param())
+                .isEqualTo("messages[0]");
     }
 
     @Test
