@@ -89,7 +89,6 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         }
     }
 
-    @Override
     /**
      * The sum of the lanes, added in one fixed order (a tree: lanes half a vector apart, then a quarter,
      * ... one apart) whatever runs the code. {@code reduceLanes(ADD)} adds floats in another order when
@@ -108,6 +107,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         return v.lane(0);
     }
 
+    @Override
     public VectorSpecies<Float> species() {
         return F;
     }
