@@ -3,9 +3,8 @@ package dev.edgewise.cli;
 import dev.edgewise.engine.Model;
 import dev.edgewise.engine.ReasoningResult;
 import dev.edgewise.engine.TokenListener;
+import dev.edgewise.engine.eval.EvalItem;
 import dev.edgewise.engine.kv.KvBlockPool;
-import dev.edgewise.loader.ModelFormatException;
-import dev.edgewise.loader.json.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -13,8 +12,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -60,13 +57,11 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--plot", paramLabel = "FILE", description = "sweep: draw accuracy against mean tokens and against latency, one curve per branch count (.svg or .png)")
     Path plot;
 
-    record Item(String question, String answer) {}
-
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        List<Item> items = read(data);
+        List<EvalItem> items = read(data);
         if (limit > 0 && limit < items.size()) items = items.subList(0, limit);
         List<ReasoningOptionsMixin.Cell> grid = reasoning.grid();
         boolean sweep = grid.size() > 1 || plot != null || results != null;
@@ -103,7 +98,7 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     /** One item through the pipeline in one cell of the grid, with the KV peak of that request. */
-    Map<String, Object> evaluate(PipelineSetup setup, Item item, ReasoningOptionsMixin.Cell cell) throws java.io.IOException {
+    Map<String, Object> evaluate(PipelineSetup setup, EvalItem item, ReasoningOptionsMixin.Cell cell) throws java.io.IOException {
         Model m = setup.model();
         KvBlockPool pool = m.kvCache().pool();
         pool.resetPeak();
@@ -128,26 +123,9 @@ final class EvalCommand implements Callable<Integer> {
                 "system " + reasoning.system);
     }
 
-    static List<Item> read(String data) throws Exception {
-        List<Item> items = new ArrayList<>();
-        int lineNo = 0;
-        String file = TextInput.name(data);
-        for (String line : TextInput.string(data).split("\r?\n", -1)) {
-            lineNo++;
-            if (line.isBlank()) continue;
-            Object parsed;
-            try {
-                parsed = Json.parse(line);
-            } catch (RuntimeException e) {
-                throw new ModelFormatException(file + ":" + lineNo + ": not JSON: " + e.getMessage());
-            }
-            if (!(parsed instanceof Map<?, ?> m) || !(m.get("question") instanceof String q) || m.get("answer") == null) {
-                throw new ModelFormatException(file + ":" + lineNo + ": expected an object with a string \"question\" and an \"answer\"");
-            }
-            items.add(new Item(q, String.valueOf(m.get("answer"))));
-        }
-        if (items.isEmpty()) throw new ModelFormatException(file + ": no items");
-        return items;
+    /** The data set of {@code --data}: a JSONL file, or - for standard input. */
+    static List<EvalItem> read(String data) throws Exception {
+        return EvalItem.parse(TextInput.string(data), TextInput.name(data));
     }
 
     @SuppressWarnings("unchecked")

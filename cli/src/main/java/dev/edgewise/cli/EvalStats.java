@@ -1,5 +1,6 @@
 package dev.edgewise.cli;
 
+import dev.edgewise.engine.eval.EvalItem;
 import dev.edgewise.engine.BranchResult;
 import dev.edgewise.engine.ReasoningResult;
 import dev.edgewise.engine.vote.AnswerNormalizer;
@@ -17,7 +18,7 @@ final class EvalStats {
     private EvalStats() {}
 
     /** The record of one item's run. */
-    static Map<String, Object> record(EvalCommand.Item item, ReasoningResult r, long kvPeakBytes) {
+    static Map<String, Object> record(EvalItem item, ReasoningResult r, long kvPeakBytes) {
         String predicted = r.vote().answer().orElse(null);
         boolean correct = predicted != null && predicted.equals(AnswerNormalizer.normalize(item.answer()));
         int thinking = 0, answer = 0, forced = 0;

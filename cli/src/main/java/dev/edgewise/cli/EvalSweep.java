@@ -1,5 +1,6 @@
 package dev.edgewise.cli;
 
+import dev.edgewise.engine.eval.EvalItem;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -18,12 +19,12 @@ import java.util.Map;
 final class EvalSweep {
     private final EvalCommand command;
     private final PipelineSetup setup;
-    private final List<EvalCommand.Item> items;
+    private final List<EvalItem> items;
     private final List<ReasoningOptionsMixin.Cell> grid;
     private final Path resultsFile;
     private final PrintWriter out, err;
 
-    EvalSweep(EvalCommand command, PipelineSetup setup, List<EvalCommand.Item> items, List<ReasoningOptionsMixin.Cell> grid, Path resultsFile,
+    EvalSweep(EvalCommand command, PipelineSetup setup, List<EvalItem> items, List<ReasoningOptionsMixin.Cell> grid, Path resultsFile,
               PrintWriter out, PrintWriter err) {
         this.command = command;
         this.setup = setup;

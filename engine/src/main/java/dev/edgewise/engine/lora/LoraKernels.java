@@ -40,12 +40,8 @@ public final class LoraKernels {
     public static void addDelta(WorkerPool pool, LoraPair p, float scale, float[] x, float[] out, int batch, LoraScratch scratch) {
         check(p, x, out, batch, batch, scratch);
         if (batch == 0 || scale == 0) return;
-        int in = p.inDim(), outDim = p.outDim(), r = p.rank();
-        scratch.ensure(batch, r, in, outDim);
-        matmul(pool, p.a(), x, scratch.t, batch);
-        VectorOps.scale(scratch.t, 0, batch * r, scale);
-        matmul(pool, p.b(), scratch.t, scratch.delta, batch);
-        VectorOps.add(scratch.delta, 0, out, 0, batch * outDim);
+        scratch.ensure(1, p.rank(), p.inDim(), p.outDim());
+        for (int b = 0; b < batch; b++) rowDelta(pool, p, scale, x, b * p.inDim(), out, b * p.outDim(), scratch);
     }
 
     /**
@@ -65,13 +61,23 @@ public final class LoraKernels {
         }
         check(p, x, out, maxRow + 1, nRows, scratch);
         if (nRows == 0 || scale == 0) return;
-        scratch.ensure(nRows, r, in, outDim);
-        float[] gathered = scratch.x;
-        for (int i = 0; i < nRows; i++) System.arraycopy(x, rows[i] * in, gathered, i * in, in);
-        matmul(pool, p.a(), gathered, scratch.t, nRows);
-        VectorOps.scale(scratch.t, 0, nRows * r, scale);
-        matmul(pool, p.b(), scratch.t, scratch.delta, nRows);
-        for (int i = 0; i < nRows; i++) VectorOps.add(scratch.delta, i * outDim, out, rows[i] * outDim, outDim);
+        scratch.ensure(1, r, in, outDim);
+        for (int i = 0; i < nRows; i++) rowDelta(pool, p, scale, x, rows[i] * in, out, rows[i] * outDim, scratch);
+    }
+
+    /**
+     * One row's {@code out[outOff ..] += scale * B (A x[xOff ..])}. Rows go one at a time, each through
+     * the one-vector kernels, so a row's result does not depend on how many rows of the batch use the
+     * adapter (the kernels for two or more vectors add in another order, and a sequence's tokens would
+     * then depend on what runs beside it); A and B are small enough to stay in cache between rows.
+     */
+    private static void rowDelta(WorkerPool pool, LoraPair p, float scale, float[] x, int xOff, float[] out, int outOff, LoraScratch scratch) {
+        int in = p.inDim(), outDim = p.outDim(), r = p.rank();
+        System.arraycopy(x, xOff, scratch.x, 0, in);
+        matmul(pool, p.a(), scratch.x, scratch.t, 1);
+        VectorOps.scale(scratch.t, 0, r, scale);
+        matmul(pool, p.b(), scratch.t, scratch.delta, 1);
+        VectorOps.add(scratch.delta, 0, out, outOff, outDim);
     }
 
     private static void check(LoraPair p, float[] x, float[] out, int spannedRows, int batch, LoraScratch scratch) {
