@@ -2,7 +2,9 @@ package dev.langchain4j.model.edgewise;
 
 import dev.edgewise.engine.BranchResult;
 import dev.edgewise.engine.FinishReason;
+import dev.edgewise.engine.BudgetForcing;
 import dev.edgewise.engine.GenerationRequest;
+import dev.edgewise.engine.lora.ScaledAdapter;
 import dev.edgewise.engine.GenerationResult;
 import dev.edgewise.engine.Model;
 import dev.edgewise.engine.SamplingParams;
@@ -52,11 +54,26 @@ final class EdgewiseRequests {
     private final int maxTokens;
     private final SamplingParams sampling;
     private final SplittableRandom ids;
+    private final Reasoning reasoning;
 
-    EdgewiseRequests(int maxTokens, SamplingParams sampling, long idSeed) {
+    /**
+     * What a chat model adds to every request besides sampling: adapters applied on the fly, the
+     * template's thinking switch ({@code enable_thinking}, null: the template's default) and budget
+     * forcing of the thinking section (null: none).
+     */
+    record Reasoning(List<ScaledAdapter> adapters, Boolean thinking, BudgetForcing budget) {
+        static final Reasoning NONE = new Reasoning(List.of(), null, null);
+
+        Reasoning {
+            adapters = List.copyOf(adapters);
+        }
+    }
+
+    EdgewiseRequests(int maxTokens, SamplingParams sampling, long idSeed, Reasoning reasoning) {
         this.maxTokens = maxTokens;
         this.sampling = sampling;
         this.ids = new SplittableRandom(idSeed);
+        this.reasoning = reasoning;
     }
 
     GenerationRequest toGeneration(ChatRequest request) {
@@ -70,7 +87,9 @@ final class EdgewiseRequests {
         GenerationRequest.Builder b = GenerationRequest.chat(messages)
                 .maxTokens(p.maxOutputTokens() != null ? p.maxOutputTokens() : maxTokens)
                 .sampling(s)
-                .stopStrings(p.stopSequences() == null ? List.of() : p.stopSequences());
+                .stopStrings(p.stopSequences() == null ? List.of() : p.stopSequences())
+                .adapters(reasoning.adapters()).budget(reasoning.budget());
+        if (reasoning.thinking() != null) b.chatTemplateKwargs(java.util.Map.of(Model.THINKING_VARIABLE, reasoning.thinking()));
         if (p.toolSpecifications() != null && !p.toolSpecifications().isEmpty()) {
             b.tools(p.toolSpecifications().stream().map(EdgewiseRequests::tool).toList());
         }
