@@ -79,6 +79,14 @@ public final class AnswerNormalizer {
             }
         }
         s = tightenSpaces(s);
+        // tightening can make a number ("+ 9" -> "+9"): key it as that number, unless a comma joined
+        // parts ("1, 234" is a list, not 1234; found by fuzzing)
+        if (s.indexOf(',') < 0 && s.length() <= MAX_NUMBER_LENGTH) {
+            String number = canonicalNumber(s);
+            if (number != null) return number;
+            String fraction = canonicalFraction(s);
+            if (fraction != null) return fraction;
+        }
         return MATH_SYMBOL.matcher(s).find() ? s : s.toLowerCase(Locale.ROOT);
     }
 

@@ -108,7 +108,8 @@ class AnswerNormalizerTest {
     void normalisationIsIdempotent() {
         for (String s : new String[] {"$\\dfrac{6}{4}$", "1,000.0", "\\text{New York}.", "x + 1", "50\\%", "1e200",
                 // found by fuzzing: tightening the spaces formed "\\:", which the clean-up then removed
-                "wer ,. s\\ 3z\\9 {2}.   s\\ :"}) {
+                "wer ,. s\\ 3z\\9 {2}.   s\\ :",
+                "+ 9..."}) { // found by fuzzing: tightening made "+9", whose key is 9
             assertThat(normalize(normalize(s))).as(s).isEqualTo(normalize(s));
         }
     }
