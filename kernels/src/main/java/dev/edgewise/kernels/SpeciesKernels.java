@@ -95,17 +95,37 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
      * interpreted or compiled by C1 than when compiled by C2, so a request's logits, and now and then a
      * sampled token, depended on how far the JIT had warmed up; rotations and lane-wise adds round the
      * same everywhere, and cost C2 what its own reduction costs (log2 of the lanes shuffles and adds).
+     * The rotations are constants ({@code static final}): a shuffle built inside the method is not
+     * intrinsified where the method is not inlined, and then costs an allocation and a scalar loop per
+     * call (batched decode ran 19x slower than one sequence on such calls).
      */
     static float sum(FloatVector v) {
-        for (int step = L / 2; step >= 1; step /= 2) v = v.add(v.rearrange(VectorShuffle.iota(F, step, 1, true)));
+        for (int step = L / 2; step >= 16; step /= 2) v = v.add(v.rearrange(VectorShuffle.iota(F, step, 1, true))); // wider than 512 bits only
+        if (L >= 16) v = v.add(v.rearrange(F_ROT8));
+        if (L >= 8) v = v.add(v.rearrange(F_ROT4));
+        if (L >= 4) v = v.add(v.rearrange(F_ROT2));
+        if (L >= 2) v = v.add(v.rearrange(F_ROT1));
         return v.lane(0);
     }
 
     /** {@link #sum(FloatVector)} for doubles. */
     static double sum(DoubleVector v) {
-        for (int step = D.length() / 2; step >= 1; step /= 2) v = v.add(v.rearrange(VectorShuffle.iota(D, step, 1, true)));
+        int lanes = D.length();
+        for (int step = lanes / 2; step >= 16; step /= 2) v = v.add(v.rearrange(VectorShuffle.iota(D, step, 1, true)));
+        if (lanes >= 16) v = v.add(v.rearrange(D_ROT8));
+        if (lanes >= 8) v = v.add(v.rearrange(D_ROT4));
+        if (lanes >= 4) v = v.add(v.rearrange(D_ROT2));
+        if (lanes >= 2) v = v.add(v.rearrange(D_ROT1));
         return v.lane(0);
     }
+
+    /** Rotation of a vector's lanes by {@code step} (lane i takes lane i + step), or null where it has no meaning. */
+    private static <E> VectorShuffle<E> rotation(VectorSpecies<E> species, int step) {
+        return step < species.length() ? VectorShuffle.iota(species, step, 1, true) : null;
+    }
+
+    private static final VectorShuffle<Float> F_ROT8 = rotation(F, 8), F_ROT4 = rotation(F, 4), F_ROT2 = rotation(F, 2), F_ROT1 = rotation(F, 1);
+    private static final VectorShuffle<Double> D_ROT8 = rotation(D, 8), D_ROT4 = rotation(D, 4), D_ROT2 = rotation(D, 2), D_ROT1 = rotation(D, 1);
 
     @Override
     public VectorSpecies<Float> species() {
@@ -299,7 +319,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
 
     private static void decodedRows(GGMLType type, boolean simdDecode, MemorySegment seg, long rowBytes, int rows, int cols,
                                     float[] x, float[] out, int batch, int r0, int r1) {
-        float[] w = scratch(4 * cols);
+        float[] w = scratch(4 * cols + 16 * L); // four decoded rows, then a 4 x 4 tile's accumulators
         int r = r0;
         if (batch >= 2) {
             for (; r + 3 < r1; r += 4) {
@@ -416,10 +436,27 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             a23 = v.fma(r2, a23);
             a33 = v.fma(r3, a33);
         }
-        storeQuad(w, 0, cols, c, x, x0, x1, x2, x3, out, o0, o1, o2, o3, a00, a01, a02, a03);
-        storeQuad(w, w1, cols, c, x, x0, x1, x2, x3, out, o0 + 1, o1 + 1, o2 + 1, o3 + 1, a10, a11, a12, a13);
-        storeQuad(w, w2, cols, c, x, x0, x1, x2, x3, out, o0 + 2, o1 + 2, o2 + 2, o3 + 2, a20, a21, a22, a23);
-        storeQuad(w, w3, cols, c, x, x0, x1, x2, x3, out, o0 + 3, o1 + 3, o2 + 3, o3 + 3, a30, a31, a32, a33);
+        int acc = 4 * cols;
+        a00.intoArray(w, acc);
+        a01.intoArray(w, acc + L);
+        a02.intoArray(w, acc + 2 * L);
+        a03.intoArray(w, acc + 3 * L);
+        a10.intoArray(w, acc + 4 * L);
+        a11.intoArray(w, acc + 5 * L);
+        a12.intoArray(w, acc + 6 * L);
+        a13.intoArray(w, acc + 7 * L);
+        a20.intoArray(w, acc + 8 * L);
+        a21.intoArray(w, acc + 9 * L);
+        a22.intoArray(w, acc + 10 * L);
+        a23.intoArray(w, acc + 11 * L);
+        a30.intoArray(w, acc + 12 * L);
+        a31.intoArray(w, acc + 13 * L);
+        a32.intoArray(w, acc + 14 * L);
+        a33.intoArray(w, acc + 15 * L);
+        storeQuad(w, 0, cols, c, x, x0, x1, x2, x3, out, o0, o1, o2, o3, acc, acc + L, acc + 2 * L, acc + 3 * L);
+        storeQuad(w, w1, cols, c, x, x0, x1, x2, x3, out, o0 + 1, o1 + 1, o2 + 1, o3 + 1, acc + 4 * L, acc + 5 * L, acc + 6 * L, acc + 7 * L);
+        storeQuad(w, w2, cols, c, x, x0, x1, x2, x3, out, o0 + 2, o1 + 2, o2 + 2, o3 + 2, acc + 8 * L, acc + 9 * L, acc + 10 * L, acc + 11 * L);
+        storeQuad(w, w3, cols, c, x, x0, x1, x2, x3, out, o0 + 3, o1 + 3, o2 + 3, o3 + 3, acc + 12 * L, acc + 13 * L, acc + 14 * L, acc + 15 * L);
     }
 
     /** Rows at {@code w[i*cols ..)} for i in 0..3 against two vectors; row r+i's outputs are at o + i. */
@@ -443,19 +480,37 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             a21 = v.fma(r2, a21);
             a31 = v.fma(r3, a31);
         }
+        int acc = 4 * cols;
+        a00.intoArray(w, acc);
+        a01.intoArray(w, acc + L);
+        a10.intoArray(w, acc + 2 * L);
+        a11.intoArray(w, acc + 3 * L);
+        a20.intoArray(w, acc + 4 * L);
+        a21.intoArray(w, acc + 5 * L);
+        a30.intoArray(w, acc + 6 * L);
+        a31.intoArray(w, acc + 7 * L);
         // storeQuad takes four vectors: the second one repeated stores the same value three times
-        storeQuad(w, 0, cols, c, x, x0, x1, x1, x1, out, o0, o1, o1, o1, a00, a01, a01, a01);
-        storeQuad(w, w1, cols, c, x, x0, x1, x1, x1, out, o0 + 1, o1 + 1, o1 + 1, o1 + 1, a10, a11, a11, a11);
-        storeQuad(w, w2, cols, c, x, x0, x1, x1, x1, out, o0 + 2, o1 + 2, o1 + 2, o1 + 2, a20, a21, a21, a21);
-        storeQuad(w, w3, cols, c, x, x0, x1, x1, x1, out, o0 + 3, o1 + 3, o1 + 3, o1 + 3, a30, a31, a31, a31);
+        int p = acc + L;
+        storeQuad(w, 0, cols, c, x, x0, x1, x1, x1, out, o0, o1, o1, o1, acc, p, p, p);
+        p = acc + 3 * L;
+        storeQuad(w, w1, cols, c, x, x0, x1, x1, x1, out, o0 + 1, o1 + 1, o1 + 1, o1 + 1, acc + 2 * L, p, p, p);
+        p = acc + 5 * L;
+        storeQuad(w, w2, cols, c, x, x0, x1, x1, x1, out, o0 + 2, o1 + 2, o1 + 2, o1 + 2, acc + 4 * L, p, p, p);
+        p = acc + 7 * L;
+        storeQuad(w, w3, cols, c, x, x0, x1, x1, x1, out, o0 + 3, o1 + 3, o1 + 3, o1 + 3, acc + 6 * L, p, p, p);
     }
 
-    /** One row of a tile: reduces its four accumulators, adds the scalar tail from column {@code c}, stores. */
+    /**
+     * One row of a tile: reduces its four accumulators (stored by the tile at {@code w[a0..a0+L)} ...),
+     * adds the scalar tail from column {@code c}, stores. The tile hands its accumulators over in the
+     * scratch array, not as vectors: C2 stops inlining a tile's four calls of this method once the
+     * compilation grows past its node budget, and a vector passed to a call that is not inlined is
+     * boxed, which made 4-vector tiles (prompts, 3+ branches) 5x slower than their FMAs.
+     */
     private static void storeQuad(float[] w, int wOff, int cols, int c, float[] x, int x0, int x1, int x2, int x3,
-                                  float[] out, int o0, int o1, int o2, int o3,
-                                  FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
-        float s0 = sum(a0), s1 = sum(a1);
-        float s2 = sum(a2), s3 = sum(a3);
+                                  float[] out, int o0, int o1, int o2, int o3, int a0, int a1, int a2, int a3) {
+        float s0 = sum(FloatVector.fromArray(F, w, a0)), s1 = sum(FloatVector.fromArray(F, w, a1));
+        float s2 = sum(FloatVector.fromArray(F, w, a2)), s3 = sum(FloatVector.fromArray(F, w, a3));
         for (; c < cols; c++) {
             float wc = w[wOff + c];
             s0 = Math.fma(wc, x[x0 + c], s0);
