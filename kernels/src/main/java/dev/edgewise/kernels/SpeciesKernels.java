@@ -119,6 +119,15 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         return v.lane(0);
     }
 
+    /**
+     * {@link #sum(FloatVector)} of the vector stored at {@code a[offset..offset+L)}. Takes the array, not a
+     * vector, so that a call C2 leaves out of line (its node budget spent on a large caller) costs a call,
+     * not a boxed vector.
+     */
+    static float sumAt(float[] a, int offset) {
+        return sum(FloatVector.fromArray(F, a, offset));
+    }
+
     /** Rotation of a vector's lanes by {@code step} (lane i takes lane i + step), or null where it has no meaning. */
     private static <E> VectorShuffle<E> rotation(VectorSpecies<E> species, int step) {
         return step < species.length() ? VectorShuffle.iota(species, step, 1, true) : null;
@@ -505,12 +514,12 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
      * adds the scalar tail from column {@code c}, stores. The tile hands its accumulators over in the
      * scratch array, not as vectors: C2 stops inlining a tile's four calls of this method once the
      * compilation grows past its node budget, and a vector passed to a call that is not inlined is
-     * boxed, which made 4-vector tiles (prompts, 3+ branches) 5x slower than their FMAs.
+     * boxed, which made 4-vector tiles (prompts, 3+ branches) 5x slower than their FMAs (KernelAllocationTest).
      */
     private static void storeQuad(float[] w, int wOff, int cols, int c, float[] x, int x0, int x1, int x2, int x3,
                                   float[] out, int o0, int o1, int o2, int o3, int a0, int a1, int a2, int a3) {
-        float s0 = sum(FloatVector.fromArray(F, w, a0)), s1 = sum(FloatVector.fromArray(F, w, a1));
-        float s2 = sum(FloatVector.fromArray(F, w, a2)), s3 = sum(FloatVector.fromArray(F, w, a3));
+        float s0 = sumAt(w, a0), s1 = sumAt(w, a1);
+        float s2 = sumAt(w, a2), s3 = sumAt(w, a3);
         for (; c < cols; c++) {
             float wc = w[wOff + c];
             s0 = Math.fma(wc, x[x0 + c], s0);
