@@ -72,7 +72,35 @@ class PackedBlocksTest {
                 }
                 WeightMatrix w = new WeightMatrix(type, data, rows, cols);
                 PackedBlocks p = PackedBlocks.pack(w, panel, arena);
-                for (int batch : new int[] {1, 2, 3}) assertMatchesReference(k, w, p, batch, rnd);
+                for (int batch : new int[] {1, 2, 3, 4, 5, 6, 9}) assertMatchesReference(k, w, p, batch, rnd);
+            }
+        }
+    }
+
+    /**
+     * The 4-vector tiles (and a last 2 or 3 vectors, run as a tile repeating its last vector) give
+     * every vector exactly the result of the one-vector pass: the sums are exact integers and the
+     * scaling the same float operations.
+     */
+    @ParameterizedTest
+    @MethodSource("kernelsAndTypes")
+    void everyVectorOfATileEqualsItsOneVectorPass(SimdKernels k, GGMLType type) {
+        Random rnd = new Random(10);
+        int panel = k.int8PanelRows();
+        try (Arena arena = Arena.ofConfined()) {
+            int rows = 2 * panel, cols = type == GGMLType.Q4_K ? 512 : 96; // Q8_0, Q5_0: an odd last pair
+            WeightMatrix w = new WeightMatrix(type, RandomWeights.matrix(arena, type, rows, cols, rnd), rows, cols);
+            PackedBlocks p = PackedBlocks.pack(w, panel, arena);
+            for (int batch = 2; batch <= 9; batch++) {
+                float[] x = new float[batch * cols];
+                for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian() * (i % 5 == 0 ? 8 : 1);
+                float[] out = new float[batch * rows];
+                k.matmulRowsInt8(p, new Int8Activations().quantize(x, batch, cols), out, 0, rows);
+                for (int b = 0; b < batch; b++) {
+                    float[] alone = new float[rows];
+                    k.matmulRowsInt8(p, new Int8Activations().quantize(java.util.Arrays.copyOfRange(x, b * cols, (b + 1) * cols), 1, cols), alone, 0, rows);
+                    assertThat(java.util.Arrays.copyOfRange(out, b * rows, (b + 1) * rows)).as("%s %s batch %d vector %d", k, type, batch, b).containsExactly(alone);
+                }
             }
         }
     }
