@@ -55,6 +55,27 @@ class PackedBlocksTest {
     }
 
     @ParameterizedTest
+    @EnumSource(names = {"Q8_0", "Q5_0", "Q4_K"})
+    void dequantizesRowsExactlyAsTheFileDecoder(GGMLType type) {
+        Random rnd = new Random(11);
+        try (Arena arena = Arena.ofConfined()) {
+            int rows = 16, cols = type == GGMLType.Q4_K ? 512 : 96;
+            WeightMatrix w = new WeightMatrix(type, RandomWeights.matrix(arena, type, rows, cols, rnd), rows, cols);
+            for (int panel : new int[] {4, 16}) {
+                PackedBlocks p = PackedBlocks.pack(w, panel, arena);
+                float[] row = new float[cols + 3], expected = new float[cols + 3];
+                for (int r = 0; r < rows; r++) {
+                    p.dequantizeRow(r, row, 3);
+                    dev.edgewise.quant.Dequantize.row(type, w.data(), r * w.rowBytes(), expected, 3, cols);
+                    assertThat(row).as("%s row %d", type, r).containsExactly(expected);
+                }
+                assertThatThrownBy(() -> p.dequantizeRow(rows, row, 0)).isInstanceOf(IndexOutOfBoundsException.class);
+                assertThatThrownBy(() -> p.dequantizeRow(0, row, 4)).isInstanceOf(IndexOutOfBoundsException.class);
+            }
+        }
+    }
+
+    @ParameterizedTest
     @MethodSource("kernelsAndTypes")
     void matchesTheScalarReference(SimdKernels k, GGMLType type) {
         Random rnd = new Random(3);
