@@ -13,27 +13,24 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 
 /**
- * Repacks a model's Q4_0 matrices (and Q8_0, Q5_0 and Q4_K ones when {@link #blocksOn()}) at load for the
- * integer kernels ({@link PackedQ4_0}, {@link PackedBlocks}): the engine then runs them as llama.cpp does,
- * on 8-bit activations. Q4_0
- * runs on its packing at every batch, so each packed Q4_0 matrix's file pages are released from the
- * process as soon as it is packed (they stay in the page cache) and resident memory stays about one
- * copy of the weights. Q8_0, Q5_0 and Q4_K packings also run at every batch, but their file pages
- * are not released yet: those matrices are held twice.
+ * Repacks a model's Q4_0, Q8_0, Q5_0 and Q4_K matrices at load for the integer kernels
+ * ({@link PackedQ4_0}, {@link PackedBlocks}): the engine then runs them as llama.cpp does, on 8-bit
+ * activations, at every batch. Each packed matrix's file pages are released from the process as
+ * soon as it is packed (they stay in the page cache; see {@code FileRelease}), so resident memory
+ * stays about one copy of the weights. Not called at all with float32 activations
+ * ({@code ModelOptions.int8Activations() == false}, the CLI's {@code --exact-activations}).
  */
 final class LoadTimePacking {
     private LoadTimePacking() {}
 
     /**
-     * Whether Q8_0, Q5_0 and Q4_K are packed for the integer kernels too: off unless
-     * {@code -Dedgewise.int8.blocks=true}. Their kernels are exact to their scalar references and stay
-     * within llama.cpp's distance on the fixtures, but measured end to end they made prompts slower
-     * (0.5B Q8_0 pp128 about 0.6x the float path, a one-vector tile where Q4_0 has a four-vector one)
-     * and their decode gain is not yet measured on a quiet machine; their file pages are also not
-     * released yet (held twice).
+     * Whether Q8_0, Q5_0 and Q4_K are packed for the integer kernels too (Q4_0 always is): on unless
+     * {@code -Dedgewise.int8.blocks=false}, which leaves them on the float kernels (float32
+     * activations) while Q4_0 stays on integers. Their kernels are exact to their scalar references
+     * and stay within llama.cpp's distance on the fixtures (ReferenceLogitsTest).
      */
     static boolean blocksOn() {
-        return Boolean.getBoolean("edgewise.int8.blocks");
+        return !"false".equalsIgnoreCase(System.getProperty("edgewise.int8.blocks"));
     }
 
     static ModelWeights pack(ModelWeights w, WorkerPool pool, Arena memory, MemorySegment file, Progress progress) {
