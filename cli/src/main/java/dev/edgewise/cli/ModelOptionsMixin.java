@@ -38,7 +38,7 @@ final class ModelOptionsMixin {
     long kvBudgetMb;
 
     @Option(names = "--exact-activations",
-            description = "keep Q4_0, Q8_0, Q5_0 and Q4_K matmuls on float32 activations (exact to float rounding, 2-3x slower) instead of "
+            description = "keep Q4_0 matmuls on float32 activations (exact to float rounding, 2-3x slower) instead of "
                     + "llama.cpp's 8-bit integer products")
     boolean exactActivations;
 

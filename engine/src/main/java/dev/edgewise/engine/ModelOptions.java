@@ -13,7 +13,7 @@ import dev.edgewise.engine.kv.PagedKvCache;
  * @param kvBlockSize   positions per KV block
  * @param kvBudgetBytes bytes the KV block pool may use (0 = room for 8 full-context sequences,
  *                      capped at half the heap); storage is allocated as blocks are first used
- * @param int8Activations Q4_0, Q8_0, Q5_0 and Q4_K matmuls quantize their activations to 8 bits and run integer
+ * @param int8Activations Q4_0 matmuls quantize their activations to 8 bits and run integer
  *                      products on weights repacked at load, as llama.cpp does (default, 2-3x
  *                      faster); false keeps float32 activations, exact to float rounding
  * @param maxSequences  most live sequences (branches and prompts being prefilled) the scheduler runs

@@ -70,10 +70,10 @@ class ReferenceLogitsTest {
      * distance of llama.cpp. Measured, max |ours - exact| against llama.cpp's: 0.57-1.64 against
      * 0.89-1.79 (qwen2 dumps), 1.08 against 1.06 and 1.19 against 1.61 (small-qwen3-hd); mean
      * 0.177 against 0.185 (small-qwen3-hd-q4_0.p1); these Q4_0 criteria are checked with the
-     * files' other matrices on the float kernels ({@code -Dedgewise.int8.blocks=false}). Q8_0, Q5_0
-     * and Q4_K run on integers by default (see LoadTimePacking), also in the Q4_0 files, whose
-     * default load is checked as the other types are (small-qwen3-hd-q4_0 with its Q8_0 matrices on
-     * integers: 1.18 against 1.06 from exact, mean 0.1853 against 0.1847): the same
+     * files' other matrices on the float kernels (the default). Q8_0, Q5_0 and Q4_K run on
+     * integers with {@code -Dedgewise.int8.blocks=true} (see LoadTimePacking), which every dump is
+     * also checked with, the Q4_0 ones too, as the other types are (small-qwen3-hd-q4_0 with its
+     * Q8_0 matrices on integers: 1.18 against 1.06 from exact, mean 0.1853 against 0.1847): the same
      * arithmetic lands on either side of llama.cpp's own distance (0.72-1.44 against 0.84-2.21; at
      * most 1.16x it, on nano-deep-untied-q8_0), so they must stay within 1.25x of it, from exact and
      * from llama.cpp; Q4_K_M's Q4_K matrices round activations per 32 values where llama.cpp's Q8_K
@@ -85,7 +85,7 @@ class ReferenceLogitsTest {
         return ReferenceDump.all(root, "ref").stream()
                 .filter(d -> INT8_TYPES.matcher(d.name()).find())
                 .map(d -> DynamicTest.dynamicTest(d.name(), () -> {
-                    // Q4_0 dumps with only Q4_0 on integers (Q4_0's criteria), then every dump as users run it
+                    // Q4_0 dumps with only Q4_0 on integers (Q4_0's criteria), then every dump with all four types on integers
                     boolean q4_0 = d.name().contains("q4_0");
                     if (q4_0) checkInt8(d, false, true);
                     checkInt8(d, true, false);
