@@ -13,24 +13,24 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 
 /**
- * Repacks a model's Q4_0 matrices (and Q8_0, Q5_0 and Q4_K ones when {@link #blocksOn()}) at load for the
- * integer kernels ({@link PackedQ4_0}, {@link PackedBlocks}): the engine then runs them as llama.cpp does,
- * on 8-bit activations. Q4_0
- * runs on its packing at every batch, so each packed Q4_0 matrix's file pages are released from the
- * process as soon as it is packed (they stay in the page cache) and resident memory stays about one
- * copy of the weights. Q8_0, Q5_0 and Q4_K packings also run at every batch, but their file pages
- * are not released yet: those matrices are held twice.
+ * Repacks a model's Q4_0 matrices (and Q8_0, Q5_0 and Q4_K ones when {@link #blocksOn()}) at load
+ * for the integer kernels ({@link PackedQ4_0}, {@link PackedBlocks}): the engine then runs them as
+ * llama.cpp does, on 8-bit activations, at every batch. Each packed matrix's file pages are released
+ * from the process as soon as it is packed (they stay in the page cache; see {@code FileRelease}),
+ * so resident memory stays about one copy of the weights. Not called at all with float32
+ * activations ({@code ModelOptions.int8Activations() == false}, the CLI's {@code --exact-activations}).
  */
 final class LoadTimePacking {
     private LoadTimePacking() {}
 
     /**
      * Whether Q8_0, Q5_0 and Q4_K are packed for the integer kernels too: off unless
-     * {@code -Dedgewise.int8.blocks=true}. Their kernels are exact to their scalar references and stay
-     * within llama.cpp's distance on the fixtures, but measured end to end they made prompts slower
-     * (0.5B Q8_0 pp128 about 0.6x the float path, a one-vector tile where Q4_0 has a four-vector one)
-     * and their decode gain is not yet measured on a quiet machine; their file pages are also not
-     * released yet (held twice).
+     * {@code -Dedgewise.int8.blocks=true}. Their kernels (4-vector tiles for prompts and batches)
+     * are exact to their scalar references and stay within llama.cpp's distance on the fixtures
+     * (ReferenceLogitsTest), and decode faster than the float kernels, but measured end to end on a
+     * loaded machine (load average ~20 on 2 cores, 0.5B, 2 alternated rounds) their prompts were
+     * 0.65-0.8x the float path's (Q4_K_M pp128 31 against 40 tok/s, Q8_0 28 against 44) and packing
+     * adds seconds of load time, so they stay opt-in until measured on a quiet machine.
      */
     static boolean blocksOn() {
         return Boolean.getBoolean("edgewise.int8.blocks");
@@ -46,55 +46,98 @@ final class LoadTimePacking {
             else if (blocksOn() && PackedBlocks.canPack(m)) bytes += PackedBlocks.bytes(m, panel) + 64;
         }
         SegmentAllocator arena = SegmentAllocator.slicingAllocator(PageCache.hugePageMemory(memory, bytes));
+        FileRelease release = new FileRelease(w, file);
         LayerWeights[] layers = new LayerWeights[w.layers().length];
-        Released released = new Released();
         for (int i = 0; i < layers.length; i++) {
-            progress.update("packing Q4_0", i, layers.length);
+            progress.update("packing weights", i, layers.length);
             LayerWeights l = w.layers()[i];
             layers[i] = l.withMatrices(pack(l.wq(), pool, arena), pack(l.wk(), pool, arena), pack(l.wv(), pool, arena),
                     pack(l.wo(), pool, arena), pack(l.gate(), pool, arena), pack(l.up(), pool, arena), pack(l.down(), pool, arena));
-            releaseLayer(l, layers[i], released, file);
+            release.packed(layerMatrices(l), layerMatrices(layers[i]));
         }
         WeightMatrix output = pack(w.output(), pool, arena);
-        progress.update("packing Q4_0", layers.length, layers.length);
-        // a tied Q4_0 embedding keeps its rows in the file for lookups
-        if (output.packed() != null && w.output() != w.tokenEmbedding()) PageCache.release(w.output().data());
-        return new ModelWeights(w.tokenEmbedding(), layers, w.outputNorm(), output);
+        progress.update("packing weights", layers.length, layers.length);
+        release.packed(new WeightMatrix[] {w.output()}, new WeightMatrix[] {output});
+        // a tied embedding looks its rows up in the output's packing (ModelWeights.embed)
+        WeightMatrix embedding = w.output() == w.tokenEmbedding() ? output : w.tokenEmbedding();
+        return new ModelWeights(embedding, layers, w.outputNorm(), output);
     }
 
-    /** The file span released so far: consecutive layers extend it, so pages across layer boundaries go too. */
-    private static final class Released {
-        long start, end;
+    /** Whether {@link #pack(WeightMatrix, WorkerPool, SegmentAllocator)} packs {@code m}. */
+    private static boolean willPack(WeightMatrix m) {
+        return PackedQ4_0.canPack(m) || blocksOn() && PackedBlocks.canPack(m);
+    }
+
+    private static WeightMatrix[] layerMatrices(LayerWeights l) {
+        return new WeightMatrix[] {l.wq(), l.wk(), l.wv(), l.wo(), l.gate(), l.up(), l.down()};
     }
 
     /**
-     * Releases the file pages of a layer's packed matrices. When all packed and lie together (its
-     * small vectors are on the heap), the layer's whole span goes, joined to the previous layers'
-     * span when adjacent: one matrix alone rarely covers a whole 2 MiB page, and releases only
-     * ever take whole ones. Otherwise each packed matrix goes on its own.
+     * Releases the file pages of packed matrices as they are packed (so resident memory stays about
+     * one copy of the weights, also while loading), in runs: packed matrices that follow each other in
+     * the file, at most {@value #GAP} bytes apart (the small vectors between them live on the heap),
+     * form one run, released as a whole as it grows, across matrices and layers: one matrix alone
+     * rarely covers a whole 2 MiB page, and releases only ever take whole ones. A run never reaches
+     * over a matrix still read from the file (one that does not pack, such as Q6_K, or an untied
+     * embedding).
      */
-    private static void releaseLayer(LayerWeights unpacked, LayerWeights packed, Released released, MemorySegment file) {
-        WeightMatrix[] f = {unpacked.wq(), unpacked.wk(), unpacked.wv(), unpacked.wo(), unpacked.gate(), unpacked.up(), unpacked.down()};
-        WeightMatrix[] p = {packed.wq(), packed.wk(), packed.wv(), packed.wo(), packed.gate(), packed.up(), packed.down()};
-        long start = Long.MAX_VALUE, end = 0, matrices = 0;
-        boolean allPacked = true;
-        for (int i = 0; i < f.length; i++) {
-            allPacked &= p[i].packed() != null;
-            start = Math.min(start, f[i].data().address());
-            end = Math.max(end, f[i].data().address() + f[i].data().byteSize());
-            matrices += f[i].data().byteSize();
+    private static final class FileRelease {
+        private static final long GAP = 65536;
+        private final MemorySegment file;
+        /** File ranges of the matrices read from the file: start, end pairs. */
+        private final long[] kept;
+        /** The current run, empty when end == 0, and how far it has been released. */
+        private long start, end, releasedTo;
+
+        FileRelease(ModelWeights w, MemorySegment file) {
+            this.file = file;
+            java.util.List<WeightMatrix> keep = new java.util.ArrayList<>();
+            for (WeightMatrix m : matrices(w)) if (!willPack(m)) keep.add(m);
+            // the embedding's rows are read from the file for lookups unless it is the packed output
+            if (w.tokenEmbedding() != w.output() || !willPack(w.output())) keep.add(w.tokenEmbedding());
+            kept = new long[2 * keep.size()];
+            for (int i = 0; i < keep.size(); i++) {
+                MemorySegment d = keep.get(i).hasData() ? keep.get(i).data() : MemorySegment.NULL;
+                kept[2 * i] = d.address();
+                kept[2 * i + 1] = d.address() + d.byteSize();
+            }
         }
-        long span = end - start;
-        // the matrices must fill the span but for the layer's small vectors (< 1%)
-        if (!allPacked || span - matrices >= span / 100) {
-            for (int i = 0; i < f.length; i++) if (p[i].packed() != null) PageCache.release(f[i].data());
-            released.end = 0;
-            return;
+
+        /** Releases what {@code packed} (the same matrices as {@code unpacked}, packed or not) no longer reads from the file. */
+        void packed(WeightMatrix[] unpacked, WeightMatrix[] packed) {
+            Integer[] order = new Integer[unpacked.length];
+            for (int i = 0; i < order.length; i++) order[i] = i;
+            java.util.Arrays.sort(order, java.util.Comparator.comparingLong(i -> unpacked[i].data().address()));
+            for (int i : order) {
+                MemorySegment d = unpacked[i].data();
+                boolean inFile = d.address() >= file.address() && d.address() + d.byteSize() <= file.address() + file.byteSize();
+                if (!isPacked(packed[i]) || !inFile || isKept(d.address(), d.address() + d.byteSize())) {
+                    end = 0;
+                    continue;
+                }
+                long a = d.address(), b = a + d.byteSize();
+                if (end != 0 && a >= end && a - end <= GAP && !isKept(end, a)) {
+                    end = b;
+                } else {
+                    start = releasedTo = a;
+                    end = b;
+                }
+                // whole 2 MiB pages only: the page holding releasedTo may not have been released yet
+                long from = Math.max(start, releasedTo & -(2L << 20));
+                PageCache.release(file, from, end - from);
+                releasedTo = end;
+            }
         }
-        boolean adjacent = released.end != 0 && start >= released.end && start - released.end <= 65536;
-        if (!adjacent) released.start = start;
-        released.end = end;
-        PageCache.release(file, released.start, released.end - released.start);
+
+        private boolean isKept(long from, long to) {
+            for (int i = 0; i < kept.length; i += 2) if (kept[i] < to && kept[i + 1] > from && kept[i + 1] > kept[i]) return true;
+            return false;
+        }
+    }
+
+    /** Whether {@code m} runs on a packing at every batch (so its file pages are not read any more). */
+    private static boolean isPacked(WeightMatrix m) {
+        return m.packed() != null || m.packedBlocks() != null;
     }
 
     private static java.util.List<WeightMatrix> matrices(ModelWeights w) {

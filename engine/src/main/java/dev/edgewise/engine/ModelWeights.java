@@ -51,9 +51,21 @@ public record ModelWeights(
         return w;
     }
 
-    /** Copies the embedding row of {@code token} into {@code dst[offset ..]}. */
+    /**
+     * Copies the embedding row of {@code token} into {@code dst[offset ..]}: from the integer
+     * packing when the embedding has one (a tied output packed at load, whose file pages are then
+     * released), which dequantizes to the same floats.
+     */
     public void embed(int token, float[] dst, int offset) {
         WeightMatrix e = tokenEmbedding;
+        if (e.packedBlocks() != null) {
+            e.packedBlocks().dequantizeRow(token, dst, offset);
+            return;
+        }
+        if (e.packed() != null) {
+            e.packed().dequantizeRow(token, dst, offset);
+            return;
+        }
         Dequantize.row(e.type(), e.data(), token * e.rowBytes(), dst, offset, e.cols());
     }
 

@@ -299,6 +299,27 @@ public final class PackedBlocks {
         };
     }
 
+    /**
+     * Row {@code r} into {@code dst[off .. off + cols)}, exactly as ggml's dequantizer of the type
+     * computes it from the file ({@code dev.edgewise.quant.Dequantize.row}): the packing keeps every
+     * quant and scale. For embedding lookups of a tied output matrix held only in this form.
+     */
+    public void dequantizeRow(int r, float[] dst, int off) {
+        Objects.checkIndex(r, rows);
+        Objects.checkFromIndexSize(off, cols, dst.length);
+        for (int b = 0; b < cols / 32; b++) {
+            int k0 = 32 * b;
+            if (type == GGMLType.Q4_K) { // d * sc * q - dmin * m, as dequantize_row_q4_K
+                float d1 = q4kField(r, b / 8, 0) * (int) q4kField(r, b, 2), m1 = q4kField(r, b / 8, 1) * (int) q4kField(r, b, 3);
+                for (int l = 0; l < 32; l++) dst[off + k0 + l] = d1 * quant(r, k0 + l) - m1;
+            } else {
+                float d = scale(r, b);
+                int centre = type == GGMLType.Q5_0 ? 16 : 0;
+                for (int l = 0; l < 32; l++) dst[off + k0 + l] = (quant(r, k0 + l) - centre) * d;
+            }
+        }
+    }
+
     /** Scale of row r, block b (Q8_0, Q5_0; for tests). */
     public float scale(int r, int b) {
         int p = r / panelRows, i = r % panelRows;

@@ -55,6 +55,27 @@ class PackedBlocksTest {
     }
 
     @ParameterizedTest
+    @EnumSource(names = {"Q8_0", "Q5_0", "Q4_K"})
+    void dequantizesRowsExactlyAsTheFileDecoder(GGMLType type) {
+        Random rnd = new Random(11);
+        try (Arena arena = Arena.ofConfined()) {
+            int rows = 16, cols = type == GGMLType.Q4_K ? 512 : 96;
+            WeightMatrix w = new WeightMatrix(type, RandomWeights.matrix(arena, type, rows, cols, rnd), rows, cols);
+            for (int panel : new int[] {4, 16}) {
+                PackedBlocks p = PackedBlocks.pack(w, panel, arena);
+                float[] row = new float[cols + 3], expected = new float[cols + 3];
+                for (int r = 0; r < rows; r++) {
+                    p.dequantizeRow(r, row, 3);
+                    dev.edgewise.quant.Dequantize.row(type, w.data(), r * w.rowBytes(), expected, 3, cols);
+                    assertThat(row).as("%s row %d", type, r).containsExactly(expected);
+                }
+                assertThatThrownBy(() -> p.dequantizeRow(rows, row, 0)).isInstanceOf(IndexOutOfBoundsException.class);
+                assertThatThrownBy(() -> p.dequantizeRow(0, row, 4)).isInstanceOf(IndexOutOfBoundsException.class);
+            }
+        }
+    }
+
+    @ParameterizedTest
     @MethodSource("kernelsAndTypes")
     void matchesTheScalarReference(SimdKernels k, GGMLType type) {
         Random rnd = new Random(3);
@@ -72,7 +93,35 @@ class PackedBlocksTest {
                 }
                 WeightMatrix w = new WeightMatrix(type, data, rows, cols);
                 PackedBlocks p = PackedBlocks.pack(w, panel, arena);
-                for (int batch : new int[] {1, 2, 3}) assertMatchesReference(k, w, p, batch, rnd);
+                for (int batch : new int[] {1, 2, 3, 4, 5, 6, 9}) assertMatchesReference(k, w, p, batch, rnd);
+            }
+        }
+    }
+
+    /**
+     * The 4-vector tiles (and a last 2 or 3 vectors, run as a tile repeating its last vector) give
+     * every vector exactly the result of the one-vector pass: the sums are exact integers and the
+     * scaling the same float operations.
+     */
+    @ParameterizedTest
+    @MethodSource("kernelsAndTypes")
+    void everyVectorOfATileEqualsItsOneVectorPass(SimdKernels k, GGMLType type) {
+        Random rnd = new Random(10);
+        int panel = k.int8PanelRows();
+        try (Arena arena = Arena.ofConfined()) {
+            int rows = 2 * panel, cols = type == GGMLType.Q4_K ? 512 : 96; // Q8_0, Q5_0: an odd last pair
+            WeightMatrix w = new WeightMatrix(type, RandomWeights.matrix(arena, type, rows, cols, rnd), rows, cols);
+            PackedBlocks p = PackedBlocks.pack(w, panel, arena);
+            for (int batch = 2; batch <= 9; batch++) {
+                float[] x = new float[batch * cols];
+                for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian() * (i % 5 == 0 ? 8 : 1);
+                float[] out = new float[batch * rows];
+                k.matmulRowsInt8(p, new Int8Activations().quantize(x, batch, cols), out, 0, rows);
+                for (int b = 0; b < batch; b++) {
+                    float[] alone = new float[rows];
+                    k.matmulRowsInt8(p, new Int8Activations().quantize(java.util.Arrays.copyOfRange(x, b * cols, (b + 1) * cols), 1, cols), alone, 0, rows);
+                    assertThat(java.util.Arrays.copyOfRange(out, b * rows, (b + 1) * rows)).as("%s %s batch %d vector %d", k, type, batch, b).containsExactly(alone);
+                }
             }
         }
     }

@@ -66,7 +66,7 @@ public class MatMulBenchmark {
     /**
      * {@code float}: the float32-activation kernels; {@code int8}: Q4_0, Q8_0, Q5_0 or Q4_K packed at
      * setup for the integer kernels on 8-bit activations (what the engine runs unless told to stay
-     * exact; Q8_0, Q5_0 and Q4_K only for batches up to 3).
+     * exact).
      */
     @Param({"float"})
     public String kernel;
