@@ -28,14 +28,17 @@ import java.util.Objects;
  * (species = {@link FloatVector#SPECIES_PREFERRED}) and again as a hidden class per other species by
  * {@link KernelsBySpecies}, whose javadoc explains why.
  *
- * <p>Rules that keep the hidden copies sound: no nested or anonymous classes, no lambdas, no enum
- * switches (each would be a separate, normally loaded class that sees the normally loaded
- * {@code SpeciesKernels}, not this copy), and all width-dependent facts derived from {@link #F}.
+ * <p>Rules that keep the hidden copies sound: no nested or anonymous classes and no lambdas
+ * holding code (each would be a separate, normally loaded class that sees the normally loaded
+ * {@code SpeciesKernels}, not this copy; an enum switch's synthetic class holds only a map of
+ * ordinals, which is width-independent), and all width-dependent facts derived from {@link #F}.
  *
  * <p>Matmul structure: a matrix carrying a packing runs the integer kernels at every batch (a
- * kernel chosen by batch size would make a branch's tokens depend on how many run beside it). Otherwise a single vector runs a fused kernel where one exists (F32, F16, BF16, Q8_0,
- * Q4_0, Q5_0, Q4_K, Q6_K: weights read and decoded in registers, never written), and so does a
- * batch of exactly two for Q4_0 and Q8_0; any other batch, or a format without a fused kernel, goes
+ * kernel chosen by batch size would make a branch's tokens depend on how many run beside it).
+ * Otherwise the type's row of the {@link WeightFormat} table, looked up once per call, decides: a
+ * single vector runs the format's fused kernel where this width runs its SIMD kernels (weights
+ * read and decoded in registers, never written), and so does a batch of exactly two for formats
+ * with a pair kernel (Q4_0, Q8_0); any other batch, or a format without a fused kernel, goes
  * through {@code decodedRows}: four rows decoded into a per-thread float scratch (SIMD decoders, a
  * copy for F32, or quant's scalar Dequantize.row), then 4 x 4 register tiles over the batch.
  */
@@ -68,8 +71,12 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
     private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
-    private static final int Q8_0_BLOCK_BYTES = 34;
-    private static final int Q4_0_BLOCK_BYTES = 18;
+    /** Block sizes (elements) and bytes, from the per-type table (and so from GGMLType). */
+    private static final int Q8_0_BLOCK = WeightFormat.Q8_0.blockSize, Q8_0_BLOCK_BYTES = WeightFormat.Q8_0.blockBytes;
+    private static final int Q4_0_BLOCK = WeightFormat.Q4_0.blockSize, Q4_0_BLOCK_BYTES = WeightFormat.Q4_0.blockBytes;
+    private static final int Q5_0_BLOCK = WeightFormat.Q5_0.blockSize, Q5_0_BLOCK_BYTES = WeightFormat.Q5_0.blockBytes;
+    private static final int Q4_K_BLOCK = WeightFormat.Q4_K.blockSize, Q4_K_BLOCK_BYTES = WeightFormat.Q4_K.blockBytes;
+    private static final int Q6_K_BLOCK = WeightFormat.Q6_K.blockSize, Q6_K_BLOCK_BYTES = WeightFormat.Q6_K.blockBytes;
 
     /** 2^112: rebiases a half's exponent (bias 15) to a float's (bias 127), normals and subnormals alike. */
     private static final float HALF_EXPONENT_REBIAS = 0x1p112f;
@@ -140,13 +147,19 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     // ---------------------------------------------------------------------------------------------
     // Matmul: dispatch
 
+    /** Whether format {@code f}'s SIMD kernels (fused and decoder) run at this width: a table lookup, not a chain of tests. */
+    private static boolean simd(WeightFormat f) {
+        return f.lanes.fits(L);
+    }
+
     @Override
     public boolean hasDirectKernel(GGMLType type) {
-        if (type == GGMLType.F32) return true;
-        if (type == GGMLType.F16 || type == GGMLType.BF16) return HALF_SIMD;
-        if (type == GGMLType.Q8_0 || type == GGMLType.Q4_0 || type == GGMLType.Q5_0) return BLOCK_SIMD;
-        if (type == GGMLType.Q4_K || type == GGMLType.Q6_K) return BLOCK_SIMD;
-        return false;
+        return simd(WeightFormat.of(type));
+    }
+
+    @Override
+    public boolean hasSimdDecoder(GGMLType type) {
+        return simd(WeightFormat.of(type));
     }
 
     @Override
@@ -163,58 +176,49 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             matmulRowsInt8(blocks, Int8Activations.forThisThread().quantize(x, batch, w.cols()), out, rowStart, rowEnd);
             return;
         }
-        GGMLType type = w.type();
+        WeightFormat f = WeightFormat.of(w.type());
         MemorySegment seg = w.data();
         long rowBytes = w.rowBytes();
         int rows = w.rows();
         int cols = w.cols();
-        if (type == GGMLType.F32 && batch == 1) {
-            f32Rows(seg, rowBytes, rows, cols, x, out, batch, rowStart, rowEnd);
-        } else if (batch == 2 && type == GGMLType.Q4_0 && BLOCK_SIMD) {
-            q4_0RowsFor2(seg, rowBytes, rows, cols, x, out, rowStart, rowEnd);
-        } else if (batch == 2 && type == GGMLType.Q8_0 && BLOCK_SIMD) {
-            q8_0RowsFor2(seg, rowBytes, rows, cols, x, out, rowStart, rowEnd);
-        } else if (batch >= 2) {
-            decodedRows(type, true, seg, rowBytes, rows, cols, x, out, batch, rowStart, rowEnd);
-        } else if (type == GGMLType.F16 && HALF_SIMD) {
-            f16Rows(seg, rowBytes, cols, x, out, rowStart, rowEnd);
-        } else if (type == GGMLType.BF16 && HALF_SIMD) {
-            bf16Rows(seg, rowBytes, cols, x, out, rowStart, rowEnd);
-        } else if (type == GGMLType.Q8_0 && BLOCK_SIMD) {
-            q8_0Rows(seg, rowBytes, cols, x, out, rowStart, rowEnd);
-        } else if (type == GGMLType.Q4_0 && BLOCK_SIMD) {
-            q4_0Rows(seg, rowBytes, cols, x, out, rowStart, rowEnd);
-        } else if (type == GGMLType.Q5_0 && BLOCK_SIMD) {
-            q5_0Rows(seg, rowBytes, cols, x, out, rowStart, rowEnd);
-        } else if (type == GGMLType.Q6_K && BLOCK_SIMD) {
-            q6_KRows(seg, rowBytes, cols, x, out, rowStart, rowEnd);
-        } else if (type == GGMLType.Q4_K && BLOCK_SIMD) {
-            q4_KRows(seg, rowBytes, cols, x, out, rowStart, rowEnd);
-        } else {
-            decodedRows(type, true, seg, rowBytes, rows, cols, x, out, batch, rowStart, rowEnd);
+        // one vector: the format's fused kernel; two: its pair kernel if it has one; else decoded rows
+        boolean fused = simd(f) && (batch == 1 || batch == 2 && f.pairKernel);
+        if (!fused) {
+            decodedRows(w.type(), simd(f) ? f : WeightFormat.OTHER, seg, rowBytes, rows, cols, x, out, batch, rowStart, rowEnd);
+            return;
         }
-    }
-
-    @Override
-    public boolean hasSimdDecoder(GGMLType type) {
-        if (type == GGMLType.F32) return true;
-        if (type == GGMLType.F16 || type == GGMLType.BF16) return HALF_SIMD;
-        return BLOCK_SIMD && (type == GGMLType.Q8_0 || type == GGMLType.Q4_0 || type == GGMLType.Q5_0
-                || type == GGMLType.Q4_K || type == GGMLType.Q6_K);
+        switch (f) {
+            case F32 -> f32Rows(seg, rowBytes, rows, cols, x, out, batch, rowStart, rowEnd);
+            case F16 -> f16Rows(seg, rowBytes, cols, x, out, rowStart, rowEnd);
+            case BF16 -> bf16Rows(seg, rowBytes, cols, x, out, rowStart, rowEnd);
+            case Q8_0 -> {
+                if (batch == 1) q8_0Rows(seg, rowBytes, cols, x, out, rowStart, rowEnd);
+                else q8_0RowsFor2(seg, rowBytes, rows, cols, x, out, rowStart, rowEnd);
+            }
+            case Q4_0 -> {
+                if (batch == 1) q4_0Rows(seg, rowBytes, cols, x, out, rowStart, rowEnd);
+                else q4_0RowsFor2(seg, rowBytes, rows, cols, x, out, rowStart, rowEnd);
+            }
+            case Q5_0 -> q5_0Rows(seg, rowBytes, cols, x, out, rowStart, rowEnd);
+            case Q4_K -> q4_KRows(seg, rowBytes, cols, x, out, rowStart, rowEnd);
+            case Q6_K -> q6_KRows(seg, rowBytes, cols, x, out, rowStart, rowEnd);
+            case OTHER -> throw new AssertionError("no fused kernel for " + w);
+        }
     }
 
     @Override
     public void decodeRow(GGMLType type, MemorySegment src, long offset, float[] dst, int dstOff, int cols) {
         Objects.checkFromIndexSize(dstOff, cols, dst.length);
         if (cols % type.blockSize != 0) throw new IllegalArgumentException(cols + " is not a whole number of " + type + " blocks");
-        decodeRow(type, true, src, offset, dst, dstOff, cols);
+        WeightFormat f = WeightFormat.of(type);
+        decodeRow(type, simd(f) ? f : WeightFormat.OTHER, src, offset, dst, dstOff, cols);
     }
 
     @Override
     public void matmulRowsDequantized(WeightMatrix w, float[] x, float[] out, int batch, int rowStart, int rowEnd) {
         MatMul.checkArguments(w, x, out, batch, rowStart, rowEnd);
         if (batch == 0 || rowStart == rowEnd) return;
-        decodedRows(w.type(), false, w.data(), w.rowBytes(), w.rows(), w.cols(), x, out, batch, rowStart, rowEnd);
+        decodedRows(w.type(), WeightFormat.OTHER, w.data(), w.rowBytes(), w.rows(), w.cols(), x, out, batch, rowStart, rowEnd);
     }
 
     // F32, one vector: reads the weights in place. (The tile-of-4 loop below also serves batches
@@ -248,28 +252,28 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     }
 
     private static void q5_0Rows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
-        int blocks = cols / 32;
+        int blocks = cols / Q5_0_BLOCK;
         float[] xSums = blockSums(x, blocks);
         for (int r = r0; r < r1; r++) out[r] = q5_0Tile1(seg, r * rowBytes, blocks, x, xSums);
     }
 
     private static void q6_KRows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
-        for (int r = r0; r < r1; r++) out[r] = q6_KTile1(seg, r * rowBytes, cols / 256, x);
+        for (int r = r0; r < r1; r++) out[r] = q6_KTile1(seg, r * rowBytes, cols / Q6_K_BLOCK, x);
     }
 
     private static void q4_KRows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
-        for (int r = r0; r < r1; r++) out[r] = q4_KTile1(seg, r * rowBytes, cols / 256, x);
+        for (int r = r0; r < r1; r++) out[r] = q4_KTile1(seg, r * rowBytes, cols / Q4_K_BLOCK, x);
     }
 
     // Q8_0/Q4_0 with one vector (decode): rows in pairs, so each activation load serves two rows.
 
     private static void q8_0Rows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
-        int blocks = cols / 32;
+        int blocks = cols / Q8_0_BLOCK;
         for (int r = r0; r < r1; r++) out[r] = q8_0Tile1(seg, r * rowBytes, blocks, x, 0);
     }
 
     private static void q4_0Rows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
-        int blocks = cols / 32, r = r0;
+        int blocks = cols / Q4_0_BLOCK, r = r0;
         float[] xSums = blockSums(x, blocks);
         for (; r + 1 < r1; r += 2) q4_0Rows2(seg, r * rowBytes, (r + 1) * rowBytes, blocks, x, xSums, out, r);
         if (r < r1) out[r] = q4_0Tile1(seg, r * rowBytes, blocks, x, xSums);
@@ -317,13 +321,14 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         return s;
     }
 
-    private static void decodedRows(GGMLType type, boolean simdDecode, MemorySegment seg, long rowBytes, int rows, int cols,
+    /** Rows {@code [r0, r1)} decoded by {@code decoder} ({@link WeightFormat#OTHER}: quant's scalar decoding of {@code type}), then float tiles. */
+    private static void decodedRows(GGMLType type, WeightFormat decoder, MemorySegment seg, long rowBytes, int rows, int cols,
                                     float[] x, float[] out, int batch, int r0, int r1) {
         float[] w = scratch(4 * cols + 16 * L); // four decoded rows, then a 4 x 4 tile's accumulators
         int r = r0;
         if (batch >= 2) {
             for (; r + 3 < r1; r += 4) {
-                for (int i = 0; i < 4; i++) decodeRow(type, simdDecode, seg, (r + i) * rowBytes, w, i * cols, cols);
+                for (int i = 0; i < 4; i++) decodeRow(type, decoder, seg, (r + i) * rowBytes, w, i * cols, cols);
                 int b = 0;
                 for (; batch - b >= 3; b += 4) {
                     int b1 = b + 1, b2 = b + 2, b3 = Math.min(b + 3, batch - 1);
@@ -340,8 +345,8 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             }
         }
         for (; r + 1 < r1; r += 2) {
-            decodeRow(type, simdDecode, seg, r * rowBytes, w, 0, cols);
-            decodeRow(type, simdDecode, seg, (r + 1) * rowBytes, w, cols, cols);
+            decodeRow(type, decoder, seg, r * rowBytes, w, 0, cols);
+            decodeRow(type, decoder, seg, (r + 1) * rowBytes, w, cols, cols);
             int b = 0;
             for (; batch - b >= 2; b += 4) {
                 int b1 = b + 1, b2 = Math.min(b + 2, batch - 1), b3 = Math.min(b + 3, batch - 1);
@@ -354,7 +359,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             }
         }
         if (r < r1) {
-            decodeRow(type, simdDecode, seg, r * rowBytes, w, 0, cols);
+            decodeRow(type, decoder, seg, r * rowBytes, w, 0, cols);
             int b = 0;
             for (; batch - b >= 2; b += 4) {
                 int b1 = b + 1, b2 = Math.min(b + 2, batch - 1), b3 = Math.min(b + 3, batch - 1);
@@ -365,26 +370,22 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         }
     }
 
-    /** Writes row {@code src} as {@code cols} floats at {@code dst[dstOff]}, exactly as {@link Dequantize#row} would. */
-    private static void decodeRow(GGMLType type, boolean simd, MemorySegment seg, long src, float[] dst, int dstOff, int cols) {
-        if (simd && type == GGMLType.Q4_0 && BLOCK_SIMD) {
-            q4_0Decode(seg, src, cols / 32, dst, dstOff);
-        } else if (simd && type == GGMLType.Q8_0 && BLOCK_SIMD) {
-            q8_0Decode(seg, src, cols / 32, dst, dstOff);
-        } else if (simd && type == GGMLType.Q4_K && BLOCK_SIMD) {
-            q4_KDecode(seg, src, cols / 256, dst, dstOff);
-        } else if (simd && type == GGMLType.Q6_K && BLOCK_SIMD) {
-            q6_KDecode(seg, src, cols / 256, dst, dstOff);
-        } else if (simd && type == GGMLType.Q5_0 && BLOCK_SIMD) {
-            q5_0Decode(seg, src, cols / 32, dst, dstOff);
-        } else if (simd && type == GGMLType.F32) {
-            MemorySegment.copy(seg, LE_FLOAT, src, dst, dstOff, cols);
-        } else if (simd && type == GGMLType.F16 && HALF_SIMD) {
-            f16Decode(seg, src, dst, dstOff, cols);
-        } else if (simd && type == GGMLType.BF16 && HALF_SIMD) {
-            bf16Decode(seg, src, dst, dstOff, cols);
-        } else {
-            Dequantize.row(type, seg, src, dst, dstOff, cols);
+    /**
+     * Writes row {@code src} as {@code cols} floats at {@code dst[dstOff]}, exactly as
+     * {@link Dequantize#row} would: with {@code decoder}'s SIMD decoder, or quant's scalar one for
+     * {@link WeightFormat#OTHER}.
+     */
+    private static void decodeRow(GGMLType type, WeightFormat decoder, MemorySegment seg, long src, float[] dst, int dstOff, int cols) {
+        switch (decoder) {
+            case F32 -> MemorySegment.copy(seg, LE_FLOAT, src, dst, dstOff, cols);
+            case F16 -> f16Decode(seg, src, dst, dstOff, cols);
+            case BF16 -> bf16Decode(seg, src, dst, dstOff, cols);
+            case Q8_0 -> q8_0Decode(seg, src, cols / Q8_0_BLOCK, dst, dstOff);
+            case Q4_0 -> q4_0Decode(seg, src, cols / Q4_0_BLOCK, dst, dstOff);
+            case Q5_0 -> q5_0Decode(seg, src, cols / Q5_0_BLOCK, dst, dstOff);
+            case Q4_K -> q4_KDecode(seg, src, cols / Q4_K_BLOCK, dst, dstOff);
+            case Q6_K -> q6_KDecode(seg, src, cols / Q6_K_BLOCK, dst, dstOff);
+            case OTHER -> Dequantize.row(type, seg, src, dst, dstOff, cols);
         }
     }
 
@@ -767,7 +768,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         for (int blk = 0; blk < blocks; blk++) {
             long block = row + (long) Q8_0_BLOCK_BYTES * blk;
             FloatVector d = blockScale(seg, block);
-            int o = dstOff + 32 * blk;
+            int o = dstOff + Q8_0_BLOCK * blk;
             for (int k = 0; k < 32; k += QCHUNK) {
                 ByteVector q = quantBytes(seg, block + 2 + k);
                 for (int p = 0; p < QPARTS; p++) q8(q, p).mul(d).intoArray(dst, o + k + p * L);
@@ -779,7 +780,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         for (int blk = 0; blk < blocks; blk++) {
             long block = row + (long) Q4_0_BLOCK_BYTES * blk;
             FloatVector d = blockScale(seg, block);
-            int o = dstOff + 32 * blk;
+            int o = dstOff + Q4_0_BLOCK * blk;
             for (int k = 0; k < 16; k += QCHUNK) {
                 ByteVector q = quantBytes(seg, block + 2 + k);
                 for (int p = 0; p < QPARTS; p++) {
@@ -801,7 +802,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         for (int blk = 0; blk < blocks; blk++) {
             long block = row + (long) Q8_0_BLOCK_BYTES * blk;
             FloatVector d = blockScale(seg, block);
-            int xb = x0 + 32 * blk;
+            int xb = x0 + Q8_0_BLOCK * blk;
             for (int k = 0; k < 16; k += QCHUNK) { // first half of the block into a0, second into a1
                 ByteVector q0 = quantBytes(seg, block + 2 + k);
                 ByteVector q1 = quantBytes(seg, block + 18 + k);
@@ -829,7 +830,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         float bias = 0;
         for (int blk = 0; blk < blocks; blk++) {
             long block = row + (long) Q4_0_BLOCK_BYTES * blk;
-            int xb = 32 * blk;
+            int xb = Q4_0_BLOCK * blk;
             FloatVector s = FloatVector.zero(F);
             for (int k = 0; k < 16; k += QCHUNK) {
                 ByteVector q = quantBytes(seg, block + 2 + k);
@@ -855,7 +856,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         float biasA = 0, biasB = 0;
         for (int blk = 0; blk < blocks; blk++) {
             long blockA = rowA + (long) Q4_0_BLOCK_BYTES * blk, blockB = rowB + (long) Q4_0_BLOCK_BYTES * blk;
-            int xb = 32 * blk;
+            int xb = Q4_0_BLOCK * blk;
             FloatVector sA = FloatVector.zero(F), sB = sA;
             for (int k = 0; k < 16; k += QCHUNK) {
                 ByteVector qA = quantBytes(seg, blockA + 2 + k);
@@ -885,13 +886,13 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     // much as a whole one-vector pass, so two branches took 1.8x the step time of one.
 
     private static void q4_0RowsFor2(MemorySegment seg, long rowBytes, int rows, int cols, float[] x, float[] out, int r0, int r1) {
-        int blocks = cols / 32;
+        int blocks = cols / Q4_0_BLOCK;
         float[] xSums = blockSums(x, 2 * blocks); // the second vector's blocks follow the first's
         for (int r = r0; r < r1; r++) q4_0Tile2(seg, r * rowBytes, blocks, x, cols, xSums, out, r, rows + r);
     }
 
     private static void q8_0RowsFor2(MemorySegment seg, long rowBytes, int rows, int cols, float[] x, float[] out, int r0, int r1) {
-        for (int r = r0; r < r1; r++) q8_0Tile2(seg, r * rowBytes, cols / 32, x, cols, out, r, rows + r);
+        for (int r = r0; r < r1; r++) q8_0Tile2(seg, r * rowBytes, cols / Q8_0_BLOCK, x, cols, out, r, rows + r);
     }
 
     /** Row {@code row} against the vectors at x[0] and x[x1]: out[o0] and out[o1], as {@link #q8_0Tile1}. */
@@ -900,7 +901,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         for (int blk = 0; blk < blocks; blk++) {
             long block = row + (long) Q8_0_BLOCK_BYTES * blk;
             FloatVector d = blockScale(seg, block);
-            int xb = 32 * blk;
+            int xb = Q8_0_BLOCK * blk;
             for (int k = 0; k < 32; k += QCHUNK) {
                 ByteVector q = quantBytes(seg, block + 2 + k);
                 for (int p = 0; p < QPARTS; p++) {
@@ -921,7 +922,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         float bias0 = 0, bias1 = 0;
         for (int blk = 0; blk < blocks; blk++) {
             long block = row + (long) Q4_0_BLOCK_BYTES * blk;
-            int xb = 32 * blk;
+            int xb = Q4_0_BLOCK * blk;
             FloatVector s0 = FloatVector.zero(F), s1 = s0;
             for (int k = 0; k < 16; k += QCHUNK) {
                 ByteVector q = quantBytes(seg, block + 2 + k);
@@ -958,9 +959,6 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     //   Q6_K (210 bytes per 256): ql[128], qh[64], int8 scales[16], d; two halves of 128, each from 64
     //        ql bytes and 32 qh bytes: four 6-bit quants per (ql, ql+32, qh) lane; (d*sc) * (q - 32).
 
-    private static final int Q5_0_BLOCK_BYTES = 22;
-    private static final int Q4_K_BLOCK_BYTES = 144;
-    private static final int Q6_K_BLOCK_BYTES = 210;
     private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
     private static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
 
@@ -975,7 +973,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             long block = row + (long) Q5_0_BLOCK_BYTES * blk;
             float d = Float.float16ToFloat(seg.get(LE_SHORT, block));
             IntVector qh = IntVector.broadcast(I, seg.get(LE_INT, block + 2));
-            int o = dstOff + 32 * blk;
+            int o = dstOff + Q5_0_BLOCK * blk;
             for (int k = 0; k < 16; k += QCHUNK) {
                 ByteVector q = quantBytes(seg, block + 6 + k);
                 for (int p = 0; p < QPARTS; p++) {
@@ -1024,7 +1022,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         for (int blk = 0; blk < blocks; blk++) {
             long block = row + (long) Q5_0_BLOCK_BYTES * blk;
             IntVector qh = IntVector.broadcast(I, seg.get(LE_INT, block + 2));
-            int xb = 32 * blk;
+            int xb = Q5_0_BLOCK * blk;
             FloatVector s = FloatVector.zero(F);
             for (int k = 0; k < 16; k += QCHUNK) {
                 ByteVector q = quantBytes(seg, block + 6 + k);
@@ -1095,7 +1093,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
                 FloatVector d2 = FloatVector.broadcast(F, d * (sm >>> 8));
                 FloatVector m2 = FloatVector.broadcast(F, dmin * (sm & 0xFF));
                 long qs = block + 16 + 32L * g;
-                int o = dstOff + 256 * blk + 64 * g;
+                int o = dstOff + Q4_K_BLOCK * blk + 64 * g;
                 for (int l = 0; l < 32; l += QCHUNK) {
                     ByteVector q = quantBytes(seg, qs + l);
                     for (int p = 0; p < QPARTS; p++) {
@@ -1115,7 +1113,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             float d = Float.float16ToFloat(seg.get(LE_SHORT, block + 208));
             for (int n = 0; n < 2; n++) {
                 long ql = block + 64L * n, qh = block + 128 + 32L * n, sc = block + 192 + 8L * n;
-                int o = dstOff + 256 * blk + 128 * n;
+                int o = dstOff + Q6_K_BLOCK * blk + 128 * n;
                 // Quarter t (elements 32t..32t+31 of the half): nibble t>>1 of ql[l + 32*(t&1)], bits
                 // 2t..2t+1 of qh[l], scale sc[is + 2t]. One loop body for the four quarters keeps the
                 // method small enough for C2 to inline every vector operation.
@@ -1156,7 +1154,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
                 FloatVector d2 = FloatVector.broadcast(F, d * ((int) (scales >>> (16 * g + 8)) & 0xFF));
                 FloatVector m2 = FloatVector.broadcast(F, dmin * ((int) (mins >>> (16 * g + 8)) & 0xFF));
                 long qs = block + 16 + 32L * g;
-                int xb = 256 * blk + 64 * g;
+                int xb = Q4_K_BLOCK * blk + 64 * g;
                 for (int l = 0; l < 32; l += QCHUNK) {
                     ByteVector q = quantBytes(seg, qs + l);
                     for (int p = 0; p < QPARTS; p++) {
@@ -1186,7 +1184,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             for (int n = 0; n < 2; n++) {
                 long ql = block + 64L * n, qh = block + 128 + 32L * n;
                 long scales = seg.get(LE_LONG, block + 192 + 8L * n); // byte s + 2t: quarter t, sixteenth s
-                int xb = 256 * blk + 128 * n;
+                int xb = Q6_K_BLOCK * blk + 128 * n;
                 for (int tt = 0; tt < 2; tt++) { // quarters 2tt (ql[l]) and 2tt+1 (ql[l + 32])
                     int nibbleShift = 4 * tt, highShift = 4 * tt;
                     for (int l = 0; l < 32; l += QCHUNK) {
