@@ -6,8 +6,10 @@ import jdk.incubator.vector.VectorSpecies;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.constant.ConstantDescs;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -44,6 +46,49 @@ final class KernelsBySpecies {
 
     private static SimdKernels defineCopy(VectorSpecies<Float> species) {
         return (SimdKernels) defineCopy(SpeciesKernels.class, species);
+    }
+
+    /**
+     * The kernels of class {@code kernels} (one of this package's per-width kernel classes, with a
+     * no-argument constructor) for {@code species}: the normally loaded class for the preferred
+     * species, else a hidden copy, made once per class and species. Called from the kernel classes'
+     * static initializers (so it must not rely on this class's own static state).
+     */
+    static <T> T kernels(Class<?> kernels, Class<T> as, VectorSpecies<Float> species) {
+        if (species.equals(FloatVector.SPECIES_PREFERRED)) {
+            try {
+                return as.cast(kernels.getDeclaredConstructor().newInstance());
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot make " + kernels.getSimpleName(), e);
+            }
+        }
+        List<Object> key = List.of(kernels, species);
+        Object copy = Copies.BY_CLASS_AND_SPECIES.get(key);
+        if (copy == null) { // not computeIfAbsent: a copy's initializer asks for the copies it uses
+            copy = defineCopy(kernels, species);
+            Object earlier = Copies.BY_CLASS_AND_SPECIES.putIfAbsent(key, copy);
+            if (earlier != null) copy = earlier;
+        }
+        return as.cast(copy);
+    }
+
+    /** Hidden copies made by {@link #kernels}, keyed by class and species (a holder: initialized on first use). */
+    private static final class Copies {
+        static final ConcurrentHashMap<List<Object>, Object> BY_CLASS_AND_SPECIES = new ConcurrentHashMap<>();
+    }
+
+    /**
+     * The species of the kernel class whose own lookup is {@code lookup}: a hidden copy's class
+     * data, or {@link FloatVector#SPECIES_PREFERRED} for the normally loaded class.
+     */
+    static VectorSpecies<Float> speciesOf(MethodHandles.Lookup lookup) {
+        try {
+            @SuppressWarnings("unchecked")
+            VectorSpecies<Float> species = MethodHandles.classData(lookup, ConstantDescs.DEFAULT_NAME, VectorSpecies.class);
+            return species != null ? species : FloatVector.SPECIES_PREFERRED;
+        } catch (IllegalAccessException e) {
+            throw new AssertionError(e);
+        }
     }
 
     /**
