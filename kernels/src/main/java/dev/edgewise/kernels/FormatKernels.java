@@ -5,7 +5,8 @@ import java.lang.foreign.MemorySegment;
 /**
  * The float kernels of a family of {@link WeightFormat} rows at one width (one copy per species,
  * held by {@code SpeciesKernels} in {@code static final} fields, so each call is bound statically):
- * {@code ElementKernels} for F32/F16/BF16, {@code QuantKernels} for the block quants.
+ * {@code ElementKernels}, {@code QuantKernels} and {@code KQuantKernels}, one per
+ * {@link WeightFormat.Family}.
  */
 interface FormatKernels {
 

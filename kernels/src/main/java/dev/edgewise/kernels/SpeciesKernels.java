@@ -14,9 +14,9 @@ import java.util.Objects;
  * per-type {@link WeightFormat} table) and the 4 x 4 float tiles of batches; the rest lives in one
  * class per concern, each also specialised for this width, held here in {@code static final}
  * fields (so every call to them is bound statically) and called once per matmul call or per row:
- * {@link VectorKernels} (vector ops and the fixed-order lane sums), {@link ElementKernels} and
- * {@link QuantKernels} (fused kernels and row decoders of the element formats and of the block
- * quants), {@link IntegerKernels} (packed weights against 8-bit activations). The species is held in
+ * {@link VectorKernels} (vector ops and the fixed-order lane sums), {@link ElementKernels}, {@link QuantKernels}
+ * and {@link KQuantKernels} (fused kernels and row decoders of the element formats, the 32-element
+ * block quants and the K-quants), {@link IntegerKernels} (packed weights against 8-bit activations). The species is held in
  * a {@code static final} field so that C2 compiles every vector operation to machine instructions.
  * This class file, like the others, is loaded once normally (species =
  * {@link FloatVector#SPECIES_PREFERRED}) and again as a hidden class per other species by
@@ -45,9 +45,10 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     private static final Int8Kernels INT = KernelsBySpecies.integerKernels(F);
     /** This width's vector ops and lane sums (VectorKernels). */
     private static final LaneOps OPS = KernelsBySpecies.kernels(VectorKernels.class, LaneOps.class, F);
-    /** This width's fused kernels and decoders: element formats (F32, F16, BF16), block quants. */
+    /** This width's fused kernels and decoders, one class per {@link WeightFormat.Family}. */
     private static final FormatKernels ELEMENTS = KernelsBySpecies.kernels(ElementKernels.class, FormatKernels.class, F);
     private static final FormatKernels QUANTS = KernelsBySpecies.kernels(QuantKernels.class, FormatKernels.class, F);
+    private static final FormatKernels K_QUANTS = KernelsBySpecies.kernels(KQuantKernels.class, FormatKernels.class, F);
     /** The integer kernels' panel rows: L, or 0 below 4 float lanes. */
     private static final int PANEL = L >= 4 ? L : 0;
 
@@ -109,8 +110,12 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             decodedRows(w.type(), simd(f) ? f : WeightFormat.OTHER, seg, rowBytes, rows, cols, x, out, batch, rowStart, rowEnd);
             return;
         }
-        if (f.blockSize == 1) ELEMENTS.fusedRows(f, seg, rowBytes, rows, cols, x, out, batch, rowStart, rowEnd);
-        else QUANTS.fusedRows(f, seg, rowBytes, rows, cols, x, out, batch, rowStart, rowEnd);
+        switch (f.family) {
+            case ELEMENTS -> ELEMENTS.fusedRows(f, seg, rowBytes, rows, cols, x, out, batch, rowStart, rowEnd);
+            case QUANTS -> QUANTS.fusedRows(f, seg, rowBytes, rows, cols, x, out, batch, rowStart, rowEnd);
+            case K_QUANTS -> K_QUANTS.fusedRows(f, seg, rowBytes, rows, cols, x, out, batch, rowStart, rowEnd);
+            case NONE -> throw new AssertionError("no fused kernel for " + w);
+        }
     }
 
     @Override
@@ -229,9 +234,12 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
      * {@link WeightFormat#OTHER}.
      */
     private static void decodeRow(GGMLType type, WeightFormat decoder, MemorySegment seg, long src, float[] dst, int dstOff, int cols) {
-        if (decoder == WeightFormat.OTHER) Dequantize.row(type, seg, src, dst, dstOff, cols);
-        else if (decoder.blockSize == 1) ELEMENTS.decodeRow(decoder, seg, src, dst, dstOff, cols);
-        else QUANTS.decodeRow(decoder, seg, src, dst, dstOff, cols);
+        switch (decoder.family) {
+            case ELEMENTS -> ELEMENTS.decodeRow(decoder, seg, src, dst, dstOff, cols);
+            case QUANTS -> QUANTS.decodeRow(decoder, seg, src, dst, dstOff, cols);
+            case K_QUANTS -> K_QUANTS.decodeRow(decoder, seg, src, dst, dstOff, cols);
+            case NONE -> Dequantize.row(type, seg, src, dst, dstOff, cols);
+        }
     }
 
     /** Rows at {@code w[i*cols ..)} for i in 0..3 against four vectors; row r+i's outputs are at o + i. */

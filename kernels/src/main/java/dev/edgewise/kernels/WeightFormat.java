@@ -10,8 +10,9 @@ import dev.edgewise.quant.GGMLType;
  *       {@link GGMLType} (the one place block sizes are defined);</li>
  *   <li>the vector widths its SIMD kernels run at ({@link Lanes});</li>
  *   <li>its kernels: at those widths every row has a one-vector fused kernel (weights decoded in
- *       registers) and a SIMD row decoder (for the 4 x 4 float tiles of batches); {@link #pairKernel}
- *       says whether it also has a fused kernel for exactly two vectors (two branches);</li>
+ *       registers) and a SIMD row decoder (for the 4 x 4 float tiles of batches), both in the
+ *       per-width class its {@link Family} names; {@link #pairKernel} says whether it also has a
+ *       fused kernel for exactly two vectors (two branches);</li>
  *   <li>whether it packs for the integer kernels ({@link #packing}).</li>
  * </ul>
  * Every other type is {@link #OTHER}: quant's scalar {@code Dequantize.row} decodes its rows for
@@ -19,16 +20,28 @@ import dev.edgewise.quant.GGMLType;
  * {@link Lanes#fits} once per call.
  */
 enum WeightFormat {
-    F32(GGMLType.F32, Lanes.ANY, false),
-    F16(GGMLType.F16, Lanes.HALVES, false),
-    BF16(GGMLType.BF16, Lanes.HALVES, false),
-    Q8_0(GGMLType.Q8_0, Lanes.BLOCKS, true),
-    Q4_0(GGMLType.Q4_0, Lanes.BLOCKS, true),
-    Q5_0(GGMLType.Q5_0, Lanes.BLOCKS, false),
-    Q4_K(GGMLType.Q4_K, Lanes.BLOCKS, false),
-    Q6_K(GGMLType.Q6_K, Lanes.BLOCKS, false),
+    F32(GGMLType.F32, Family.ELEMENTS, Lanes.ANY, false),
+    F16(GGMLType.F16, Family.ELEMENTS, Lanes.HALVES, false),
+    BF16(GGMLType.BF16, Family.ELEMENTS, Lanes.HALVES, false),
+    Q8_0(GGMLType.Q8_0, Family.QUANTS, Lanes.BLOCKS, true),
+    Q4_0(GGMLType.Q4_0, Family.QUANTS, Lanes.BLOCKS, true),
+    Q5_0(GGMLType.Q5_0, Family.QUANTS, Lanes.BLOCKS, false),
+    Q4_K(GGMLType.Q4_K, Family.K_QUANTS, Lanes.BLOCKS, false),
+    Q6_K(GGMLType.Q6_K, Family.K_QUANTS, Lanes.BLOCKS, false),
     /** Every type without SIMD kernels: scalar decoding, then the float tiles. */
-    OTHER(null, Lanes.NONE, false);
+    OTHER(null, Family.NONE, Lanes.NONE, false);
+
+    /** The per-width class that holds a format's fused kernels and row decoders. */
+    enum Family {
+        /** {@link ElementKernels}: F32, F16, BF16. */
+        ELEMENTS,
+        /** {@link QuantKernels}: the 32-element block quants. */
+        QUANTS,
+        /** {@link KQuantKernels}: the 256-element K-quants. */
+        K_QUANTS,
+        /** None: quant's scalar decoder. */
+        NONE
+    }
 
     /** Which float vector widths (lanes {@code L}) a format's SIMD kernels are written for. */
     enum Lanes {
@@ -43,6 +56,11 @@ enum WeightFormat {
         BLOCKS,
         /** No SIMD kernels. */
         NONE;
+
+        /** Bytes of quants a {@link #BLOCKS} kernel reads per load at a width of {@code lanes} floats: {@code L}, at least 8. */
+        static int quantChunk(int lanes) {
+            return Math.max(8, lanes);
+        }
 
         /** Whether a width of {@code lanes} floats runs these kernels. */
         boolean fits(int lanes) {
@@ -71,6 +89,8 @@ enum WeightFormat {
     final int blockSize;
     /** Bytes per block; 0 for {@link #OTHER}. */
     final int blockBytes;
+    /** The class holding its fused kernels and decoders. */
+    final Family family;
     /** The widths its SIMD kernels (fused and decoder) run at. */
     final Lanes lanes;
     /** Whether it has a fused kernel for exactly two vectors (else two vectors go through the decoded-row tiles). */
@@ -85,8 +105,9 @@ enum WeightFormat {
         for (WeightFormat f : values()) if (f.type != null) BY_TYPE[f.type.ordinal()] = f;
     }
 
-    WeightFormat(GGMLType type, Lanes lanes, boolean pairKernel) {
+    WeightFormat(GGMLType type, Family family, Lanes lanes, boolean pairKernel) {
         this.type = type;
+        this.family = family;
         this.blockSize = type == null ? 0 : type.blockSize;
         this.blockBytes = type == null ? 0 : type.typeSize;
         this.lanes = lanes;
