@@ -14,12 +14,15 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Makes one copy of {@link SpeciesKernels} per vector species.
+ * Makes one copy of the kernel classes per vector species: {@link SpeciesKernels} (the
+ * {@link SimdKernels} of that width) and the per-concern classes it and they hold
+ * ({@link VectorKernels}, {@link ElementKernels}, {@link QuantKernels}, {@link KQuantKernels},
+ * {@link IntegerKernels}).
  *
  * <p>Why copies: C2 compiles Vector API code to SIMD instructions only when the species is a
  * compile-time constant; a species held in an instance field or passed as an argument makes every
  * vector operation fall back to boxed Java code, about 40 times slower (measured on this project's
- * Q4_0 kernel). So {@code SpeciesKernels} keeps its species in a {@code static final} field. The
+ * Q4_0 kernel). So each kernel class keeps its species in a {@code static final} field. The
  * normally loaded class holds {@link FloatVector#SPECIES_PREFERRED}; for any other species the same
  * class file is defined again as a hidden class whose class data is that species, which its static
  * initializer reads into the same {@code static final} field. Each copy is thus compiled with its
@@ -91,14 +94,9 @@ final class KernelsBySpecies {
         }
     }
 
-    /**
-     * The integer kernels for {@code species}, the same way: the normally loaded IntegerKernels for
-     * the preferred species, a hidden copy for any other. Called once per SpeciesKernels copy (from
-     * its static initializer, so this must not rely on this class's own static state).
-     */
+    /** The integer kernels for {@code species} ({@link #kernels} of IntegerKernels). */
     static Int8Kernels integerKernels(VectorSpecies<Float> species) {
-        if (species.equals(FloatVector.SPECIES_PREFERRED)) return new IntegerKernels();
-        return (Int8Kernels) defineCopy(IntegerKernels.class, species);
+        return kernels(IntegerKernels.class, Int8Kernels.class, species);
     }
 
     private static Object defineCopy(Class<?> kernels, VectorSpecies<Float> species) {

@@ -133,10 +133,6 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         decodedRows(w.type(), WeightFormat.OTHER, w.data(), w.rowBytes(), w.rows(), w.cols(), x, out, batch, rowStart, rowEnd);
     }
 
-
-
-
-
     // ---------------------------------------------------------------------------------------------
     // Matmul: packed weights against 8-bit activations, in IntegerKernels (this width's copy)
 
@@ -410,7 +406,7 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         out[o3 + 1] = t3;
     }
 
-    /** Weights held in a float array (the fallback's dequantized row); the 1-vector tile is {@link #dot}. */
+    /** Weights held in a float array (a decoded row); the 1-vector tile is {@link LaneOps#arrayDot}. */
     private static void arrayTile4(float[] w, int cols, float[] x, int x0, int x1, int x2, int x3,
                                    float[] out, int o0, int o1, int o2, int o3) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
