@@ -203,13 +203,18 @@ public final class Model implements AutoCloseable {
      */
     public int[] promptTokens(GenerationRequest request) {
         if (request.promptTokens() != null) return request.promptTokens().clone();
-        if (request.messages() != null) return tokenizer.encode(renderPrompt(request), true);
+        if (request.messages() != null) return chatPromptTokens(request.messages(), request.chat());
         return tokenizer.encode(request.prompt(), request.parseSpecial());
     }
 
-    /** A conversation rendered for generation (the assistant turn opened) as token ids: the one place chat prompts are rendered. */
+    /** A conversation rendered for generation (the assistant turn opened) with default chat options, as token ids. */
     public int[] chatPromptTokens(List<ChatTemplate.Message> messages) {
-        return tokenizer.encode(renderPrompt(messages, ChatOptions.DEFAULT), true);
+        return chatPromptTokens(messages, ChatOptions.DEFAULT);
+    }
+
+    /** A conversation rendered for generation ({@link #renderPrompt}) and tokenized with special-token parsing: the one place chat prompts become tokens. */
+    public int[] chatPromptTokens(List<ChatTemplate.Message> messages, ChatOptions chat) {
+        return tokenizer.encode(renderPrompt(messages, chat), true);
     }
 
     /**
@@ -296,12 +301,12 @@ public final class Model implements AutoCloseable {
         ChatOptions chat = request.chat();
         int[] prompt, direct = null;
         if (!switchesThinking(chat)) {
-            prompt = tokenizer.encode(renderPrompt(messages, chat), true);
+            prompt = chatPromptTokens(messages, chat);
         } else {
             // the template's own switch (Qwen3, DeepSeek-R1-Distill as llama.cpp ships it): the mode sets it, and in
             // auto mode the switcher chooses between the thinking prompt (prefilled) and the answer-only one
-            int[] on = tokenizer.encode(renderPrompt(messages, chat.withKwarg(THINKING_VARIABLE, true)), true);
-            int[] off = tokenizer.encode(renderPrompt(messages, chat.withKwarg(THINKING_VARIABLE, false)), true);
+            int[] on = chatPromptTokens(messages, chat.withKwarg(THINKING_VARIABLE, true));
+            int[] off = chatPromptTokens(messages, chat.withKwarg(THINKING_VARIABLE, false));
             prompt = request.mode() == ReasoningMode.OFF ? off : on;
             if (request.mode() == ReasoningMode.AUTO) direct = off;
         }

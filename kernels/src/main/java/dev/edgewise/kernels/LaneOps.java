@@ -21,6 +21,13 @@ interface LaneOps {
     /** {@link #sum(FloatVector)} for doubles. */
     double sum(DoubleVector v);
 
+    /**
+     * {@link #sum(FloatVector)} of the vector stored at {@code a[offset..offset+L)}. Takes the array, not a
+     * vector, so that a call C2 leaves out of line (its node budget spent on a large caller) costs a call,
+     * not a boxed vector.
+     */
+    float sumAt(float[] a, int offset);
+
     /** {@link #dot} without the bounds checks (callers pass ranges they own). */
     float arrayDot(float[] a, int aOff, float[] b, int bOff, int n);
 

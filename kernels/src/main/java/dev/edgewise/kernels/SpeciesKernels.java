@@ -340,12 +340,12 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
      * adds the scalar tail from column {@code c}, stores. The tile hands its accumulators over in the
      * scratch array, not as vectors: C2 stops inlining a tile's four calls of this method once the
      * compilation grows past its node budget, and a vector passed to a call that is not inlined is
-     * boxed, which made 4-vector tiles (prompts, 3+ branches) 5x slower than their FMAs.
+     * boxed, which made 4-vector tiles (prompts, 3+ branches) 5x slower than their FMAs (KernelAllocationTest).
      */
     private static void storeQuad(float[] w, int wOff, int cols, int c, float[] x, int x0, int x1, int x2, int x3,
                                   float[] out, int o0, int o1, int o2, int o3, int a0, int a1, int a2, int a3) {
-        float s0 = OPS.sum(FloatVector.fromArray(F, w, a0)), s1 = OPS.sum(FloatVector.fromArray(F, w, a1));
-        float s2 = OPS.sum(FloatVector.fromArray(F, w, a2)), s3 = OPS.sum(FloatVector.fromArray(F, w, a3));
+        float s0 = OPS.sumAt(w, a0), s1 = OPS.sumAt(w, a1);
+        float s2 = OPS.sumAt(w, a2), s3 = OPS.sumAt(w, a3);
         for (; c < cols; c++) {
             float wc = w[wOff + c];
             s0 = Math.fma(wc, x[x0 + c], s0);

@@ -59,6 +59,11 @@ final class VectorKernels implements LaneOps {
         return v.lane(0);
     }
 
+    @Override
+    public float sumAt(float[] a, int offset) {
+        return sum(FloatVector.fromArray(F, a, offset));
+    }
+
     /** Rotation of a vector's lanes by {@code step} (lane i takes lane i + step), or null where it has no meaning. */
     private static <E> VectorShuffle<E> rotation(VectorSpecies<E> species, int step) {
         return step < species.length() ? VectorShuffle.iota(species, step, 1, true) : null;

@@ -14,12 +14,13 @@ import java.util.List;
  * @param branches           branches decoded, all items
  * @param meanThinkingTokens thinking tokens per branch
  * @param meanAnswerTokens   other generated tokens per branch
+ * @param meanTokensPerItem  generated tokens (thinking and answer, all branches) per item
  * @param forcedStopRate     share of branches whose budget forced an answer
  * @param ttftMillis         time to first token over items
  * @param latencyMillis      request latency over items
  */
 public record EvalMetrics(int items, double accuracy, double reasonedRate, int branches, double meanThinkingTokens,
-                          double meanAnswerTokens, double forcedStopRate, Percentiles ttftMillis, Percentiles latencyMillis) {
+                          double meanAnswerTokens, double meanTokensPerItem, double forcedStopRate, Percentiles ttftMillis, Percentiles latencyMillis) {
 
     /** Nearest-rank percentiles (p = the smallest value with at least p of the values at or below it). */
     public record Percentiles(double p50, double p90, double max) {
@@ -54,6 +55,6 @@ public record EvalMetrics(int items, double accuracy, double reasonedRate, int b
             latency[i] = s.latencyMillis();
         }
         return new EvalMetrics(n, correct / (double) n, reasoned / (double) n, branches, thinking / (double) branches,
-                answer / (double) branches, forced / (double) branches, Percentiles.of(ttft), Percentiles.of(latency));
+                answer / (double) branches, (thinking + answer) / (double) n, forced / (double) branches, Percentiles.of(ttft), Percentiles.of(latency));
     }
 }

@@ -1,0 +1,99 @@
+package dev.edgewise.kernels;
+
+import dev.edgewise.quant.GGMLType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.lang.foreign.Arena;
+import java.lang.management.ManagementFactory;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * Compiled kernels allocate nothing. A vector handed to (or returned from) a helper that C2 does not
+ * inline is boxed: a heap object per call, and a kernel several times slower. C2 stops inlining when
+ * a compilation outgrows its node budget, so a harmless-looking change (a longer helper, one more
+ * call) can do it silently; the 4-vector tiles once ran 5x slower for that reason. Boxing shows as
+ * allocation, which this test measures per thread (not time): each kernel shape is run until the
+ * JIT has compiled it, and must then run a hundred calls without allocating.
+ */
+class KernelAllocationTest {
+    private static final List<GGMLType> TYPES = List.of(GGMLType.F32, GGMLType.F16, GGMLType.BF16, GGMLType.Q8_0, GGMLType.Q4_0,
+            GGMLType.Q5_0, GGMLType.Q4_K, GGMLType.Q6_K);
+    private static final int ROWS = 64, COLS = 512, CALLS = 100;
+    /** Allocation allowed over {@link #CALLS} calls: a per-thread scratch growing once, nothing per call. */
+    private static final long ALLOWANCE = 4096;
+    private static final long WARM_UP_NANOS = 60_000_000_000L;
+
+    private static final Arena ARENA = Arena.ofShared();
+
+    @AfterAll
+    static void close() {
+        ARENA.close();
+    }
+
+    static Stream<Arguments> shapes() {
+        return TYPES.stream().flatMap(t -> Stream.of(1, 2, 4, 8).map(b -> Arguments.of(t, b)));
+    }
+
+    @ParameterizedTest(name = "{0}, batch {1}")
+    @MethodSource("shapes")
+    void compiledMatmulAllocatesNothing(GGMLType type, int batch) {
+        Random rnd = new Random(7);
+        WeightMatrix w = new WeightMatrix(type, RandomWeights.matrix(ARENA, type, ROWS, COLS, rnd), ROWS, COLS);
+        float[] x = RandomWeights.vectors(batch * COLS, rnd);
+        float[] out = new float[batch * ROWS];
+        assertAllocatesNothing(type + " x " + batch + " vectors", () -> MatMul.matmulRows(w, x, out, batch, 0, ROWS));
+    }
+
+    /** The integer path: Q4_0 packed into panels, activations quantized to 8 bits per call. */
+    @ParameterizedTest(name = "packed Q4_0, batch {0}")
+    @ValueSource(ints = {1, 2, 4, 8})
+    void compiledPackedMatmulAllocatesNothing(int batch) {
+        Random rnd = new Random(8);
+        WeightMatrix file = new WeightMatrix(GGMLType.Q4_0, RandomWeights.matrix(ARENA, GGMLType.Q4_0, ROWS, COLS, rnd), ROWS, COLS);
+        WeightMatrix w = file.withPacked(PackedQ4_0.pack(file, SimdKernels.preferred().int8PanelRows(), ARENA));
+        float[] x = RandomWeights.vectors(batch * COLS, rnd);
+        float[] out = new float[batch * ROWS];
+        assertAllocatesNothing("packed Q4_0 x " + batch + " vectors", () -> MatMul.matmulRows(w, x, out, batch, 0, ROWS));
+    }
+
+    @Test
+    void compiledVectorOpsAllocateNothing() {
+        Random rnd = new Random(9);
+        int n = 896 + 5; // a scalar tail too
+        float[] a = RandomWeights.vectors(n, rnd), b = RandomWeights.vectors(n, rnd), out = new float[n], weight = RandomWeights.vectors(n, rnd);
+        float[] sink = new float[1];
+        assertAllocatesNothing("vector ops", () -> {
+            sink[0] += VectorOps.dot(a, 0, b, 0, n);
+            VectorOps.rmsnorm(out, 0, a, 0, weight, n, 1e-6f);
+            VectorOps.axpy(0.5f, a, 0, out, 0, n);
+            VectorOps.siluMul(out, 0, b, 0, n);
+            System.arraycopy(a, 0, out, 0, n);
+            VectorOps.softmax(out, 0, n);
+            sink[0] += VectorOps.max(a, 0, n) + (float) VectorOps.sumExp(a, 0, n, 1f);
+        });
+    }
+
+    private static void assertAllocatesNothing(String what, Runnable call) {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long least = Long.MAX_VALUE;
+        long end = System.nanoTime() + WARM_UP_NANOS;
+        do {
+            for (int i = 0; i < 20 * CALLS; i++) call.run();
+            long before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < CALLS; i++) call.run();
+            least = Math.min(least, threads.getCurrentThreadAllocatedBytes() - before);
+            if (least <= ALLOWANCE) return;
+        } while (System.nanoTime() < end);
+        fail(what + " still allocates " + least / CALLS + " bytes per call after " + WARM_UP_NANOS / 1_000_000_000
+                + " s of warm-up: a vector is boxed (a kernel helper taking or returning vectors is no longer inlined)");
+    }
+}
