@@ -34,7 +34,7 @@
  * {@link dev.edgewise.kernels.MatMul#ROW_GROUP} rows; the pool splits them into contiguous ranges of
  * groups, several per thread, which the threads claim as they go (so a descheduled core delays a
  * step by one range, not by its whole share), and each range is a contiguous slice of the matrix. The weight type is dispatched once
- * per call (per row for the decoders), not per block.
+ * per call through the per-type table (per row for the decoders), not per block.
  *
  * <h2>C2 limits that shape the code</h2>
  * Every Vector API call must be inlined to become an instruction; a method whose inlined body
@@ -46,11 +46,30 @@
  * <h2>Vector width</h2>
  * Nothing assumes a width: kernels are correct on 128-bit NEON/SSE and on 256/512-bit AVX. C2 only
  * compiles Vector API code well when the species is a compile-time constant, so the kernels live in
- * classes whose species is a {@code static final} ({@code SpeciesKernels}, float kernels, decoders
- * and vector ops; {@code IntegerKernels}, which it holds), loaded once per species (the normal load
- * uses {@code SPECIES_PREFERRED}; others are hidden-class copies, see
+ * classes whose species is a {@code static final}, loaded once per species (the normal load uses
+ * {@code SPECIES_PREFERRED}; others are hidden-class copies made by {@code KernelsBySpecies}, see
  * {@link dev.edgewise.kernels.SimdKernels#forSpecies}). The tests run every kernel on 64-, 128-, 256-
  * and 512-bit species against scalar float64 references.
+ *
+ * <h2>Kernel structure</h2>
+ * A per-type table, {@code WeightFormat}, gives for each ggml type with SIMD kernels its block
+ * (size and bytes, from {@link dev.edgewise.quant.GGMLType}, the one place they are defined), the
+ * vector widths its kernels fit, the class holding its fused kernels and decoders, whether it has a
+ * two-vector kernel, and whether it packs for the integer kernels; every other type decodes with
+ * quant's scalar dequantizer. The per-width classes, one per concern:
+ * <ul>
+ *   <li>{@code SpeciesKernels}: implements {@link dev.edgewise.kernels.SimdKernels}; the matmul
+ *       dispatch by the table (once per call, and per row for the decoders) and the 4 x 4 float
+ *       tiles of batches over decoded rows;</li>
+ *   <li>{@code VectorKernels}: the vector ops and the fixed-order lane sums every kernel uses;</li>
+ *   <li>{@code ElementKernels}, {@code QuantKernels}, {@code KQuantKernels}: the fused
+ *       kernels and row decoders of F32/F16/BF16, of the 32-element block quants (Q8_0, Q4_0,
+ *       Q5_0) and of the K-quants (Q4_K, Q6_K);</li>
+ *   <li>{@code IntegerKernels}: packed weights against 8-bit activations.</li>
+ * </ul>
+ * Each holds its width's copies of the others it calls in {@code static final} fields: the
+ * receiver is then a constant, so C2 binds and inlines those calls as it would a static call
+ * (hot loops stay monomorphic; a lane sum is inlined, never a boxed vector argument).
  *
  * <h2>Why activations stay float32</h2>
  * llama.cpp quantizes activations to Q8 for its integer dot products; that is faster but changes the
