@@ -324,7 +324,7 @@ final class Filters {
             throw new TemplateError("method must be common, ceil or floor");
         }
         // Python's round(inf or nan, n) is the value itself; past +-400 digits every double rounds to itself or 0
-        // (and BigDecimal.setScale would build numbers of that many digits: found by fuzzing). Python rounds the
+        // (and BigDecimal.setScale would build numbers of that many digits). Python rounds the
         // exact binary value half to even (2.5 -> 2.0, 2.675 -> 2.67), not its shortest decimal form half up.
         if (!Double.isFinite(d)) return d;
         int digits = (int) Math.max(-400, Math.min(400, precision));
