@@ -201,10 +201,19 @@ final class Filters {
         return i < args.size() ? args.get(i) : fallback;
     }
 
+    /** Digits as an index; past 64 bits no sequence has it, so the largest long stands for it (indexes nothing). */
+    private static long index(String digits) {
+        try {
+            return Long.parseLong(digits);
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
     /** A dotted attribute path ({@code "function.name"}) or integer index, as Jinja's make_attrgetter. */
     private static Object attribute(Object o, String path) {
         for (String part : path.split("\\.")) {
-            o = part.chars().allMatch(Character::isDigit) && !part.isEmpty() ? Py.getItem(o, Long.parseLong(part)) : Py.getItem(o, part);
+            o = part.chars().allMatch(Character::isDigit) && !part.isEmpty() ? Py.getItem(o, index(part)) : Py.getItem(o, part);
             if (o instanceof Undefined) return o;
         }
         return o;
