@@ -11,9 +11,9 @@
 # under test are compiled to Java 23 bytecode (the sources need nothing newer) in a copy of the tree under
 # $FUZZ_WORK (default /tmp/edgewise-fuzz); the build in the checkout is left alone. Each target runs in its
 # own JVM through JUnit's console launcher (Jazzer fuzzes one test per JVM). Corpora grow in
-# $FUZZ_WORK/fuzz/.cifuzz-corpus; a finding is written under the copy's
-# fuzz/src/test/resources/dev/edgewise/fuzz/<Class>Inputs/<method>/ and the run fails: fix it, then add
-# the input to the same place in the repository, where every build replays it.
+# $FUZZ_WORK/.cifuzz-corpus/<Class>/<method> (kept from run to run); a finding is written to
+# $FUZZ_WORK/crash-<sha1> (the target's line names it) and the run fails: fix it, then add the input to
+# fuzz/src/test/resources/dev/edgewise/fuzz/<Class>Inputs/<method>/ in the repository, where every build replays it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 seconds="${1:?usage: fuzz/fuzz.sh SECONDS [Class#method(types)[@SECONDS] ...]}"; shift

@@ -57,6 +57,7 @@ class TemplateErrorsTest {
         assertThat(failure("{{ '{99999999999999}'.format(1) }}").detail())
                 .isEqualTo("Replacement index 99999999999999 out of range for positional args tuple");
         assertThat(render("{{ ms | map(attribute='99999999999999999999999') | list }}", Map.of("ms", List.of(List.of(1L))))).isEqualTo("[Undefined]");
+        assertThat(render("{{ 000.0\u06f00 }}|{{ \u0663 + 1 }}", Map.of())).isEqualTo("0.0|4"); // Unicode digits, as Python reads them
     }
 
     @Test
