@@ -172,11 +172,7 @@ final class ExprParser {
                 return new Expr.Const(sb.toString(), t.line());
             }
             case INT -> {
-                try {
-                    return new Expr.Const(Long.parseLong(t.value()), t.line());
-                } catch (NumberFormatException e) {
-                    throw new TemplateError("integer literal too large: " + t.value(), t.line(), false);
-                }
+                return new Expr.Const(intLiteral(t), t.line());
             }
             case FLOAT -> {
                 return new Expr.Const(Double.parseDouble(t.value()), t.line());
@@ -222,6 +218,15 @@ final class ExprParser {
         throw new TemplateError("unexpected " + t.describe(), t.line(), false);
     }
 
+    /** An integer literal ({@code 7}, or the index in {@code x.7}); past 64 bits it is refused (found by fuzzing). */
+    private static long intLiteral(Token t) {
+        try {
+            return Long.parseLong(t.value());
+        } catch (NumberFormatException e) {
+            throw new TemplateError("integer literal too large: " + t.value(), t.line(), false);
+        }
+    }
+
     private Expr postfix(Expr e) {
         while (true) {
             Token t = ts.peek();
@@ -229,7 +234,7 @@ final class ExprParser {
                 ts.next();
                 Token name = ts.next();
                 if (name.kind() == Token.Kind.NAME) e = new Expr.GetAttr(e, name.value(), t.line());
-                else if (name.kind() == Token.Kind.INT) e = new Expr.GetItem(e, new Expr.Const(Long.parseLong(name.value()), t.line()), t.line());
+                else if (name.kind() == Token.Kind.INT) e = new Expr.GetItem(e, new Expr.Const(intLiteral(name), t.line()), t.line());
                 else throw new TemplateError("expected an attribute name after '.', got " + name.describe(), t.line(), false);
             } else if (t.isOp("[")) {
                 ts.next();

@@ -201,10 +201,19 @@ final class Filters {
         return i < args.size() ? args.get(i) : fallback;
     }
 
+    /** Digits as an index; past 64 bits no sequence has it, so the largest long stands for it (indexes nothing). */
+    private static long index(String digits) {
+        try {
+            return Long.parseLong(digits);
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
     /** A dotted attribute path ({@code "function.name"}) or integer index, as Jinja's make_attrgetter. */
     private static Object attribute(Object o, String path) {
         for (String part : path.split("\\.")) {
-            o = part.chars().allMatch(Character::isDigit) && !part.isEmpty() ? Py.getItem(o, Long.parseLong(part)) : Py.getItem(o, part);
+            o = part.chars().allMatch(Character::isDigit) && !part.isEmpty() ? Py.getItem(o, index(part)) : Py.getItem(o, part);
             if (o instanceof Undefined) return o;
         }
         return o;
@@ -320,13 +329,19 @@ final class Filters {
         long precision = Py.toLong(param(args, kw, 0, "precision", 0L));
         String method = Py.str(param(args, kw, 1, "method", "common"));
         double d = Py.toDouble(v), f = Math.pow(10, precision);
-        double r = switch (method) {
+        if (!method.equals("common") && !method.equals("ceil") && !method.equals("floor")) {
+            throw new TemplateError("method must be common, ceil or floor");
+        }
+        // Python's round(inf or nan, n) is the value itself; past +-400 digits every double rounds to itself or 0
+        // (and BigDecimal.setScale would build numbers of that many digits). Python rounds the
+        // exact binary value half to even (2.5 -> 2.0, 2.675 -> 2.67), not its shortest decimal form half up.
+        if (!Double.isFinite(d)) return d;
+        int digits = (int) Math.max(-400, Math.min(400, precision));
+        return switch (method) {
             case "ceil" -> Math.ceil(d * f) / f;
             case "floor" -> Math.floor(d * f) / f;
-            case "common" -> new java.math.BigDecimal(Double.toString(d)).setScale((int) precision, java.math.RoundingMode.HALF_UP).doubleValue();
-            default -> throw new TemplateError("method must be common, ceil or floor");
+            default -> new java.math.BigDecimal(d).setScale(digits, java.math.RoundingMode.HALF_EVEN).doubleValue();
         };
-        return r;
     }
 
     private static String escape(String s) {

@@ -205,7 +205,20 @@ final class Lexer {
                 while (pos < src.length() && Character.isDigit(src.charAt(pos))) pos++;
             }
         }
-        out.add(new Token(isFloat ? Token.Kind.FLOAT : Token.Kind.INT, src.substring(s, pos).replace("_", ""), line));
+        out.add(new Token(isFloat ? Token.Kind.FLOAT : Token.Kind.INT, asciiDigits(src.substring(s, pos).replace("_", "")), line));
+    }
+
+    /**
+     * Digits of any script as ASCII: Jinja's number pattern ({@code \d}) and Python's int()/float() take every
+     * Unicode decimal digit ("۰.۵" is 0.5), Java's Double.parseDouble only ASCII ones (found by fuzzing).
+     */
+    private static String asciiDigits(String number) {
+        StringBuilder sb = new StringBuilder(number.length());
+        for (int i = 0; i < number.length(); i++) {
+            char c = number.charAt(i);
+            sb.append(Character.isDigit(c) ? (char) ('0' + Character.digit(c, 10)) : c);
+        }
+        return sb.toString();
     }
 
     /** A string literal with Python's escapes; unknown escapes keep their backslash. */

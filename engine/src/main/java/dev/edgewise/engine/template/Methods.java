@@ -59,6 +59,13 @@ final class Methods {
         };
     }
 
+    /** {@code '{N}'.format(...)}'s argument N, as Python refuses an index out of range (any number of digits). */
+    private static Object positional(List<Object> args, String digits) {
+        int i = digits.length() > 9 ? Integer.MAX_VALUE : Integer.parseInt(digits);
+        if (i >= args.size()) throw new TemplateError("Replacement index " + digits + " out of range for positional args tuple");
+        return args.get(i);
+    }
+
     private static Object arg(List<Object> args, int i, String method) {
         if (i >= args.size()) throw new TemplateError(method + "() takes at least " + (i + 1) + " argument(s)");
         return args.get(i);
@@ -188,7 +195,7 @@ final class Methods {
             String field = s.substring(i + 1, end);
             Object v;
             if (field.isEmpty()) v = arg(args, auto++, "format");
-            else if (field.chars().allMatch(Character::isDigit)) v = arg(args, Integer.parseInt(field), "format");
+            else if (field.chars().allMatch(ch -> ch >= '0' && ch <= '9')) v = positional(args, field);
             else if (kw.containsKey(field)) v = kw.get(field);
             else throw new TemplateError("format field '" + field + "' is not supported");
             sb.append(Py.str(v));

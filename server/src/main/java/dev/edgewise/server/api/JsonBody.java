@@ -51,6 +51,8 @@ public final class JsonBody {
                     + (e.getLocation() == null ? "" : " (at character " + e.getLocation().getCharOffset() + ")"));
         } catch (IOException e) {
             throw ApiException.badJson("the request body could not be read: " + e.getMessage());
+        } catch (NumberFormatException e) { // Jackson's BigDecimal parsing: an exponent beyond 32 bits (found by fuzzing)
+            throw ApiException.badJson("the request body holds a number out of range: " + e.getMessage());
         }
         if (node == null || node.isMissingNode()) throw ApiException.badJson("the request body is empty: send a JSON object");
         if (!(node instanceof ObjectNode o)) throw ApiException.badJson("the request body must be a JSON object, got " + kind(node));

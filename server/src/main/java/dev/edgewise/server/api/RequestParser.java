@@ -234,7 +234,10 @@ public final class RequestParser {
             if (!(c.get(i) instanceof ObjectNode p)) throw ApiException.invalid(part, "'" + part + "' must be an object");
             Fields pf = new Fields(p, part + ".");
             String type = pf.string("type");
-            if (!"text".equals(type)) throw ApiException.invalid(part + ".type", "content part type '" + type + "' is not supported (only 'text')");
+            if (!"text".equals(type)) {
+                throw ApiException.invalid(part + ".type", "'" + part + ".type' is " + (type == null ? "missing" : "'" + type + "'")
+                        + ": only 'text' content parts are supported");
+            }
             String text = pf.string("text");
             if (text == null) throw ApiException.invalid(part + ".text", "'" + part + ".text' is required");
             sb.append(text);

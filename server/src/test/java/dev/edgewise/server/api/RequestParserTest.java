@@ -114,6 +114,9 @@ class RequestParserTest {
         assertThat(refused("{\"a\":1,\"a\":2}").code()).isEqualTo("invalid_json");
         assertThat(refused("[" .repeat(100) + "]".repeat(100)).code()).isEqualTo("invalid_json");
         assertThat(refused("\"just a string\"").getMessage()).contains("a string");
+        assertThat(refused("{\"n\":1e-2147483648}").getMessage()).contains("number out of range");
+        assertThat(refused("{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"q\"}]}]}").getMessage())
+                .contains("'messages[0].content[0].type' is missing");
         byte[] encodedSurrogate = {'{', '"', 'a', '"', ':', '"', (byte) 0xED, (byte) 0xA0, (byte) 0x80, '"', '}'};
         assertThatThrownBy(() -> RequestParser.chat(encodedSurrogate)).isInstanceOf(ApiException.class).hasMessageContaining("UTF-8 (at byte 6)");
     }
