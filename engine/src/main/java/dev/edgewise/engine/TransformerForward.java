@@ -220,7 +220,8 @@ public final class TransformerForward {
      * Causal attention of each row over its own sequence's cached positions up to its own. Work items
      * are (row, KV head): the query heads sharing a KV head (the GQA group) are scored against each
      * cached key row together, and each cached value row is added into all of them, so a block's keys
-     * and values are read once per group. A row's arithmetic depends only on its own sequence, never
+     * and values are read once per group. Items go KV head by KV head, so branches sharing a prompt's
+     * blocks read them while they are still in cache. A row's arithmetic depends only on its own sequence, never
      * on the rest of the batch.
      */
     private void attention(ForwardBatch batch, int start, int b, PagedKvCache cache, int layer) {
@@ -228,7 +229,7 @@ public final class TransformerForward {
         pool.parallelFor(b * c.nKvHeads(), (from, to) -> {
             AttentionScratch s = scratch.get();
             for (int item = from; item < to; item++) {
-                int t = item / c.nKvHeads(), g = item % c.nKvHeads();
+                int g = item / b, t = item % b; // KV head major: a chunk's rows read the same head's (often shared) blocks
                 KvSequence seq = batch.sequences[start + t];
                 int len = batch.positions[start + t] + 1;
                 float[] scores = s.scores(group * len);

@@ -145,6 +145,128 @@ public final class KvKernels {
         }
     }
 
+    /**
+     * Attention scores of {@code heads} query vectors ({@code n} apart from {@code qOff}) against
+     * {@code rows} consecutive Q8_0 key rows from byte {@code off}:
+     * {@code out[outOff + h*outStride + r] = scale * dotQ8_0(q_h, row r)}, each equal bit for bit to
+     * {@link #dotQ8_0}. Heads go four at a time, so each key chunk is widened once for four of them.
+     */
+    public static void scoresQ8_0(float[] q, int qOff, int heads, byte[] k, int off, int rows, int n, float scale,
+                                  float[] out, int outOff, int outStride) {
+        checkRow(n);
+        Objects.checkFromIndexSize(qOff, heads * n, q.length);
+        int rowBytes = q8_0Bytes(n);
+        Objects.checkFromIndexSize(off, rows * rowBytes, k.length);
+        if (rows > 0 && heads > 0) Objects.checkFromIndexSize(outOff, (heads - 1) * outStride + rows, out.length);
+        for (int r = 0; r < rows; r++) {
+            int ro = off + r * rowBytes;
+            int h = 0;
+            if (SIMD) {
+                for (; h + 4 <= heads; h += 4) scores4(q, qOff + h * n, k, ro, n, scale, out, outOff + h * outStride + r, outStride);
+            }
+            for (; h < heads; h++) out[outOff + h * outStride + r] = dotQ8_0(q, qOff + h * n, k, ro, n) * scale;
+        }
+    }
+
+    /** Four heads' {@link #dotQ8_0} with one key row, the key's chunks widened once. */
+    private static void scores4(float[] q, int qOff, byte[] k, int off, int n, float scale, float[] out, int o, int stride) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < n / Q8_0_VALUES; b++, off += Q8_0_BYTES) {
+            FloatVector b0 = FloatVector.zero(F), b1 = b0, b2 = b0, b3 = b0;
+            int x = qOff + b * Q8_0_VALUES;
+            for (int c = 0; c < Q8_0_VALUES; c += CHUNK) {
+                ByteVector quants = ByteVector.fromArray(B, k, off + 2 + c);
+                for (int p = 0; p < PARTS; p++) {
+                    FloatVector kv = widen(quants, p);
+                    int e = x + c + p * L;
+                    b0 = FloatVector.fromArray(F, q, e).fma(kv, b0);
+                    b1 = FloatVector.fromArray(F, q, e + n).fma(kv, b1);
+                    b2 = FloatVector.fromArray(F, q, e + 2 * n).fma(kv, b2);
+                    b3 = FloatVector.fromArray(F, q, e + 3 * n).fma(kv, b3);
+                }
+            }
+            FloatVector d = FloatVector.broadcast(F, scale(k, off));
+            a0 = b0.fma(d, a0);
+            a1 = b1.fma(d, a1);
+            a2 = b2.fma(d, a2);
+            a3 = b3.fma(d, a3);
+        }
+        out[o] = sum(a0) * scale;
+        out[o + stride] = sum(a1) * scale;
+        out[o + 2 * stride] = sum(a2) * scale;
+        out[o + 3 * stride] = sum(a3) * scale;
+    }
+
+    /**
+     * {@link #accumulateQ8_0(float[], int, byte[], int, int, float[], int, int)} for {@code heads}
+     * output vectors ({@code n} apart from {@code yOff}) over the same value rows, head {@code h}
+     * weighted by {@code w[wOff + h*wStride + r]}: bit for bit the one-head result per head, with each
+     * value chunk widened once for four heads.
+     */
+    public static void accumulateQ8_0(float[] w, int wOff, int wStride, int heads, byte[] v, int off, int rows,
+                                      float[] y, int yOff, int n) {
+        checkRow(n);
+        Objects.checkFromIndexSize(yOff, heads * n, y.length);
+        int rowBytes = q8_0Bytes(n);
+        Objects.checkFromIndexSize(off, rows * rowBytes, v.length);
+        if (rows > 0 && heads > 0) Objects.checkFromIndexSize(wOff, (heads - 1) * wStride + rows, w.length);
+        int h = 0;
+        if (SIMD) {
+            for (; h + 4 <= heads; h += 4) {
+                for (int b = 0; b < n / Q8_0_VALUES; b++) {
+                    int blockOff = off + b * Q8_0_BYTES;
+                    for (int c = 0; c < Q8_0_VALUES; c += CHUNK) {
+                        for (int p = 0; p < PARTS; p++) {
+                            int e = yOff + h * n + b * Q8_0_VALUES + c + p * L;
+                            FloatVector y0 = FloatVector.fromArray(F, y, e), y1 = FloatVector.fromArray(F, y, e + n);
+                            FloatVector y2 = FloatVector.fromArray(F, y, e + 2 * n), y3 = FloatVector.fromArray(F, y, e + 3 * n);
+                            int wi = wOff + h * wStride;
+                            for (int r = 0, ro = blockOff; r < rows; r++, ro += rowBytes, wi++) {
+                                float d = scale(v, ro);
+                                FloatVector kv = widen(ByteVector.fromArray(B, v, ro + 2 + c), p);
+                                y0 = kv.fma(FloatVector.broadcast(F, w[wi] * d), y0);
+                                y1 = kv.fma(FloatVector.broadcast(F, w[wi + wStride] * d), y1);
+                                y2 = kv.fma(FloatVector.broadcast(F, w[wi + 2 * wStride] * d), y2);
+                                y3 = kv.fma(FloatVector.broadcast(F, w[wi + 3 * wStride] * d), y3);
+                            }
+                            y0.intoArray(y, e);
+                            y1.intoArray(y, e + n);
+                            y2.intoArray(y, e + 2 * n);
+                            y3.intoArray(y, e + 3 * n);
+                        }
+                    }
+                }
+            }
+        }
+        for (; h < heads; h++) accumulateQ8_0(w, wOff + h * wStride, v, off, rows, y, yOff + h * n, n);
+    }
+
+    /**
+     * The float-row counterpart: {@code y[yOff + h*n + i] = fma(v[vOff + r*n + i], w[wOff + h*wStride + r], ...)}
+     * over rows {@code r} in order for each of {@code heads} output vectors: bit for bit {@code rows}
+     * {@link VectorOps#axpy} calls per head, with each slice of the output in a register across the rows.
+     */
+    public static void accumulate(float[] w, int wOff, int wStride, int heads, float[] v, int vOff, int rows,
+                                  float[] y, int yOff, int n) {
+        Objects.checkFromIndexSize(yOff, heads * n, y.length);
+        Objects.checkFromIndexSize(vOff, rows * n, v.length);
+        if (rows > 0 && heads > 0) Objects.checkFromIndexSize(wOff, (heads - 1) * wStride + rows, w.length);
+        int bound = F.loopBound(n);
+        for (int h = 0; h < heads; h++) {
+            int wh = wOff + h * wStride, yh = yOff + h * n;
+            for (int i = 0; i < bound; i += L) {
+                FloatVector acc = FloatVector.fromArray(F, y, yh + i);
+                for (int r = 0; r < rows; r++) acc = FloatVector.fromArray(F, v, vOff + r * n + i).fma(FloatVector.broadcast(F, w[wh + r]), acc);
+                acc.intoArray(y, yh + i);
+            }
+            for (int i = bound; i < n; i++) {
+                float acc = y[yh + i];
+                for (int r = 0; r < rows; r++) acc = Math.fma(v[vOff + r * n + i], w[wh + r], acc);
+                y[yh + i] = acc;
+            }
+        }
+    }
+
     /** The F16 scale of the block at byte {@code off}. */
     static float scale(byte[] q8, int off) {
         return Float.float16ToFloat((short) ((q8[off] & 0xFF) | (q8[off + 1] << 8)));

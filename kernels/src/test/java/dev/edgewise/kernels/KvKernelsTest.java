@@ -128,6 +128,47 @@ class KvKernelsTest {
     }
 
     @Test
+    void severalHeadsAtOnceEqualOneHeadAtATimeBitForBit() {
+        Random rnd = new Random(4);
+        for (int n : new int[] {32, 64, 128}) {
+            for (int heads : new int[] {1, 3, 4, 7, 8}) {
+                int rows = 13, rowBytes = KvKernels.q8_0Bytes(n), stride = 20;
+                float[] kv = random(rnd, rows * n, 2);
+                byte[] block = new byte[rows * rowBytes];
+                for (int r = 0; r < rows; r++) KvKernels.quantizeQ8_0(kv, r * n, block, r * rowBytes, n);
+                float[] q = random(rnd, heads * n + 1, 1);
+
+                float[] scores = new float[heads * stride + 2];
+                KvKernels.scoresQ8_0(q, 1, heads, block, 0, rows, n, 0.125f, scores, 2, stride);
+                for (int h = 0; h < heads; h++) {
+                    for (int r = 0; r < rows; r++) {
+                        assertThat(scores[2 + h * stride + r]).as("n=%d heads=%d h=%d r=%d", n, heads, h, r)
+                                .isEqualTo(KvKernels.dotQ8_0(q, 1 + h * n, block, r * rowBytes, n) * 0.125f);
+                    }
+                }
+
+                float[] w = random(rnd, heads * stride + 3, 0.2f), y0 = random(rnd, heads * n + 5, 1);
+                float[] got = y0.clone(), want = y0.clone(), gotF = y0.clone(), wantF = y0.clone();
+                KvKernels.accumulateQ8_0(w, 3, stride, heads, block, 0, rows, got, 5, n);
+                KvKernels.accumulate(w, 3, stride, heads, kv, 0, rows, gotF, 5, n);
+                for (int h = 0; h < heads; h++) {
+                    KvKernels.accumulateQ8_0(w, 3 + h * stride, block, 0, rows, want, 5 + h * n, n);
+                    for (int r = 0; r < rows; r++) VectorOps.axpy(w[3 + h * stride + r], kv, r * n, wantF, 5 + h * n, n);
+                }
+                assertThat(got).as("Q8_0 n=%d heads=%d", n, heads).containsExactly(want);
+                assertThat(gotF).as("float n=%d heads=%d", n, heads).containsExactly(wantF);
+            }
+        }
+        // float rows of any length (vector loop and scalar tail) equal the axpy sequence
+        for (int n : new int[] {1, 5, 16, 17, 48, 100}) {
+            float[] v = random(rnd, 4 * n, 1), w = random(rnd, 8, 1), y = random(rnd, 2 * n, 1), want = y.clone();
+            KvKernels.accumulate(w, 0, 4, 2, v, 0, 4, y, 0, n);
+            for (int h = 0; h < 2; h++) for (int r = 0; r < 4; r++) VectorOps.axpy(w[h * 4 + r], v, r * n, want, h * n, n);
+            assertThat(y).as("float n=%d", n).containsExactly(want);
+        }
+    }
+
+    @Test
     void rowsThatAreNotWholeBlocksAreRefused() {
         assertThatThrownBy(() -> KvKernels.dotQ8_0(new float[16], 0, new byte[34], 0, 16))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("multiple of 32");

@@ -249,13 +249,7 @@ public final class KvBlockPool {
                 float[] scores, int sOff, int sStride, float[] scratch) {
         int off = offset(layer, 0, kvHead, 0);
         if (type == KvType.Q8_0) {
-            byte[] keys = q8[block];
-            int base = off / headDim * q8Row;
-            for (int p = 0; p < slots; p++) {
-                for (int h = 0; h < heads; h++) {
-                    scores[sOff + h * sStride + p] = KvKernels.dotQ8_0(q, qOff + h * headDim, keys, base + p * q8Row, headDim) * scale;
-                }
-            }
+            KvKernels.scoresQ8_0(q, qOff, heads, q8[block], off / headDim * q8Row, slots, headDim, scale, scores, sOff, sStride);
             return;
         }
         float[] keys = floats(block, off, slots, scratch);
@@ -276,19 +270,11 @@ public final class KvBlockPool {
                     float[] out, int outOff, float[] scratch) {
         int off = offset(layer, 1, kvHead, 0);
         if (type == KvType.Q8_0) {
-            int base = off / headDim * q8Row;
-            for (int h = 0; h < heads; h++) {
-                KvKernels.accumulateQ8_0(w, wOff + h * wStride, q8[block], base, slots, out, outOff + h * headDim, headDim);
-            }
+            KvKernels.accumulateQ8_0(w, wOff, wStride, heads, q8[block], off / headDim * q8Row, slots, out, outOff, headDim);
             return;
         }
         float[] values = floats(block, off, slots, scratch);
-        int base = values == scratch ? 0 : off;
-        for (int h = 0; h < heads; h++) {
-            for (int p = 0; p < slots; p++) {
-                VectorOps.axpy(w[wOff + h * wStride + p], values, base + p * headDim, out, outOff + h * headDim, headDim);
-            }
-        }
+        KvKernels.accumulate(w, wOff, wStride, heads, values, values == scratch ? 0 : off, slots, out, outOff, headDim);
     }
 
     /** Decodes the keys ({@code kOrV} 0) or values (1) of every KV head at one slot into {@code out} (kvDim floats). */
