@@ -386,6 +386,8 @@ final class BenchCommand implements Callable<Integer> {
         c.put("cores", Runtime.getRuntime().availableProcessors());
         c.put("threads", options.threads());
         c.put("kv_type", options.kvType().name().toLowerCase(Locale.ROOT));
+        // keys and values of every layer for one position: F16 2 bytes a value, Q8_0 34 bytes per 32
+        c.put("kv_bytes_per_position", m.kvCache().pool().bytesPerBlock() / m.kvCache().blockSize());
         c.put("load_ms", loadMs);
         c.put("peak_rss_bytes", peakRss());
         // Decode speed depends on it (see PageCache): -1 where the kernel does not say.
@@ -434,9 +436,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         out.println();
         double huge = (double) c.get("weights_in_huge_pages");
-        out.printf(Locale.ROOT, "load: %.0f ms | peak RSS: %s | KV cache: %s | weights in 2 MiB pages: %s | weights read per token: %.1f MB | %s, %d cores, Java %s%n", c.get("load_ms"),
+        out.printf(Locale.ROOT, "load: %.0f ms | peak RSS: %s | KV cache: %s, %d bytes per position | weights in 2 MiB pages: %s | weights read per token: %.1f MB | %s, %d cores, Java %s%n", c.get("load_ms"),
                 ((Number) c.get("peak_rss_bytes")).longValue() < 0 ? "n/a" : String.format(Locale.ROOT, "%.1f MiB", ((Number) c.get("peak_rss_bytes")).longValue() / 1048576.0),
-                c.get("kv_type"), huge < 0 ? "n/a" : String.format(Locale.ROOT, "%.0f%%", 100 * huge),
+                c.get("kv_type"), ((Number) c.get("kv_bytes_per_position")).longValue(), huge < 0 ? "n/a" : String.format(Locale.ROOT, "%.0f%%", 100 * huge),
                 ((Number) c.get("weight_bytes_per_token")).longValue() / 1e6, c.get("os_arch"), c.get("cores"), c.get("java"));
         for (Result r : results) {
             if (r.extra().containsKey("extra_time_fraction")) {

@@ -27,7 +27,8 @@ final class ModelOptionsMixin {
             description = "prompt tokens evaluated per pass (default: ${DEFAULT-VALUE})")
     int batchSize;
 
-    @Option(names = "--kv-type", paramLabel = "TYPE", description = "KV cache element type: f16 or f32 (default: f16; logits: f32)")
+    @Option(names = "--kv-type", paramLabel = "TYPE", description = "KV cache element type: f16, f32 or q8_0 (ggml's 8-bit blocks along the head dimension, "
+            + "53%% of f16's memory; head dimensions that are multiples of 32) (default: f16; logits: f32)")
     String kvType;
 
     @Option(names = "--kv-block-size", paramLabel = "N", defaultValue = "16", description = "positions per KV block (default: ${DEFAULT-VALUE})")

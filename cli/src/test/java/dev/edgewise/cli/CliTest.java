@@ -102,6 +102,23 @@ class CliTest {
     }
 
     @Test
+    void benchReportsTheKvTypeAndItsBytesPerPositionAndQ8_0IsRefusedForHeadDimensionsItDoesNotTile() {
+        Path model = Fixtures.path("models/small-q4_0.gguf"); // 2 layers, kvDim 128: F16 1024 bytes per position, Q8_0 544
+        for (String[] kv : new String[][] {{"f16", "1024"}, {"q8_0", "544"}}) {
+            Run r = run("bench", "--model", model.toString(), "-p", "8", "-n", "2", "-r", "1", "--depth", "40", "--threads", "2", "--kv-type", kv[0]);
+            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(r.out()).contains("KV cache: " + kv[0] + ", " + kv[1] + " bytes per position");
+        }
+        Run refused = run("run", "--model", Fixtures.path("models/nano-q4_0.gguf").toString(), "--kv-type", "q8_0", "--prompt", "Hi");
+        assertThat(refused.exit()).isNotZero();
+        assertThat(refused.err().lines().toList()).hasSize(1);
+        assertThat(refused.err()).contains("head dimension is 16").contains("--kv-type f16").doesNotContain("\tat ");
+        Run unknown = run("run", "--model", model.toString(), "--kv-type", "q4_0", "--prompt", "Hi");
+        assertThat(unknown.exit()).isNotZero();
+        assertThat(unknown.err()).contains("unknown KV cache type 'q4_0' (known: f16, f32, q8_0)");
+    }
+
+    @Test
     void inspectPrintsMetadataAndTensors() {
         Run r = run("inspect", Fixtures.path("models/small-q4_k_m.gguf").toString());
         assertThat(r.exit()).as(r.err()).isZero();

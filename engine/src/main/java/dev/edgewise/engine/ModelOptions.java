@@ -9,7 +9,8 @@ import dev.edgewise.engine.kv.PagedKvCache;
  * @param threads       worker threads for the kernels (default: available processors)
  * @param contextSize   maximum positions per sequence (0 = the model's trained context)
  * @param batchSize     rows evaluated per forward pass (prompt chunks, and the most branches per step)
- * @param kvType        element type of the KV cache
+ * @param kvType        element type of the KV cache: F16 (default), F32, or Q8_0 (half of F16's memory;
+ *                      needs a head dimension that is a multiple of 32, else loading fails)
  * @param kvBlockSize   positions per KV block
  * @param kvBudgetBytes bytes the KV block pool may use (0 = room for 8 full-context sequences,
  *                      capped at half the heap); storage is allocated as blocks are first used

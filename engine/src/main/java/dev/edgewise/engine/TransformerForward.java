@@ -218,43 +218,32 @@ public final class TransformerForward {
 
     /**
      * Causal attention of each row over its own sequence's cached positions up to its own. Work items
-     * are (row, KV head): the query heads sharing a KV head read its keys and values once.
+     * are (row, KV head): the query heads sharing a KV head (the GQA group) are scored against each
+     * cached key row together, and each cached value row is added into all of them, so a block's keys
+     * and values are read once per group. Items go KV head by KV head, so branches sharing a prompt's
+     * blocks read them while they are still in cache. A row's arithmetic depends only on its own sequence, never
+     * on the rest of the batch.
      */
     private void attention(ForwardBatch batch, int start, int b, PagedKvCache cache, int layer) {
         int group = c.groupSize(), headDim = c.headDim(), qDim = c.qDim(), bs = cache.blockSize();
         pool.parallelFor(b * c.nKvHeads(), (from, to) -> {
             AttentionScratch s = scratch.get();
             for (int item = from; item < to; item++) {
-                int t = item / c.nKvHeads(), g = item % c.nKvHeads();
+                int g = item / b, t = item % b; // KV head major: a chunk's rows read the same head's (often shared) blocks
                 KvSequence seq = batch.sequences[start + t];
                 int len = batch.positions[start + t] + 1;
                 float[] scores = s.scores(group * len);
+                float[] kv = s.kv(bs * headDim);
+                int headsOff = t * qDim + g * group * headDim;
                 for (int blk = 0; blk * bs < len; blk++) {
                     int slots = Math.min(bs, len - blk * bs);
-                    float[] keys = cache.view(seq, blk, layer, 0, g, slots, s.kv(bs * headDim), s.offset);
-                    int base = s.offset[0];
-                    for (int h = 0; h < group; h++) {
-                        int qOff = t * qDim + (g * group + h) * headDim;
-                        for (int p = 0; p < slots; p++) {
-                            scores[h * len + blk * bs + p] = VectorOps.dot(q, qOff, keys, base + p * headDim, headDim) * attentionScale;
-                        }
-                    }
+                    cache.scores(seq, blk, layer, g, slots, q, headsOff, group, attentionScale, scores, blk * bs, len, kv);
                 }
-                for (int h = 0; h < group; h++) {
-                    VectorOps.softmax(scores, h * len, len);
-                    int outOff = t * qDim + (g * group + h) * headDim;
-                    Arrays.fill(att, outOff, outOff + headDim, 0f);
-                }
+                for (int h = 0; h < group; h++) VectorOps.softmax(scores, h * len, len);
+                Arrays.fill(att, headsOff, headsOff + group * headDim, 0f);
                 for (int blk = 0; blk * bs < len; blk++) {
                     int slots = Math.min(bs, len - blk * bs);
-                    float[] values = cache.view(seq, blk, layer, 1, g, slots, s.kv(bs * headDim), s.offset);
-                    int base = s.offset[0];
-                    for (int h = 0; h < group; h++) {
-                        int outOff = t * qDim + (g * group + h) * headDim;
-                        for (int p = 0; p < slots; p++) {
-                            VectorOps.axpy(scores[h * len + blk * bs + p], values, base + p * headDim, att, outOff, headDim);
-                        }
-                    }
+                    cache.accumulate(seq, blk, layer, g, slots, scores, blk * bs, len, group, att, headsOff, kv);
                 }
             }
         });
@@ -291,7 +280,6 @@ public final class TransformerForward {
 
     /** Per-thread buffers of the attention loop, grown to the longest sequence seen. */
     private static final class AttentionScratch {
-        final int[] offset = new int[1];
         private float[] kv = new float[0];
         private float[] scores = new float[1024];
 

@@ -1,13 +1,21 @@
 package dev.edgewise.engine.kv;
 
 import dev.edgewise.engine.ModelConfig;
+import dev.edgewise.kernels.KvKernels;
+import dev.edgewise.kernels.VectorOps;
+import dev.edgewise.quant.LegacyQuants;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Locale;
+import java.util.function.IntConsumer;
 
 /**
  * Fixed-size blocks of KV storage with reference counts (vLLM's block manager, in miniature).
  *
  * <p>A block holds {@code blockSize} consecutive positions of one sequence for every layer, laid out
  * as [layer][K|V][kvHead][slot][headDim], so the keys of one head across the block's positions are
- * contiguous: attention converts or reads them in one run. Storage is allocated when a block is first
+ * contiguous: attention converts or reads them in one run (Q8_0 rows are {@code headDim / 32} ggml
+ * blocks of 34 bytes, read in place by {@link KvKernels}). Storage is allocated when a block is first
  * handed out and kept for reuse; the pool never holds more than {@code capacity} blocks.
  *
  * <p>Accounting only; what a block holds is the business of its sequences and of the
@@ -31,13 +39,17 @@ public final class KvBlockPool {
     private final boolean[] cached;
     private final int[] lruPrev, lruNext;
     private int lruHead = -1, lruTail = -1, lruSize, cachedCount;
-    private java.util.function.IntConsumer evictionListener = b -> { };
+    private IntConsumer evictionListener = b -> { };
     private int peakUsed;
     private final float[][] f32;
     private final short[][] f16;
+    private final byte[][] q8;
+    /** Bytes of one Q8_0 row (one head, one position); 0 for the other types. */
+    private final int q8Row;
 
     public KvBlockPool(ModelConfig c, KvType type, int blockSize, int capacity) {
         if (blockSize < 1 || capacity < 1) throw new IllegalArgumentException("block size and capacity must be >= 1");
+        checkShape(c, type);
         this.blockSize = blockSize;
         this.nLayers = c.nLayers();
         this.nKvHeads = c.nKvHeads();
@@ -54,6 +66,17 @@ public final class KvBlockPool {
         this.lruNext = new int[capacity];
         this.f32 = type == KvType.F32 ? new float[capacity][] : null;
         this.f16 = type == KvType.F16 ? new short[capacity][] : null;
+        this.q8 = type == KvType.Q8_0 ? new byte[capacity][] : null;
+        this.q8Row = type == KvType.Q8_0 ? KvKernels.q8_0Bytes(headDim) : 0;
+    }
+
+    /** Refuses a type whose blocks do not tile the model's head dimension (Q8_0 with a head dimension not a multiple of 32). */
+    private static void checkShape(ModelConfig c, KvType type) {
+        if (c.headDim() % type.blockValues() != 0) {
+            throw new IllegalArgumentException("KV cache type " + type.name().toLowerCase(Locale.ROOT) + " stores blocks of "
+                    + type.blockValues() + " values along the head dimension, but this model's head dimension is " + c.headDim()
+                    + " (not a multiple of " + type.blockValues() + "): use --kv-type f16 or f32");
+        }
     }
 
     /** Blocks that a byte budget allows for this model shape. */
@@ -63,7 +86,8 @@ public final class KvBlockPool {
     }
 
     public static long bytesPerBlock(ModelConfig c, KvType type, int blockSize) {
-        return 2L * c.nLayers() * blockSize * c.kvDim() * type.bytes;
+        checkShape(c, type);
+        return type.bytes(2L * c.nLayers() * blockSize * c.kvDim());
     }
 
     public int blockSize() { return blockSize; }
@@ -78,7 +102,7 @@ public final class KvBlockPool {
     /** Cached blocks no sequence references (evicted first-released-first when room is needed). */
     public int evictableBlocks() { return lruSize; }
     public boolean isCached(int block) { return cached[block]; }
-    public long bytesPerBlock() { return (long) blockElements * type.bytes; }
+    public long bytesPerBlock() { return type.bytes(blockElements); }
     public long bytesInUse() { return usedBlocks() * bytesPerBlock(); }
 
     /** The most bytes in use at once since the pool was made or {@link #resetPeak} was called. */
@@ -92,7 +116,7 @@ public final class KvBlockPool {
     }
 
     /** Called with a cached block's id when it is evicted for reuse (the prefix cache forgets it). */
-    void onEviction(java.util.function.IntConsumer listener) {
+    void onEviction(IntConsumer listener) {
         this.evictionListener = listener;
     }
 
@@ -144,6 +168,7 @@ public final class KvBlockPool {
         refCount[id] = 1;
         if (type == KvType.F32 && f32[id] == null) f32[id] = new float[blockElements];
         if (type == KvType.F16 && f16[id] == null) f16[id] = new short[blockElements];
+        if (type == KvType.Q8_0 && q8[id] == null) q8[id] = new byte[Math.toIntExact(type.bytes(blockElements))];
         return id;
     }
 
@@ -181,8 +206,11 @@ public final class KvBlockPool {
     void copy(int src, int dst, int slots) {
         for (int part = 0; part < 2 * nLayers * nKvHeads; part++) {
             int off = part * blockSize * headDim;
-            if (type == KvType.F32) System.arraycopy(f32[src], off, f32[dst], off, slots * headDim);
-            else System.arraycopy(f16[src], off, f16[dst], off, slots * headDim);
+            switch (type) {
+                case F32 -> System.arraycopy(f32[src], off, f32[dst], off, slots * headDim);
+                case F16 -> System.arraycopy(f16[src], off, f16[dst], off, slots * headDim);
+                case Q8_0 -> System.arraycopy(q8[src], off / headDim * q8Row, q8[dst], off / headDim * q8Row, slots * q8Row);
+            }
         }
     }
 
@@ -198,6 +226,9 @@ public final class KvBlockPool {
             if (type == KvType.F32) {
                 System.arraycopy(k, kOff + src, f32[block], ko, headDim);
                 System.arraycopy(v, vOff + src, f32[block], vo, headDim);
+            } else if (type == KvType.Q8_0) {
+                KvKernels.quantizeQ8_0(k, kOff + src, q8[block], ko / headDim * q8Row, headDim);
+                KvKernels.quantizeQ8_0(v, vOff + src, q8[block], vo / headDim * q8Row, headDim);
             } else {
                 short[] dst = f16[block];
                 for (int i = 0; i < headDim; i++) {
@@ -209,20 +240,68 @@ public final class KvBlockPool {
     }
 
     /**
-     * The keys ({@code kOrV} 0) or values (1) of one head for the first {@code slots} positions of a
-     * block, as floats: either the block's own array (F32; offset returned) or a conversion into
-     * {@code scratch} (offset 0). Returns the array to read via {@code view}.
+     * Attention scores of {@code heads} query vectors (consecutive, {@code headDim} apart from
+     * {@code qOff}) against the keys of one KV head for the first {@code slots} positions of a block:
+     * {@code scores[sOff + h*sStride + p] = scale * q_h · k_p}. Q8_0 keys are read in place; F16 keys
+     * are converted into {@code scratch} ({@code blockSize × headDim} floats) once for all heads.
      */
-    float[] view(int block, int layer, int kOrV, int kvHead, int slots, float[] scratch, int[] offsetOut) {
-        int off = offset(layer, kOrV, kvHead, 0);
-        if (type == KvType.F32) {
-            offsetOut[0] = off;
-            return f32[block];
+    void scores(int block, int layer, int kvHead, int slots, float[] q, int qOff, int heads, float scale,
+                float[] scores, int sOff, int sStride, float[] scratch) {
+        int off = offset(layer, 0, kvHead, 0);
+        if (type == KvType.Q8_0) {
+            KvKernels.scoresQ8_0(q, qOff, heads, q8[block], off / headDim * q8Row, slots, headDim, scale, scores, sOff, sStride);
+            return;
         }
+        float[] keys = floats(block, off, slots, scratch);
+        int base = keys == scratch ? 0 : off;
+        for (int p = 0; p < slots; p++) {
+            for (int h = 0; h < heads; h++) {
+                scores[sOff + h * sStride + p] = VectorOps.dot(q, qOff + h * headDim, keys, base + p * headDim, headDim) * scale;
+            }
+        }
+    }
+
+    /**
+     * Adds the values of one KV head for the first {@code slots} positions of a block, weighted, to
+     * {@code heads} output vectors: {@code out[outOff + h*headDim + i] += sum_p w[wOff + h*wStride + p] * v_p[i]},
+     * positions in order. Q8_0 values are read in place; F16 ones converted into {@code scratch} once.
+     */
+    void accumulate(int block, int layer, int kvHead, int slots, float[] w, int wOff, int wStride, int heads,
+                    float[] out, int outOff, float[] scratch) {
+        int off = offset(layer, 1, kvHead, 0);
+        if (type == KvType.Q8_0) {
+            KvKernels.accumulateQ8_0(w, wOff, wStride, heads, q8[block], off / headDim * q8Row, slots, out, outOff, headDim);
+            return;
+        }
+        float[] values = floats(block, off, slots, scratch);
+        KvKernels.accumulate(w, wOff, wStride, heads, values, values == scratch ? 0 : off, slots, out, outOff, headDim);
+    }
+
+    /** Decodes the keys ({@code kOrV} 0) or values (1) of every KV head at one slot into {@code out} (kvDim floats). */
+    void read(int block, int slot, int layer, int kOrV, float[] out, int outOff) {
+        for (int h = 0; h < nKvHeads; h++) {
+            int off = offset(layer, kOrV, h, slot), dst = outOff + h * headDim;
+            switch (type) {
+                case F32 -> System.arraycopy(f32[block], off, out, dst, headDim);
+                case F16 -> {
+                    for (int i = 0; i < headDim; i++) out[dst + i] = Float.float16ToFloat(f16[block][off + i]);
+                }
+                case Q8_0 -> {
+                    MemorySegment src = MemorySegment.ofArray(q8[block]);
+                    for (int i = 0; i < headDim; i += KvKernels.Q8_0_VALUES) {
+                        LegacyQuants.dequantizeQ8_0(src, off / headDim * q8Row + (long) i / KvKernels.Q8_0_VALUES * KvKernels.Q8_0_BYTES, out, dst + i);
+                    }
+                }
+            }
+        }
+    }
+
+    /** F32 rows from element {@code off}: the block's own array, or F16 converted into {@code scratch} (from 0). */
+    private float[] floats(int block, int off, int slots, float[] scratch) {
+        if (type == KvType.F32) return f32[block];
         short[] src = f16[block];
         int n = slots * headDim;
         for (int i = 0; i < n; i++) scratch[i] = Float.float16ToFloat(src[off + i]);
-        offsetOut[0] = 0;
         return scratch;
     }
 }

@@ -125,12 +125,34 @@ public final class PagedKvCache {
     }
 
     /**
-     * The keys ({@code kOrV} 0) or values (1) of one KV head for the first {@code slots} positions of
-     * block {@code blockIndex} of {@code s}, as floats at {@code offsetOut[0]} of the returned array
-     * (the block itself for F32, a conversion into {@code scratch} for F16).
+     * Attention scores of {@code heads} consecutive query vectors (from {@code qOff}) against the keys
+     * of KV head {@code kvHead} in the first {@code slots} positions of block {@code blockIndex} of
+     * {@code s}: {@code scores[sOff + h*sStride + p] = scale * q_h · k_p}. {@code scratch} holds
+     * {@code blockSize × headDim} floats (F16 keys are converted there; F32 and Q8_0 are read in place).
      */
-    public float[] view(KvSequence s, int blockIndex, int layer, int kOrV, int kvHead, int slots, float[] scratch, int[] offsetOut) {
-        return pool.view(s.block(blockIndex), layer, kOrV, kvHead, slots, scratch, offsetOut);
+    public void scores(KvSequence s, int blockIndex, int layer, int kvHead, int slots, float[] q, int qOff, int heads,
+                       float scale, float[] scores, int sOff, int sStride, float[] scratch) {
+        pool.scores(s.block(blockIndex), layer, kvHead, slots, q, qOff, heads, scale, scores, sOff, sStride, scratch);
+    }
+
+    /**
+     * Adds the values of KV head {@code kvHead} in the first {@code slots} positions of block
+     * {@code blockIndex} of {@code s}, weighted by {@code w[wOff + h*wStride + p]}, to {@code heads}
+     * consecutive output vectors from {@code outOff}, position after position.
+     */
+    public void accumulate(KvSequence s, int blockIndex, int layer, int kvHead, int slots, float[] w, int wOff, int wStride,
+                           int heads, float[] out, int outOff, float[] scratch) {
+        pool.accumulate(s.block(blockIndex), layer, kvHead, slots, w, wOff, wStride, heads, out, outOff, scratch);
+    }
+
+    /**
+     * The keys ({@code kOrV} 0) or values (1) of every KV head stored at {@code position} of {@code s}
+     * for {@code layer}, decoded to floats into {@code out} from {@code outOff} ({@code kvDim} floats).
+     */
+    public void read(KvSequence s, int position, int layer, int kOrV, float[] out, int outOff) {
+        check(s);
+        if (position < 0 || position >= s.length()) throw new IllegalArgumentException("position " + position + " of " + s);
+        pool.read(s.block(position / pool.blockSize()), position % pool.blockSize(), layer, kOrV, out, outOff);
     }
 
     /** Marks {@code n} reserved positions as filled. */

@@ -48,14 +48,8 @@ class PagedKvCacheTest {
 
     /** Reads position {@code p} of {@code s} back through the block table, as attention does. */
     static float[] read(PagedKvCache c, KvSequence s, int p, int layer, int kOrV) {
-        int hd = CONFIG.headDim();
         float[] out = new float[CONFIG.kvDim()];
-        int[] off = new int[1];
-        for (int h = 0; h < CONFIG.nKvHeads(); h++) {
-            int slots = Math.min(B, s.length() - p / B * B);
-            float[] view = c.view(s, p / B, layer, kOrV, h, slots, new float[B * hd], off);
-            System.arraycopy(view, off[0] + (p % B) * hd, out, h * hd, hd);
-        }
+        c.read(s, p, layer, kOrV, out, 0);
         return out;
     }
 
