@@ -68,6 +68,7 @@ final class ElementKernels implements FormatKernels {
     // a copy, because the 4 x 4 tiles there measured 1.5-2x faster than these 1 x 4 tiles.)
 
     private static void f32Rows(MemorySegment seg, long rowBytes, int rows, int cols, float[] x, float[] out, int batch, int r0, int r1) {
+        float[] acc = new float[L];
         for (int r = r0; r < r1; r++) {
             long row = r * rowBytes;
             int b = 0;
@@ -76,7 +77,7 @@ final class ElementKernels implements FormatKernels {
                 f32Tile4(seg, row, cols, x, b * cols, b1 * cols, b2 * cols, b3 * cols,
                         out, b * rows + r, b1 * rows + r, b2 * rows + r, b3 * rows + r);
             }
-            if (b < batch) out[b * rows + r] = f32Tile1(seg, row, cols, x, b * cols);
+            if (b < batch) out[b * rows + r] = f32Tile1(seg, row, cols, x, b * cols, acc);
         }
     }
 
@@ -86,11 +87,13 @@ final class ElementKernels implements FormatKernels {
     // 18x slower when these loops sat in matmulRows).
 
     private static void f16Rows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
-        for (int r = r0; r < r1; r++) out[r] = f16Tile1(seg, r * rowBytes, cols, x, 0);
+        float[] acc = new float[L];
+        for (int r = r0; r < r1; r++) out[r] = f16Tile1(seg, r * rowBytes, cols, x, 0, acc);
     }
 
     private static void bf16Rows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
-        for (int r = r0; r < r1; r++) out[r] = bf16Tile1(seg, r * rowBytes, cols, x, 0);
+        float[] acc = new float[L];
+        for (int r = r0; r < r1; r++) out[r] = bf16Tile1(seg, r * rowBytes, cols, x, 0, acc);
     }
 
     // Each decoder is its own method: inlined into decodeRow together, they overflowed C2's node
@@ -146,7 +149,7 @@ final class ElementKernels implements FormatKernels {
         return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
-    private static float f32Tile1(MemorySegment seg, long row, int cols, float[] x, int x0) {
+    private static float f32Tile1(MemorySegment seg, long row, int cols, float[] x, int x0, float[] acc) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         int c = 0;
         for (; c <= cols - 2 * L; c += 2 * L) {
@@ -157,7 +160,8 @@ final class ElementKernels implements FormatKernels {
             a0 = FloatVector.fromArray(F, x, x0 + c).fma(f32At(seg, row + 4L * c), a0);
             c += L;
         }
-        float s = OPS.sum(a0.add(a1));
+        a0.add(a1).intoArray(acc, 0);
+        float s = OPS.sumAt(acc, 0);
         for (; c < cols; c++) s = Math.fma(seg.get(LE_FLOAT, row + 4L * c), x[x0 + c], s);
         return s;
     }
@@ -188,7 +192,7 @@ final class ElementKernels implements FormatKernels {
         out[o3] = s3;
     }
 
-    private static float f16Tile1(MemorySegment seg, long row, int cols, float[] x, int x0) {
+    private static float f16Tile1(MemorySegment seg, long row, int cols, float[] x, int x0, float[] acc) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         int c = 0;
         for (; c <= cols - 2 * L; c += 2 * L) {
@@ -199,7 +203,8 @@ final class ElementKernels implements FormatKernels {
             a0 = FloatVector.fromArray(F, x, x0 + c).fma(f16At(seg, row + 2L * c), a0);
             c += L;
         }
-        float s = OPS.sum(a0.add(a1));
+        a0.add(a1).intoArray(acc, 0);
+        float s = OPS.sumAt(acc, 0);
         for (; c < cols; c++) s = Math.fma(Float.float16ToFloat(seg.get(LE_SHORT, row + 2L * c)), x[x0 + c], s);
         return s;
     }
@@ -208,7 +213,7 @@ final class ElementKernels implements FormatKernels {
         return Float.intBitsToFloat((seg.get(LE_SHORT, offset) & 0xFFFF) << 16);
     }
 
-    private static float bf16Tile1(MemorySegment seg, long row, int cols, float[] x, int x0) {
+    private static float bf16Tile1(MemorySegment seg, long row, int cols, float[] x, int x0, float[] acc) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         int c = 0;
         for (; c <= cols - 2 * L; c += 2 * L) {
@@ -219,7 +224,8 @@ final class ElementKernels implements FormatKernels {
             a0 = FloatVector.fromArray(F, x, x0 + c).fma(bf16At(seg, row + 2L * c), a0);
             c += L;
         }
-        float s = OPS.sum(a0.add(a1));
+        a0.add(a1).intoArray(acc, 0);
+        float s = OPS.sumAt(acc, 0);
         for (; c < cols; c++) s = Math.fma(bf16Scalar(seg, row + 2L * c), x[x0 + c], s);
         return s;
     }

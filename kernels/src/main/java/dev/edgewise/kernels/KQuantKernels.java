@@ -67,11 +67,13 @@ final class KQuantKernels implements FormatKernels {
     // One vector: one row at a time, each format's loop its own small method (see QuantKernels).
 
     private static void q6_KRows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
-        for (int r = r0; r < r1; r++) out[r] = q6_KTile1(seg, r * rowBytes, cols / Q6_K_BLOCK, x);
+        float[] acc = new float[L];
+        for (int r = r0; r < r1; r++) out[r] = q6_KTile1(seg, r * rowBytes, cols / Q6_K_BLOCK, x, acc);
     }
 
     private static void q4_KRows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
-        for (int r = r0; r < r1; r++) out[r] = q4_KTile1(seg, r * rowBytes, cols / Q4_K_BLOCK, x);
+        float[] acc = new float[L];
+        for (int r = r0; r < r1; r++) out[r] = q4_KTile1(seg, r * rowBytes, cols / Q4_K_BLOCK, x, acc);
     }
 
     // The chunk loads and conversions, as in QuantKernels (one Vector API call each).
@@ -193,7 +195,7 @@ final class KQuantKernels implements FormatKernels {
      * {@link #q4_KDecode} writes it ({@code (d*sc) * q - dmin*m}), then one FMA with x. Low
      * nibbles (sub-block 2g) and high nibbles (2g+1) feed separate accumulators.
      */
-    private static float q4_KTile1(MemorySegment seg, long row, int blocks, float[] x) {
+    private static float q4_KTile1(MemorySegment seg, long row, int blocks, float[] x, float[] acc) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int blk = 0; blk < blocks; blk++) {
             long block = row + (long) Q4_K_BLOCK_BYTES * blk;
@@ -220,7 +222,8 @@ final class KQuantKernels implements FormatKernels {
                 }
             }
         }
-        return OPS.sum(a0.add(a1));
+        a0.add(a1).intoArray(acc, 0);
+        return OPS.sumAt(acc, 0);
     }
 
     /**
@@ -230,7 +233,7 @@ final class KQuantKernels implements FormatKernels {
      * of both ql bytes, qh bits {@code 4tt..4tt+3}), one per accumulator. (A step making all four
      * quarters from one load of each, into four accumulators, ran 3x slower: past C2's node budget.)
      */
-    private static float q6_KTile1(MemorySegment seg, long row, int blocks, float[] x) {
+    private static float q6_KTile1(MemorySegment seg, long row, int blocks, float[] x, float[] acc) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int blk = 0; blk < blocks; blk++) {
             long block = row + (long) Q6_K_BLOCK_BYTES * blk;
@@ -242,24 +245,26 @@ final class KQuantKernels implements FormatKernels {
                 for (int tt = 0; tt < 2; tt++) { // quarters 2tt (ql[l]) and 2tt+1 (ql[l + 32])
                     int nibbleShift = 4 * tt, highShift = 4 * tt;
                     for (int l = 0; l < 32; l += QCHUNK) {
-                        ByteVector qa = quantBytes(seg, ql + l), qb = quantBytes(seg, ql + l + 32), h = quantBytes(seg, qh + l);
+                        ByteVector qa = ByteVector.fromMemorySegment(BQ, seg, ql + l, LE), qb = ByteVector.fromMemorySegment(BQ, seg, ql + l + 32, LE),
+                                h = ByteVector.fromMemorySegment(BQ, seg, qh + l, LE);
                         for (int p = 0; p < QPARTS; p++) {
                             int j = l + p * L; // L divides 16: a part never straddles two scales
-                            IntVector hi = nibblePairs(h, p).lanewise(VectorOperators.LSHR, highShift);
-                            IntVector lowA = nibblePairs(qa, p).lanewise(VectorOperators.LSHR, nibbleShift).and(0x0F);
-                            IntVector lowB = nibblePairs(qb, p).lanewise(VectorOperators.LSHR, nibbleShift).and(0x0F);
+                            IntVector hi = ((IntVector) h.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p)).lanewise(VectorOperators.LSHR, highShift);
+                            IntVector lowA = ((IntVector) qa.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p)).lanewise(VectorOperators.LSHR, nibbleShift).and(0x0F);
+                            IntVector lowB = ((IntVector) qb.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p)).lanewise(VectorOperators.LSHR, nibbleShift).and(0x0F);
                             IntVector highA = hi.and(3).lanewise(VectorOperators.LSHL, 4);
                             IntVector highB = hi.and(0xC).lanewise(VectorOperators.LSHL, 2);
                             int shift = 8 * (j / 16 + 4 * tt);
                             float scaleA = d * (byte) (scales >>> shift), scaleB = d * (byte) (scales >>> (shift + 16));
                             int e = xb + 64 * tt + j;
-                            a0 = FloatVector.fromArray(F, x, e).fma(toFloat(lowA.or(highA).sub(32)).mul(scaleA), a0);
-                            a1 = FloatVector.fromArray(F, x, e + 32).fma(toFloat(lowB.or(highB).sub(32)).mul(scaleB), a1);
+                            a0 = FloatVector.fromArray(F, x, e).fma(((FloatVector) lowA.or(highA).sub(32).convertShape(VectorOperators.I2F, F, 0)).mul(scaleA), a0);
+                            a1 = FloatVector.fromArray(F, x, e + 32).fma(((FloatVector) lowB.or(highB).sub(32).convertShape(VectorOperators.I2F, F, 0)).mul(scaleB), a1);
                         }
                     }
                 }
             }
         }
-        return OPS.sum(a0.add(a1));
+        a0.add(a1).intoArray(acc, 0);
+        return OPS.sumAt(acc, 0);
     }
 }

@@ -5,7 +5,6 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -43,11 +42,10 @@ public final class KvKernels {
     private static final VectorSpecies<Byte> B = SIMD ? VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, 8 * L))) : null;
     private static final int CHUNK = SIMD ? B.length() : 0;
     private static final int PARTS = SIMD ? CHUNK / L : 0;
-    /** Shuffles of the fixed-order lane sum: halves, quarters, ... added pairwise. */
-    private static final VectorShuffle<Float> SUM8 = L >= 16 ? VectorShuffle.iota(F, 8, 1, true) : null;
-    private static final VectorShuffle<Float> SUM4 = L >= 8 ? VectorShuffle.iota(F, 4, 1, true) : null;
-    private static final VectorShuffle<Float> SUM2 = L >= 4 ? VectorShuffle.iota(F, 2, 1, true) : null;
-    private static final VectorShuffle<Float> SUM1 = L >= 2 ? VectorShuffle.iota(F, 1, 1, true) : null;
+    /** The fixed-order lane sums (VectorKernels owns them: the same tree as every other kernel's). */
+    private static final LaneOps OPS = KernelsBySpecies.kernels(VectorKernels.class, LaneOps.class, F);
+    /** Per-thread accumulators of {@link #scores4}: handed to the lane sum as an array, never as vectors (see SpeciesKernels.storeQuad). */
+    private static final ThreadLocal<float[]> ACCUMULATORS = ThreadLocal.withInitial(() -> new float[4 * L]);
 
     /** Bytes of {@code n} values stored as Q8_0 ({@code n} a multiple of 32). */
     public static int q8_0Bytes(int n) {
@@ -158,18 +156,19 @@ public final class KvKernels {
         int rowBytes = q8_0Bytes(n);
         Objects.checkFromIndexSize(off, rows * rowBytes, k.length);
         if (rows > 0 && heads > 0) Objects.checkFromIndexSize(outOff, (heads - 1) * outStride + rows, out.length);
+        float[] acc = SIMD && heads >= 4 ? ACCUMULATORS.get() : null;
         for (int r = 0; r < rows; r++) {
             int ro = off + r * rowBytes;
             int h = 0;
             if (SIMD) {
-                for (; h + 4 <= heads; h += 4) scores4(q, qOff + h * n, k, ro, n, scale, out, outOff + h * outStride + r, outStride);
+                for (; h + 4 <= heads; h += 4) scores4(q, qOff + h * n, k, ro, n, scale, out, outOff + h * outStride + r, outStride, acc);
             }
             for (; h < heads; h++) out[outOff + h * outStride + r] = dotQ8_0(q, qOff + h * n, k, ro, n) * scale;
         }
     }
 
     /** Four heads' {@link #dotQ8_0} with one key row, the key's chunks widened once. */
-    private static void scores4(float[] q, int qOff, byte[] k, int off, int n, float scale, float[] out, int o, int stride) {
+    private static void scores4(float[] q, int qOff, byte[] k, int off, int n, float scale, float[] out, int o, int stride, float[] acc) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < n / Q8_0_VALUES; b++, off += Q8_0_BYTES) {
             FloatVector b0 = FloatVector.zero(F), b1 = b0, b2 = b0, b3 = b0;
@@ -191,10 +190,14 @@ public final class KvKernels {
             a2 = b2.fma(d, a2);
             a3 = b3.fma(d, a3);
         }
-        out[o] = sum(a0) * scale;
-        out[o + stride] = sum(a1) * scale;
-        out[o + 2 * stride] = sum(a2) * scale;
-        out[o + 3 * stride] = sum(a3) * scale;
+        a0.intoArray(acc, 0);
+        a1.intoArray(acc, L);
+        a2.intoArray(acc, 2 * L);
+        a3.intoArray(acc, 3 * L);
+        out[o] = OPS.sumAt(acc, 0) * scale;
+        out[o + stride] = OPS.sumAt(acc, L) * scale;
+        out[o + 2 * stride] = OPS.sumAt(acc, 2 * L) * scale;
+        out[o + 3 * stride] = OPS.sumAt(acc, 3 * L) * scale;
     }
 
     /**
@@ -286,13 +289,8 @@ public final class KvKernels {
         return (FloatVector) quants.convertShape(VectorOperators.B2F, F, part);
     }
 
-    /** Lanes added pairwise in a fixed order (the same on every call, whatever the compilation state). */
     private static float sum(FloatVector v) {
-        if (L >= 16) v = v.add(v.rearrange(SUM8));
-        if (L >= 8) v = v.add(v.rearrange(SUM4));
-        if (L >= 4) v = v.add(v.rearrange(SUM2));
-        if (L >= 2) v = v.add(v.rearrange(SUM1));
-        return v.lane(0);
+        return OPS.sum(v);
     }
 
     private static void checkRow(int n) {

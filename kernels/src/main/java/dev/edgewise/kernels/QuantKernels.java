@@ -82,22 +82,23 @@ final class QuantKernels implements FormatKernels {
 
     private static void q5_0Rows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
         int blocks = cols / Q5_0_BLOCK;
-        float[] xSums = blockSums(x, blocks);
-        for (int r = r0; r < r1; r++) out[r] = q5_0Tile1(seg, r * rowBytes, blocks, x, xSums);
+        float[] xSums = blockSums(x, blocks), acc = new float[L];
+        for (int r = r0; r < r1; r++) out[r] = q5_0Tile1(seg, r * rowBytes, blocks, x, xSums, acc);
     }
 
     // Q8_0/Q4_0 with one vector (decode): rows in pairs, so each activation load serves two rows.
 
     private static void q8_0Rows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
         int blocks = cols / Q8_0_BLOCK;
-        for (int r = r0; r < r1; r++) out[r] = q8_0Tile1(seg, r * rowBytes, blocks, x, 0);
+        float[] acc = new float[L];
+        for (int r = r0; r < r1; r++) out[r] = q8_0Tile1(seg, r * rowBytes, blocks, x, 0, acc);
     }
 
     private static void q4_0Rows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
         int blocks = cols / Q4_0_BLOCK, r = r0;
-        float[] xSums = blockSums(x, blocks);
-        for (; r + 1 < r1; r += 2) q4_0Rows2(seg, r * rowBytes, (r + 1) * rowBytes, blocks, x, xSums, out, r);
-        if (r < r1) out[r] = q4_0Tile1(seg, r * rowBytes, blocks, x, xSums);
+        float[] xSums = blockSums(x, blocks), acc = new float[2 * L];
+        for (; r + 1 < r1; r += 2) q4_0Rows2(seg, r * rowBytes, (r + 1) * rowBytes, blocks, x, xSums, out, r, acc);
+        if (r < r1) out[r] = q4_0Tile1(seg, r * rowBytes, blocks, x, xSums, acc);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -182,7 +183,7 @@ final class QuantKernels implements FormatKernels {
      * FMA (two accumulators, one per half block): Q8_0 decodes in so few instructions that a
      * per-block sum-then-scale chain became the critical path and measured 1.5x slower.
      */
-    private static float q8_0Tile1(MemorySegment seg, long row, int blocks, float[] x, int x0) {
+    private static float q8_0Tile1(MemorySegment seg, long row, int blocks, float[] x, int x0, float[] acc) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int blk = 0; blk < blocks; blk++) {
             long block = row + (long) Q8_0_BLOCK_BYTES * blk;
@@ -198,7 +199,8 @@ final class QuantKernels implements FormatKernels {
                 }
             }
         }
-        return OPS.sum(a0.add(a1));
+        a0.add(a1).intoArray(acc, 0);
+        return OPS.sumAt(acc, 0);
     }
 
     /** Bytes {@code [part*L, part*L + L)} of the chunk widened to floats in one conversion. */
@@ -210,7 +212,7 @@ final class QuantKernels implements FormatKernels {
     // the bias off once per row as -8 * sum over blocks of d * (sum of the block's x) (as Q5_0
     // does): two full-width subtractions fewer per block.
 
-    private static float q4_0Tile1(MemorySegment seg, long row, int blocks, float[] x, float[] xSums) {
+    private static float q4_0Tile1(MemorySegment seg, long row, int blocks, float[] x, float[] xSums, float[] acc) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         float bias = 0;
         for (int blk = 0; blk < blocks; blk++) {
@@ -232,11 +234,12 @@ final class QuantKernels implements FormatKernels {
             if ((blk & 1) == 0) a0 = s.fma(dv, a0);
             else a1 = s.fma(dv, a1);
         }
-        return OPS.sum(a0.add(a1)) - 8 * bias;
+        a0.add(a1).intoArray(acc, 0);
+        return OPS.sumAt(acc, 0) - 8 * bias;
     }
 
     /** Rows at {@code rowA} and {@code rowB} (out[r], out[r + 1]) against the single vector x. */
-    private static void q4_0Rows2(MemorySegment seg, long rowA, long rowB, int blocks, float[] x, float[] xSums, float[] out, int r) {
+    private static void q4_0Rows2(MemorySegment seg, long rowA, long rowB, int blocks, float[] x, float[] xSums, float[] out, int r, float[] acc) {
         FloatVector aA = FloatVector.zero(F), aB = aA;
         float biasA = 0, biasB = 0;
         for (int blk = 0; blk < blocks; blk++) {
@@ -262,8 +265,10 @@ final class QuantKernels implements FormatKernels {
             aA = sA.fma(FloatVector.broadcast(F, dA), aA);
             aB = sB.fma(FloatVector.broadcast(F, dB), aB);
         }
-        out[r] = OPS.sum(aA) - 8 * biasA;
-        out[r + 1] = OPS.sum(aB) - 8 * biasB;
+        aA.intoArray(acc, 0);
+        aB.intoArray(acc, L);
+        out[r] = OPS.sumAt(acc, 0) - 8 * biasA;
+        out[r + 1] = OPS.sumAt(acc, L) - 8 * biasB;
     }
 
     // Q4_0 and Q8_0 against exactly two vectors (two branches decoding together): each block
@@ -272,16 +277,17 @@ final class QuantKernels implements FormatKernels {
 
     private static void q4_0RowsFor2(MemorySegment seg, long rowBytes, int rows, int cols, float[] x, float[] out, int r0, int r1) {
         int blocks = cols / Q4_0_BLOCK;
-        float[] xSums = blockSums(x, 2 * blocks); // the second vector's blocks follow the first's
-        for (int r = r0; r < r1; r++) q4_0Tile2(seg, r * rowBytes, blocks, x, cols, xSums, out, r, rows + r);
+        float[] xSums = blockSums(x, 2 * blocks), acc = new float[2 * L]; // the second vector's blocks follow the first's
+        for (int r = r0; r < r1; r++) q4_0Tile2(seg, r * rowBytes, blocks, x, cols, xSums, out, r, rows + r, acc);
     }
 
     private static void q8_0RowsFor2(MemorySegment seg, long rowBytes, int rows, int cols, float[] x, float[] out, int r0, int r1) {
-        for (int r = r0; r < r1; r++) q8_0Tile2(seg, r * rowBytes, cols / Q8_0_BLOCK, x, cols, out, r, rows + r);
+        float[] acc = new float[2 * L];
+        for (int r = r0; r < r1; r++) q8_0Tile2(seg, r * rowBytes, cols / Q8_0_BLOCK, x, cols, out, r, rows + r, acc);
     }
 
     /** Row {@code row} against the vectors at x[0] and x[x1]: out[o0] and out[o1], as {@link #q8_0Tile1}. */
-    private static void q8_0Tile2(MemorySegment seg, long row, int blocks, float[] x, int x1, float[] out, int o0, int o1) {
+    private static void q8_0Tile2(MemorySegment seg, long row, int blocks, float[] x, int x1, float[] out, int o0, int o1, float[] acc) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int blk = 0; blk < blocks; blk++) {
             long block = row + (long) Q8_0_BLOCK_BYTES * blk;
@@ -297,12 +303,15 @@ final class QuantKernels implements FormatKernels {
                 }
             }
         }
-        out[o0] = OPS.sum(a0);
-        out[o1] = OPS.sum(a1);
+        a0.intoArray(acc, 0);
+        a1.intoArray(acc, L);
+        out[o0] = OPS.sumAt(acc, 0);
+        out[o1] = OPS.sumAt(acc, L);
     }
 
     /** Row {@code row} against the vectors at x[0] and x[x1]: out[o0] and out[o1], as {@link #q4_0Tile1}. */
-    private static void q4_0Tile2(MemorySegment seg, long row, int blocks, float[] x, int x1, float[] xSums, float[] out, int o0, int o1) {
+    private static void q4_0Tile2(MemorySegment seg, long row, int blocks, float[] x, int x1, float[] xSums, float[] out, int o0, int o1,
+                                  float[] acc) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         float bias0 = 0, bias1 = 0;
         for (int blk = 0; blk < blocks; blk++) {
@@ -328,8 +337,10 @@ final class QuantKernels implements FormatKernels {
             a0 = s0.fma(dv, a0);
             a1 = s1.fma(dv, a1);
         }
-        out[o0] = OPS.sum(a0) - 8 * bias0;
-        out[o1] = OPS.sum(a1) - 8 * bias1;
+        a0.intoArray(acc, 0);
+        a1.intoArray(acc, L);
+        out[o0] = OPS.sumAt(acc, 0) - 8 * bias0;
+        out[o1] = OPS.sumAt(acc, L) - 8 * bias1;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -394,7 +405,7 @@ final class QuantKernels implements FormatKernels {
      * rotates right by j - 4, or j + 12 for the upper half). Per block that is 11 vector ops where
      * decoding u - 16 with shifts took 17: Q5_0 is most of a Q4_K_M model's layer weights.
      */
-    private static float q5_0Tile1(MemorySegment seg, long row, int blocks, float[] x, float[] xSums) {
+    private static float q5_0Tile1(MemorySegment seg, long row, int blocks, float[] x, float[] xSums, float[] acc) {
         IntVector lanes = laneIndices();
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         float bias = 0;
@@ -420,6 +431,7 @@ final class QuantKernels implements FormatKernels {
             if ((blk & 1) == 0) a0 = s.fma(dv, a0);
             else a1 = s.fma(dv, a1);
         }
-        return OPS.sum(a0.add(a1)) - 16 * bias;
+        a0.add(a1).intoArray(acc, 0);
+        return OPS.sumAt(acc, 0) - 16 * bias;
     }
 }
