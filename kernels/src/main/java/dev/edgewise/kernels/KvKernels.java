@@ -84,7 +84,9 @@ public final class KvKernels {
             }
             acc = block.fma(FloatVector.broadcast(F, scale(q8, off)), acc);
         }
-        return sum(acc);
+        float[] a = ACCUMULATORS.get();
+        acc.intoArray(a, 0);
+        return OPS.sumAt(a, 0);
     }
 
     /**
@@ -287,10 +289,6 @@ public final class KvKernels {
 
     private static FloatVector widen(ByteVector quants, int part) {
         return (FloatVector) quants.convertShape(VectorOperators.B2F, F, part);
-    }
-
-    private static float sum(FloatVector v) {
-        return OPS.sum(v);
     }
 
     private static void checkRow(int n) {

@@ -389,10 +389,12 @@ final class QuantKernels implements FormatKernels {
             sums = new float[blocks];
             BLOCK_SUMS.set(sums);
         }
+        float[] acc = new float[L];
         for (int b = 0; b < blocks; b++) {
             FloatVector v = FloatVector.fromArray(F, x, 32 * b);
             for (int k = L; k < 32; k += L) v = v.add(FloatVector.fromArray(F, x, 32 * b + k));
-            sums[b] = OPS.sum(v);
+            v.intoArray(acc, 0);
+            sums[b] = OPS.sumAt(acc, 0);
         }
         return sums;
     }

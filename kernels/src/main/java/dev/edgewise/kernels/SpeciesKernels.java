@@ -380,10 +380,19 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             a3 = v.fma(wa, a3);
             c3 = v.fma(wb, c3);
         }
-        float s0 = OPS.sum(a0), s1 = OPS.sum(a1);
-        float s2 = OPS.sum(a2), s3 = OPS.sum(a3);
-        float t0 = OPS.sum(c0), t1 = OPS.sum(c1);
-        float t2 = OPS.sum(c2), t3 = OPS.sum(c3);
+        int acc = 4 * cols; // the scratch's accumulator area (see decodedRows)
+        a0.intoArray(w, acc);
+        a1.intoArray(w, acc + L);
+        a2.intoArray(w, acc + 2 * L);
+        a3.intoArray(w, acc + 3 * L);
+        c0.intoArray(w, acc + 4 * L);
+        c1.intoArray(w, acc + 5 * L);
+        c2.intoArray(w, acc + 6 * L);
+        c3.intoArray(w, acc + 7 * L);
+        float s0 = OPS.sumAt(w, acc), s1 = OPS.sumAt(w, acc + L);
+        float s2 = OPS.sumAt(w, acc + 2 * L), s3 = OPS.sumAt(w, acc + 3 * L);
+        float t0 = OPS.sumAt(w, acc + 4 * L), t1 = OPS.sumAt(w, acc + 5 * L);
+        float t2 = OPS.sumAt(w, acc + 6 * L), t3 = OPS.sumAt(w, acc + 7 * L);
         for (; c < cols; c++) {
             float wa = w[c], wb = w[cols + c];
             float v0 = x[x0 + c], v1 = x[x1 + c], v2 = x[x2 + c], v3 = x[x3 + c];
@@ -418,8 +427,13 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
             a2 = FloatVector.fromArray(F, x, x2 + c).fma(wv, a2);
             a3 = FloatVector.fromArray(F, x, x3 + c).fma(wv, a3);
         }
-        float s0 = OPS.sum(a0), s1 = OPS.sum(a1);
-        float s2 = OPS.sum(a2), s3 = OPS.sum(a3);
+        int acc = 4 * cols; // the scratch's accumulator area (see decodedRows)
+        a0.intoArray(w, acc);
+        a1.intoArray(w, acc + L);
+        a2.intoArray(w, acc + 2 * L);
+        a3.intoArray(w, acc + 3 * L);
+        float s0 = OPS.sumAt(w, acc), s1 = OPS.sumAt(w, acc + L);
+        float s2 = OPS.sumAt(w, acc + 2 * L), s3 = OPS.sumAt(w, acc + 3 * L);
         for (; c < cols; c++) {
             float wc = w[c];
             s0 = Math.fma(wc, x[x0 + c], s0);

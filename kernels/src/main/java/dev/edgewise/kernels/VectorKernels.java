@@ -61,7 +61,16 @@ final class VectorKernels implements LaneOps {
 
     @Override
     public float sumAt(float[] a, int offset) {
-        return sum(FloatVector.fromArray(F, a, offset));
+        // sum(FloatVector)'s tree written out: a call to it that C2 does not inline (its compiled body past
+        // InlineSmallCode, or the caller's node budget spent) would box the vector; the Vector API's own
+        // methods are force-inlined
+        FloatVector v = FloatVector.fromArray(F, a, offset);
+        for (int step = L / 2; step >= 16; step /= 2) v = v.add(v.rearrange(VectorShuffle.iota(F, step, 1, true))); // wider than 512 bits only
+        if (L >= 16) v = v.add(v.rearrange(F_ROT8));
+        if (L >= 8) v = v.add(v.rearrange(F_ROT4));
+        if (L >= 4) v = v.add(v.rearrange(F_ROT2));
+        if (L >= 2) v = v.add(v.rearrange(F_ROT1));
+        return v.lane(0);
     }
 
     /** Rotation of a vector's lanes by {@code step} (lane i takes lane i + step), or null where it has no meaning. */
