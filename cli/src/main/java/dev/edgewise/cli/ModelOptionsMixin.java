@@ -43,6 +43,11 @@ final class ModelOptionsMixin {
                     + "llama.cpp's 8-bit integer products")
     boolean exactActivations;
 
+    @Option(names = "--prefill-chunk", paramLabel = "N", defaultValue = "" + ModelOptions.DEFAULT_PREFILL_CHUNK,
+            description = "most prompt tokens evaluated per scheduler step beside the running sequences' decode rows: smaller keeps "
+                    + "inter-token latency low while prompts arrive, larger prefills waiting prompts sooner (default: ${DEFAULT-VALUE})")
+    int prefillChunk;
+
     @Option(names = {"-q", "--quiet"}, description = "no progress display on the terminal")
     boolean quiet;
 
@@ -57,13 +62,15 @@ final class ModelOptionsMixin {
         if (batchSize < 1) throw new UsageException("--batch-size must be at least 1, got " + batchSize);
         if (kvBlockSize < 1) throw new UsageException("--kv-block-size must be at least 1, got " + kvBlockSize);
         if (kvBudgetMb < 0) throw new UsageException("--kv-budget must be >= 0, got " + kvBudgetMb);
+        if (prefillChunk < 1) throw new UsageException("--prefill-chunk must be at least 1, got " + prefillChunk);
         KvType type;
         try {
             type = kvType == null ? defaultKvType : KvType.parse(kvType);
         } catch (IllegalArgumentException e) {
             throw new UsageException("--kv-type: " + e.getMessage());
         }
-        return new ModelOptions(t, contextSize, batchSize, type, kvBlockSize, kvBudgetMb << 20, !exactActivations);
+        return new ModelOptions(t, contextSize, batchSize, type, kvBlockSize, kvBudgetMb << 20, !exactActivations)
+                .withPrefillChunk(prefillChunk);
     }
 
     /** The file to load: the given one, or the embedded synthetic model (written on first use). */

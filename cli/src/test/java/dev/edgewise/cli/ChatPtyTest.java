@@ -131,6 +131,7 @@ class ChatPtyTest {
             screen.await("needs switcher heads");
             type(p.getOutputStream(), "/bogus\r");
             screen.await("unknown command /bogus");
+            screen.await(">>> "); // back at the prompt: a Ctrl-C before it reaches the JVM as a signal, not as the editor's key
             type(p.getOutputStream(), "\u0003");
             assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(p.exitValue()).as(screen.all()).isZero();

@@ -7,13 +7,14 @@ import dev.edgewise.kernels.WeightMatrix;
 import dev.edgewise.kernels.WorkerPool;
 import dev.edgewise.loader.PageCache;
 import dev.edgewise.loader.Progress;
+import dev.edgewise.quant.GGMLType;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 
 /**
- * Repacks a model's Q4_0 matrices (and Q8_0, Q5_0 and Q4_K ones when {@link #blocksOn()}) at load
+ * Repacks a model's Q4_0 and Q4_K matrices (and Q8_0 and Q5_0 ones when {@link #blocksOn}) at load
  * for the integer kernels ({@link PackedQ4_0}, {@link PackedBlocks}): the engine then runs them as
  * llama.cpp does, on 8-bit activations, at every batch. Each packed matrix's file pages are released
  * from the process as soon as it is packed (they stay in the page cache; see {@code FileRelease}),
@@ -24,16 +25,17 @@ final class LoadTimePacking {
     private LoadTimePacking() {}
 
     /**
-     * Whether Q8_0, Q5_0 and Q4_K are packed for the integer kernels too: off unless
-     * {@code -Dedgewise.int8.blocks=true}. Their kernels (4-vector tiles for prompts and batches)
-     * are exact to their scalar references and stay within llama.cpp's distance on the fixtures
-     * (ReferenceLogitsTest), and decode faster than the float kernels, but measured end to end on a
-     * loaded machine (load average ~20 on 2 cores, 0.5B, 2 alternated rounds) their prompts were
-     * 0.65-0.8x the float path's (Q4_K_M pp128 31 against 40 tok/s, Q8_0 28 against 44) and packing
-     * adds seconds of load time, so they stay opt-in until measured on a quiet machine.
+     * Whether a matrix of this type that {@link PackedBlocks#canPack} is packed for the integer kernels.
+     * {@code -Dedgewise.int8.blocks=true} packs Q8_0, Q5_0 and Q4_K, {@code =false} none of them; by
+     * default Q4_K only. Their kernels (4-vector tiles for prompts and batches) are exact to their scalar
+     * references and stay within llama.cpp's distance on the fixtures (ReferenceLogitsTest). Measured side
+     * by side (README, Performance): Q4_K gains on both sides (1.5B Q4_K_M decode 14.4 against 8.9 tok/s
+     * on the float kernels, pp128 59.8 against 56.6), while Q8_0 decodes faster (0.5B 48.0 against 41.5)
+     * but prompts at 0.54x llama.cpp against 0.85x, so Q8_0 and Q5_0 stay opt-in.
      */
-    static boolean blocksOn() {
-        return Boolean.getBoolean("edgewise.int8.blocks");
+    static boolean blocksOn(GGMLType type) {
+        String v = System.getProperty("edgewise.int8.blocks");
+        return v == null ? type == GGMLType.Q4_K : Boolean.parseBoolean(v);
     }
 
     static ModelWeights pack(ModelWeights w, WorkerPool pool, Arena memory, MemorySegment file, Progress progress) {
@@ -43,7 +45,7 @@ final class LoadTimePacking {
         int panel = SimdKernels.preferred().int8PanelRows();
         for (WeightMatrix m : matrices(w)) {
             if (PackedQ4_0.canPack(m)) bytes += PackedQ4_0.bytes(m, panel) + 64;
-            else if (blocksOn() && PackedBlocks.canPack(m)) bytes += PackedBlocks.bytes(m, panel) + 64;
+            else if (blocksOn(m.type()) && PackedBlocks.canPack(m)) bytes += PackedBlocks.bytes(m, panel) + 64;
         }
         SegmentAllocator arena = SegmentAllocator.slicingAllocator(PageCache.hugePageMemory(memory, bytes));
         FileRelease release = new FileRelease(w, file);
@@ -65,7 +67,7 @@ final class LoadTimePacking {
 
     /** Whether {@link #pack(WeightMatrix, WorkerPool, SegmentAllocator)} packs {@code m}. */
     private static boolean willPack(WeightMatrix m) {
-        return PackedQ4_0.canPack(m) || blocksOn() && PackedBlocks.canPack(m);
+        return PackedQ4_0.canPack(m) || blocksOn(m.type()) && PackedBlocks.canPack(m);
     }
 
     private static WeightMatrix[] layerMatrices(LayerWeights l) {
@@ -154,7 +156,7 @@ final class LoadTimePacking {
             pool.parallelFor(p.panels(), (p0, p1) -> p.packPanels(m, p0, p1));
             return m.withPacked(p);
         }
-        if (blocksOn() && PackedBlocks.canPack(m)) {
+        if (blocksOn(m.type()) && PackedBlocks.canPack(m)) {
             PackedBlocks p = PackedBlocks.allocate(m, panel, arena);
             pool.parallelFor(p.panels(), (p0, p1) -> p.packPanels(m, p0, p1));
             return m.withPacked(p);
