@@ -28,6 +28,11 @@ public record ModelWeights(
         TensorReader r = new TensorReader(gguf, new HashSet<>());
         Architecture a = c.architecture();
         int d = c.dim(), q = c.qDim(), kv = c.kvDim();
+        // every block has at least its nine matrices and norms: a forged block count is refused before it sizes an array
+        if (c.nLayers() > gguf.tensors().size() / 9) {
+            throw new ModelFormatException("block_count is " + c.nLayers() + " but the file holds only "
+                    + gguf.tensors().size() + " tensors (a block needs at least 9)");
+        }
         LayerWeights[] layers = new LayerWeights[c.nLayers()];
         for (int i = 0; i < c.nLayers(); i++) {
             String b = "blk." + i + ".";
