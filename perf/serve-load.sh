@@ -5,7 +5,7 @@
 #   perf/serve-load.sh                                  # edgewise only
 #   LLAMA_SERVER=/path/to/llama-server perf/serve-load.sh
 # Environment: THREADS (2), CLIENTS (1,8), REQUESTS per client (3), PORT (18181), MODEL (default: the synthetic file),
-# SKIP_EDGEWISE=1 to measure llama-server only.
+# SKIP_EDGEWISE=1 to measure llama-server only, SERVE_ARGS for more `edgewise serve` options (say "--prefill-chunk 1024").
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 THREADS=${THREADS:-2}; CLIENTS=${CLIENTS:-1,8}; REQUESTS=${REQUESTS:-3}; PORT=${PORT:-18181}
@@ -42,7 +42,7 @@ run_against() {  # name pid
 }
 
 if [ -z "${SKIP_EDGEWISE:-}" ]; then
-  bin/edgewise serve --model "$MODEL" --threads "$THREADS" --port "$PORT" --ctx-size 2048 2> /tmp/serve-load-edgewise.log &
+  bin/edgewise serve --model "$MODEL" --threads "$THREADS" --port "$PORT" --ctx-size 2048 ${SERVE_ARGS:-} 2> /tmp/serve-load-edgewise.log &
   server_pid=$!
   run_against "edgewise serve" $!
 fi

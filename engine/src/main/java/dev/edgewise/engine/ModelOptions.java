@@ -30,7 +30,7 @@ public record ModelOptions(int threads, int contextSize, int batchSize, KvType k
                            boolean int8Activations, int maxSequences, int maxWaiting, int prefillChunk, boolean prefixCache) {
     public static final int DEFAULT_MAX_SEQUENCES = 64;
     public static final int DEFAULT_MAX_WAITING = 256;
-    public static final int DEFAULT_PREFILL_CHUNK = 256;
+    public static final int DEFAULT_PREFILL_CHUNK = 1024;
 
     public ModelOptions {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);

@@ -34,6 +34,9 @@ final class ElementKernels implements FormatKernels {
     private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
     private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
 
+    /** F16 weights converted per step of the one-vector kernel (4 vectors, 2 per accumulator). */
+    private static final int HALF_CHUNK = 4 * L;
+
     /** 2^112: rebiases a half's exponent (bias 15) to a float's (bias 127), normals and subnormals alike. */
     private static final float HALF_EXPONENT_REBIAS = 0x1p112f;
 
@@ -57,7 +60,7 @@ final class ElementKernels implements FormatKernels {
     public void decodeRow(WeightFormat f, MemorySegment seg, long src, float[] dst, int dstOff, int cols) {
         switch (f) {
             case F32 -> MemorySegment.copy(seg, LE_FLOAT, src, dst, dstOff, cols);
-            case F16 -> f16Decode(seg, src, dst, dstOff, cols);
+            case F16 -> halvesToFloats(seg, src, dst, dstOff, cols);
             case BF16 -> bf16Decode(seg, src, dst, dstOff, cols);
             default -> throw new IllegalArgumentException(f + " is not an element format");
         }
@@ -87,7 +90,7 @@ final class ElementKernels implements FormatKernels {
     // 18x slower when these loops sat in matmulRows).
 
     private static void f16Rows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
-        float[] acc = new float[L];
+        float[] acc = new float[L + HALF_CHUNK]; // lane sums, then converted weights
         for (int r = r0; r < r1; r++) out[r] = f16Tile1(seg, r * rowBytes, cols, x, 0, acc);
     }
 
@@ -98,66 +101,53 @@ final class ElementKernels implements FormatKernels {
 
     // Each decoder is its own method: inlined into decodeRow together, they overflowed C2's node
     // budget and left the F16 conversion as boxed calls (batch 8 ran 2.3x slower than before).
+    // For the same reason no method here takes or returns a vector: a call C2 leaves out of line
+    // exchanges arrays, never boxed vectors.
 
-    private static void f16Decode(MemorySegment seg, long src, float[] dst, int dstOff, int cols) {
+    /**
+     * {@code n} IEEE halves at {@code src} to floats at {@code dst}, exact. The JDK 25 Vector API has
+     * no float16 conversion, so: put the half's exponent and mantissa at the float's mantissa top
+     * (shift by 13) and multiply by 2^112, which rebiases normals and turns subnormal halves into the
+     * right normal floats; Inf and NaN (half exponent all ones) get the float exponent all ones
+     * instead; then restore the sign. Lanes where {@code HALF_SIMD}, the scalar conversion for the rest.
+     */
+    private static void halvesToFloats(MemorySegment seg, long src, float[] dst, int dstOff, int n) {
         int c = 0;
-        for (int bound = HALF_SIMD ? F.loopBound(cols) : 0; c < bound; c += L) f16At(seg, src + 2L * c).intoArray(dst, dstOff + c);
-        for (; c < cols; c++) dst[dstOff + c] = Float.float16ToFloat(seg.get(LE_SHORT, src + 2L * c));
+        for (int bound = HALF_SIMD ? F.loopBound(n) : 0; c < bound; c += L) {
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(S, seg, src + 2L * c, LE).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+            IntVector magnitude = h.and(0x7FFF);
+            IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
+            IntVector finite = shifted.reinterpretAsFloats().mul(HALF_EXPONENT_REBIAS).reinterpretAsInts();
+            VectorMask<Integer> infOrNaN = magnitude.compare(VectorOperators.GE, 0x7C00);
+            IntVector bits = finite.blend(shifted.or(0x7F80_0000), infOrNaN);
+            IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
+            bits.or(sign).reinterpretAsFloats().intoArray(dst, dstOff + c);
+        }
+        for (; c < n; c++) dst[dstOff + c] = Float.float16ToFloat(seg.get(LE_SHORT, src + 2L * c));
     }
 
+    /** bfloat16 to float: the 16 bits are the float's upper half. */
     private static void bf16Decode(MemorySegment seg, long src, float[] dst, int dstOff, int cols) {
         int c = 0;
-        for (int bound = HALF_SIMD ? F.loopBound(cols) : 0; c < bound; c += L) bf16At(seg, src + 2L * c).intoArray(dst, dstOff + c);
+        for (int bound = HALF_SIMD ? F.loopBound(cols) : 0; c < bound; c += L) {
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(S, seg, src + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0);
+            h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, dstOff + c);
+        }
         for (; c < cols; c++) dst[dstOff + c] = bf16Scalar(seg, src + 2L * c);
     }
 
     // ---------------------------------------------------------------------------------------------
     // Matmul: element formats (F32, F16, BF16). Vector loop, then a scalar tail for cols % L.
 
-    private static FloatVector f32At(MemorySegment seg, long offset) {
-        return FloatVector.fromMemorySegment(F, seg, offset, LE);
-    }
-
-    private static FloatVector f16At(MemorySegment seg, long offset) {
-        return halfToFloat(ShortVector.fromMemorySegment(S, seg, offset, LE));
-    }
-
-    private static FloatVector bf16At(MemorySegment seg, long offset) {
-        return bf16ToFloat(ShortVector.fromMemorySegment(S, seg, offset, LE));
-    }
-
-    /**
-     * IEEE half to float, exact, in lanes. The JDK 25 Vector API has no float16 conversion, so: put
-     * the half's exponent and mantissa at the float's mantissa top (shift by 13) and multiply by
-     * 2^112, which rebiases normals and turns subnormal halves into the right normal floats; Inf
-     * and NaN (half exponent all ones) get the float exponent all ones instead; then restore the sign.
-     */
-    private static FloatVector halfToFloat(ShortVector halves) {
-        IntVector h = (IntVector) halves.convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
-        IntVector magnitude = h.and(0x7FFF);
-        IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
-        IntVector finite = shifted.reinterpretAsFloats().mul(HALF_EXPONENT_REBIAS).reinterpretAsInts();
-        VectorMask<Integer> infOrNaN = magnitude.compare(VectorOperators.GE, 0x7C00);
-        IntVector bits = finite.blend(shifted.or(0x7F80_0000), infOrNaN);
-        IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
-        return bits.or(sign).reinterpretAsFloats();
-    }
-
-    /** bfloat16 to float: the 16 bits are the float's upper half. */
-    private static FloatVector bf16ToFloat(ShortVector bf16) {
-        IntVector h = (IntVector) bf16.convertShape(VectorOperators.S2I, I, 0);
-        return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-    }
-
     private static float f32Tile1(MemorySegment seg, long row, int cols, float[] x, int x0, float[] acc) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         int c = 0;
         for (; c <= cols - 2 * L; c += 2 * L) {
-            a0 = FloatVector.fromArray(F, x, x0 + c).fma(f32At(seg, row + 4L * c), a0);
-            a1 = FloatVector.fromArray(F, x, x0 + c + L).fma(f32At(seg, row + 4L * (c + L)), a1);
+            a0 = FloatVector.fromArray(F, x, x0 + c).fma(FloatVector.fromMemorySegment(F, seg, row + 4L * c, LE), a0);
+            a1 = FloatVector.fromArray(F, x, x0 + c + L).fma(FloatVector.fromMemorySegment(F, seg, row + 4L * (c + L), LE), a1);
         }
         if (c <= cols - L) {
-            a0 = FloatVector.fromArray(F, x, x0 + c).fma(f32At(seg, row + 4L * c), a0);
+            a0 = FloatVector.fromArray(F, x, x0 + c).fma(FloatVector.fromMemorySegment(F, seg, row + 4L * c, LE), a0);
             c += L;
         }
         a0.add(a1).intoArray(acc, 0);
@@ -171,7 +161,7 @@ final class ElementKernels implements FormatKernels {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int c = 0;
         for (int bound = F.loopBound(cols); c < bound; c += L) {
-            FloatVector w = f32At(seg, row + 4L * c);
+            FloatVector w = FloatVector.fromMemorySegment(F, seg, row + 4L * c, LE);
             a0 = FloatVector.fromArray(F, x, x0 + c).fma(w, a0);
             a1 = FloatVector.fromArray(F, x, x1 + c).fma(w, a1);
             a2 = FloatVector.fromArray(F, x, x2 + c).fma(w, a2);
@@ -196,20 +186,26 @@ final class ElementKernels implements FormatKernels {
         out[o3] = s3;
     }
 
+    /**
+     * One F16 row against one vector: {@link #HALF_CHUNK} weights at a time converted into the
+     * scratch behind the lane sums ({@code acc[L ..]}), then multiplied from there.
+     */
     private static float f16Tile1(MemorySegment seg, long row, int cols, float[] x, int x0, float[] acc) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         int c = 0;
-        for (; c <= cols - 2 * L; c += 2 * L) {
-            a0 = FloatVector.fromArray(F, x, x0 + c).fma(f16At(seg, row + 2L * c), a0);
-            a1 = FloatVector.fromArray(F, x, x0 + c + L).fma(f16At(seg, row + 2L * (c + L)), a1);
+        for (; c <= cols - HALF_CHUNK; c += HALF_CHUNK) {
+            halvesToFloats(seg, row + 2L * c, acc, L, HALF_CHUNK);
+            for (int k = 0; k < HALF_CHUNK; k += 2 * L) {
+                a0 = FloatVector.fromArray(F, x, x0 + c + k).fma(FloatVector.fromArray(F, acc, L + k), a0);
+                a1 = FloatVector.fromArray(F, x, x0 + c + k + L).fma(FloatVector.fromArray(F, acc, 2 * L + k), a1);
+            }
         }
-        if (c <= cols - L) {
-            a0 = FloatVector.fromArray(F, x, x0 + c).fma(f16At(seg, row + 2L * c), a0);
-            c += L;
-        }
+        int rest = cols - c, k = 0;
+        halvesToFloats(seg, row + 2L * c, acc, L, rest);
+        for (; k <= rest - L; k += L) a0 = FloatVector.fromArray(F, x, x0 + c + k).fma(FloatVector.fromArray(F, acc, L + k), a0);
         a0.add(a1).intoArray(acc, 0);
         float s = OPS.sumAt(acc, 0);
-        for (; c < cols; c++) s = Math.fma(Float.float16ToFloat(seg.get(LE_SHORT, row + 2L * c)), x[x0 + c], s);
+        for (; k < rest; k++) s = Math.fma(acc[L + k], x[x0 + c + k], s);
         return s;
     }
 
@@ -221,11 +217,11 @@ final class ElementKernels implements FormatKernels {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         int c = 0;
         for (; c <= cols - 2 * L; c += 2 * L) {
-            a0 = FloatVector.fromArray(F, x, x0 + c).fma(bf16At(seg, row + 2L * c), a0);
-            a1 = FloatVector.fromArray(F, x, x0 + c + L).fma(bf16At(seg, row + 2L * (c + L)), a1);
+            a0 = FloatVector.fromArray(F, x, x0 + c).fma(((IntVector) ShortVector.fromMemorySegment(S, seg, row + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a0);
+            a1 = FloatVector.fromArray(F, x, x0 + c + L).fma(((IntVector) ShortVector.fromMemorySegment(S, seg, row + 2L * (c + L), LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a1);
         }
         if (c <= cols - L) {
-            a0 = FloatVector.fromArray(F, x, x0 + c).fma(bf16At(seg, row + 2L * c), a0);
+            a0 = FloatVector.fromArray(F, x, x0 + c).fma(((IntVector) ShortVector.fromMemorySegment(S, seg, row + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a0);
             c += L;
         }
         a0.add(a1).intoArray(acc, 0);

@@ -19,6 +19,11 @@ import java.nio.ByteOrder;
  * Loaded like {@code SpeciesKernels} (which holds this width's copy): once normally for the
  * preferred species and as a hidden class per other species ({@link KernelsBySpecies}), so that
  * {@link #F} is a constant; the same rules keep the copies sound.
+ * <p>No method here takes or returns a vector; each kernel spells its loads and conversions with
+ * the Vector API's own (force-inlined) calls. C2 inlines callees only up to a node budget, and a
+ * vector handed to a helper it leaves out of line is boxed: with small helpers for the block loads,
+ * the Q8_0 output matrix of a Q4_0 model boxed a vector per row in some JVMs (a server's single
+ * stream decoded at 18 instead of 62 tok/s, depending on what compiled first).
  */
 final class QuantKernels implements FormatKernels {
 
@@ -113,51 +118,14 @@ final class QuantKernels implements FormatKernels {
     // sum by d once (one FMA per block instead of one multiply per weight vector): the same
     // products, rounded differently, well within float rounding of the exact sum.
 
-    private static FloatVector blockScale(MemorySegment seg, long block) {
-        return FloatVector.broadcast(F, Float.float16ToFloat(seg.get(LE_SHORT, block)));
-    }
-
-    private static ByteVector quantBytes(MemorySegment seg, long offset) {
-        return ByteVector.fromMemorySegment(BQ, seg, offset, LE);
-    }
-
-    /** Lanes {@code [part*L, part*L + L)} of the chunk, sign-extended to ints. */
-    private static IntVector ints(ByteVector quants, int part) {
-        return (IntVector) quants.convertShape(VectorOperators.B2I, I, part);
-    }
-
-    private static FloatVector toFloat(IntVector v) {
-        return (FloatVector) v.convertShape(VectorOperators.I2F, F, 0);
-    }
-
-    /** Q8_0 quants as floats. */
-    private static FloatVector q8(ByteVector quants, int part) {
-        return toFloat(ints(quants, part));
-    }
-
-    /** Q4_0 bytes {@code [part*L, part*L + L)} of the chunk, zero-extended to ints. */
-    private static IntVector nibblePairs(ByteVector quants, int part) {
-        return (IntVector) quants.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
-    }
-
-    /** Q4_0 low-nibble values (nibble - 8) as floats, from zero-extended bytes. */
-    private static FloatVector lowNibbles(IntVector q) {
-        return toFloat(q.and(0x0F).sub(8));
-    }
-
-    /** Q4_0 high-nibble values (nibble - 8) as floats, from zero-extended bytes. */
-    private static FloatVector highNibbles(IntVector q) {
-        return toFloat(q.lanewise(VectorOperators.LSHR, 4).sub(8));
-    }
-
     private static void q8_0Decode(MemorySegment seg, long row, int blocks, float[] dst, int dstOff) {
         for (int blk = 0; blk < blocks; blk++) {
             long block = row + (long) Q8_0_BLOCK_BYTES * blk;
-            FloatVector d = blockScale(seg, block);
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(seg.get(LE_SHORT, block)));
             int o = dstOff + Q8_0_BLOCK * blk;
             for (int k = 0; k < 32; k += QCHUNK) {
-                ByteVector q = quantBytes(seg, block + 2 + k);
-                for (int p = 0; p < QPARTS; p++) q8(q, p).mul(d).intoArray(dst, o + k + p * L);
+                ByteVector q = ByteVector.fromMemorySegment(BQ, seg, block + 2 + k, LE);
+                for (int p = 0; p < QPARTS; p++) ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, o + k + p * L);
             }
         }
     }
@@ -165,14 +133,14 @@ final class QuantKernels implements FormatKernels {
     private static void q4_0Decode(MemorySegment seg, long row, int blocks, float[] dst, int dstOff) {
         for (int blk = 0; blk < blocks; blk++) {
             long block = row + (long) Q4_0_BLOCK_BYTES * blk;
-            FloatVector d = blockScale(seg, block);
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(seg.get(LE_SHORT, block)));
             int o = dstOff + Q4_0_BLOCK * blk;
             for (int k = 0; k < 16; k += QCHUNK) {
-                ByteVector q = quantBytes(seg, block + 2 + k);
+                ByteVector q = ByteVector.fromMemorySegment(BQ, seg, block + 2 + k, LE);
                 for (int p = 0; p < QPARTS; p++) {
-                    IntVector qi = nibblePairs(q, p);
-                    lowNibbles(qi).mul(d).intoArray(dst, o + k + p * L);
-                    highNibbles(qi).mul(d).intoArray(dst, o + k + p * L + 16);
+                    IntVector qi = (IntVector) q.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
+                    ((FloatVector) qi.and(0x0F).sub(8).convertShape(VectorOperators.I2F, F, 0)).mul(d).intoArray(dst, o + k + p * L);
+                    ((FloatVector) qi.lanewise(VectorOperators.LSHR, 4).sub(8).convertShape(VectorOperators.I2F, F, 0)).mul(d).intoArray(dst, o + k + p * L + 16);
                 }
             }
         }
@@ -187,25 +155,20 @@ final class QuantKernels implements FormatKernels {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int blk = 0; blk < blocks; blk++) {
             long block = row + (long) Q8_0_BLOCK_BYTES * blk;
-            FloatVector d = blockScale(seg, block);
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(seg.get(LE_SHORT, block)));
             int xb = x0 + Q8_0_BLOCK * blk;
             for (int k = 0; k < 16; k += QCHUNK) { // first half of the block into a0, second into a1
-                ByteVector q0 = quantBytes(seg, block + 2 + k);
-                ByteVector q1 = quantBytes(seg, block + 18 + k);
+                ByteVector q0 = ByteVector.fromMemorySegment(BQ, seg, block + 2 + k, LE);
+                ByteVector q1 = ByteVector.fromMemorySegment(BQ, seg, block + 18 + k, LE);
                 for (int p = 0; p < QPARTS; p++) {
                     int e = xb + k + p * L;
-                    a0 = FloatVector.fromArray(F, x, e).fma(widen(q0, p).mul(d), a0);
-                    a1 = FloatVector.fromArray(F, x, e + 16).fma(widen(q1, p).mul(d), a1);
+                    a0 = FloatVector.fromArray(F, x, e).fma(((FloatVector) q0.convertShape(VectorOperators.B2F, F, p)).mul(d), a0);
+                    a1 = FloatVector.fromArray(F, x, e + 16).fma(((FloatVector) q1.convertShape(VectorOperators.B2F, F, p)).mul(d), a1);
                 }
             }
         }
         a0.add(a1).intoArray(acc, 0);
         return OPS.sumAt(acc, 0);
-    }
-
-    /** Bytes {@code [part*L, part*L + L)} of the chunk widened to floats in one conversion. */
-    private static FloatVector widen(ByteVector quants, int part) {
-        return (FloatVector) quants.convertShape(VectorOperators.B2F, F, part);
     }
 
     // The one-vector Q4_0 kernels sum x * nibble (0..15) per block, without the -8 bias, and take
@@ -220,12 +183,12 @@ final class QuantKernels implements FormatKernels {
             int xb = Q4_0_BLOCK * blk;
             FloatVector s = FloatVector.zero(F);
             for (int k = 0; k < 16; k += QCHUNK) {
-                ByteVector q = quantBytes(seg, block + 2 + k);
+                ByteVector q = ByteVector.fromMemorySegment(BQ, seg, block + 2 + k, LE);
                 for (int p = 0; p < QPARTS; p++) {
                     int e = xb + k + p * L;
-                    IntVector qi = nibblePairs(q, p);
-                    s = FloatVector.fromArray(F, x, e).fma(toFloat(qi.and(0x0F)), s);
-                    s = FloatVector.fromArray(F, x, e + 16).fma(toFloat(qi.lanewise(VectorOperators.LSHR, 4)), s);
+                    IntVector qi = (IntVector) q.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
+                    s = FloatVector.fromArray(F, x, e).fma((FloatVector) qi.and(0x0F).convertShape(VectorOperators.I2F, F, 0), s);
+                    s = FloatVector.fromArray(F, x, e + 16).fma((FloatVector) qi.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0), s);
                 }
             }
             float d = Float.float16ToFloat(seg.get(LE_SHORT, block));
@@ -247,16 +210,16 @@ final class QuantKernels implements FormatKernels {
             int xb = Q4_0_BLOCK * blk;
             FloatVector sA = FloatVector.zero(F), sB = sA;
             for (int k = 0; k < 16; k += QCHUNK) {
-                ByteVector qA = quantBytes(seg, blockA + 2 + k);
-                ByteVector qB = quantBytes(seg, blockB + 2 + k);
+                ByteVector qA = ByteVector.fromMemorySegment(BQ, seg, blockA + 2 + k, LE);
+                ByteVector qB = ByteVector.fromMemorySegment(BQ, seg, blockB + 2 + k, LE);
                 for (int p = 0; p < QPARTS; p++) {
                     int e = xb + k + p * L;
                     FloatVector xlo = FloatVector.fromArray(F, x, e), xhi = FloatVector.fromArray(F, x, e + 16);
-                    IntVector iA = nibblePairs(qA, p), iB = nibblePairs(qB, p);
-                    sA = xlo.fma(toFloat(iA.and(0x0F)), sA);
-                    sB = xlo.fma(toFloat(iB.and(0x0F)), sB);
-                    sA = xhi.fma(toFloat(iA.lanewise(VectorOperators.LSHR, 4)), sA);
-                    sB = xhi.fma(toFloat(iB.lanewise(VectorOperators.LSHR, 4)), sB);
+                    IntVector iA = (IntVector) qA.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p), iB = (IntVector) qB.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
+                    sA = xlo.fma((FloatVector) iA.and(0x0F).convertShape(VectorOperators.I2F, F, 0), sA);
+                    sB = xlo.fma((FloatVector) iB.and(0x0F).convertShape(VectorOperators.I2F, F, 0), sB);
+                    sA = xhi.fma((FloatVector) iA.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0), sA);
+                    sB = xhi.fma((FloatVector) iB.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0), sB);
                 }
             }
             float dA = Float.float16ToFloat(seg.get(LE_SHORT, blockA)), dB = Float.float16ToFloat(seg.get(LE_SHORT, blockB));
@@ -291,13 +254,13 @@ final class QuantKernels implements FormatKernels {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int blk = 0; blk < blocks; blk++) {
             long block = row + (long) Q8_0_BLOCK_BYTES * blk;
-            FloatVector d = blockScale(seg, block);
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(seg.get(LE_SHORT, block)));
             int xb = Q8_0_BLOCK * blk;
             for (int k = 0; k < 32; k += QCHUNK) {
-                ByteVector q = quantBytes(seg, block + 2 + k);
+                ByteVector q = ByteVector.fromMemorySegment(BQ, seg, block + 2 + k, LE);
                 for (int p = 0; p < QPARTS; p++) {
                     int e = xb + k + p * L;
-                    FloatVector w = widen(q, p).mul(d);
+                    FloatVector w = ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).mul(d);
                     a0 = FloatVector.fromArray(F, x, e).fma(w, a0);
                     a1 = FloatVector.fromArray(F, x, x1 + e).fma(w, a1);
                 }
@@ -319,11 +282,11 @@ final class QuantKernels implements FormatKernels {
             int xb = Q4_0_BLOCK * blk;
             FloatVector s0 = FloatVector.zero(F), s1 = s0;
             for (int k = 0; k < 16; k += QCHUNK) {
-                ByteVector q = quantBytes(seg, block + 2 + k);
+                ByteVector q = ByteVector.fromMemorySegment(BQ, seg, block + 2 + k, LE);
                 for (int p = 0; p < QPARTS; p++) {
                     int e = xb + k + p * L;
-                    IntVector qi = nibblePairs(q, p);
-                    FloatVector lo = toFloat(qi.and(0x0F)), hi = toFloat(qi.lanewise(VectorOperators.LSHR, 4));
+                    IntVector qi = (IntVector) q.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
+                    FloatVector lo = (FloatVector) qi.and(0x0F).convertShape(VectorOperators.I2F, F, 0), hi = (FloatVector) qi.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0);
                     s0 = FloatVector.fromArray(F, x, e).fma(lo, s0);
                     s1 = FloatVector.fromArray(F, x, x1 + e).fma(lo, s1);
                     s0 = FloatVector.fromArray(F, x, e + 16).fma(hi, s0);
@@ -352,28 +315,23 @@ final class QuantKernels implements FormatKernels {
 
     private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
 
-    /** 0, 1, .., L-1: element indices within a part, for Q5_0's per-element high-bit shifts. */
-    private static IntVector laneIndices() {
-        return IntVector.zero(I).addIndex(1);
-    }
-
     private static void q5_0Decode(MemorySegment seg, long row, int blocks, float[] dst, int dstOff) {
-        IntVector lanes = laneIndices();
+        IntVector lanes = IntVector.zero(I).addIndex(1);
         for (int blk = 0; blk < blocks; blk++) {
             long block = row + (long) Q5_0_BLOCK_BYTES * blk;
             float d = Float.float16ToFloat(seg.get(LE_SHORT, block));
             IntVector qh = IntVector.broadcast(I, seg.get(LE_INT, block + 2));
             int o = dstOff + Q5_0_BLOCK * blk;
             for (int k = 0; k < 16; k += QCHUNK) {
-                ByteVector q = quantBytes(seg, block + 6 + k);
+                ByteVector q = ByteVector.fromMemorySegment(BQ, seg, block + 6 + k, LE);
                 for (int p = 0; p < QPARTS; p++) {
                     int j = k + p * L;
-                    IntVector qi = nibblePairs(q, p);
+                    IntVector qi = (IntVector) q.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
                     IntVector shift = lanes.add(j);
                     IntVector high0 = qh.lanewise(VectorOperators.LSHR, shift).lanewise(VectorOperators.LSHL, 4).and(0x10);
                     IntVector high1 = qh.lanewise(VectorOperators.LSHR, shift.add(12)).and(0x10);
-                    toFloat(qi.and(0x0F).or(high0).sub(16)).mul(d).intoArray(dst, o + j);
-                    toFloat(qi.lanewise(VectorOperators.LSHR, 4).or(high1).sub(16)).mul(d).intoArray(dst, o + j + 16);
+                    ((FloatVector) qi.and(0x0F).or(high0).sub(16).convertShape(VectorOperators.I2F, F, 0)).mul(d).intoArray(dst, o + j);
+                    ((FloatVector) qi.lanewise(VectorOperators.LSHR, 4).or(high1).sub(16).convertShape(VectorOperators.I2F, F, 0)).mul(d).intoArray(dst, o + j + 16);
                 }
             }
         }
@@ -408,7 +366,7 @@ final class QuantKernels implements FormatKernels {
      * decoding u - 16 with shifts took 17: Q5_0 is most of a Q4_K_M model's layer weights.
      */
     private static float q5_0Tile1(MemorySegment seg, long row, int blocks, float[] x, float[] xSums, float[] acc) {
-        IntVector lanes = laneIndices();
+        IntVector lanes = IntVector.zero(I).addIndex(1);
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         float bias = 0;
         for (int blk = 0; blk < blocks; blk++) {
@@ -417,14 +375,14 @@ final class QuantKernels implements FormatKernels {
             int xb = Q5_0_BLOCK * blk;
             FloatVector s = FloatVector.zero(F);
             for (int k = 0; k < 16; k += QCHUNK) {
-                ByteVector q = quantBytes(seg, block + 6 + k);
+                ByteVector q = ByteVector.fromMemorySegment(BQ, seg, block + 6 + k, LE);
                 for (int p = 0; p < QPARTS; p++) {
                     int j = k + p * L;
-                    IntVector qi = nibblePairs(q, p);
+                    IntVector qi = (IntVector) q.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
                     IntVector high0 = qh.lanewise(VectorOperators.ROR, lanes.add(j - 4).and(31)).and(0x10);
                     IntVector high1 = qh.lanewise(VectorOperators.ROR, lanes.add(j + 12)).and(0x10);
-                    s = FloatVector.fromArray(F, x, xb + j).fma(toFloat(qi.and(0x0F).or(high0)), s);
-                    s = FloatVector.fromArray(F, x, xb + j + 16).fma(toFloat(qi.lanewise(VectorOperators.LSHR, 4).or(high1)), s);
+                    s = FloatVector.fromArray(F, x, xb + j).fma((FloatVector) qi.and(0x0F).or(high0).convertShape(VectorOperators.I2F, F, 0), s);
+                    s = FloatVector.fromArray(F, x, xb + j + 16).fma((FloatVector) qi.lanewise(VectorOperators.LSHR, 4).or(high1).convertShape(VectorOperators.I2F, F, 0), s);
                 }
             }
             float d = Float.float16ToFloat(seg.get(LE_SHORT, block));
