@@ -171,7 +171,15 @@ final class IntegerKernels implements Int8Kernels {
         return IntVector.broadcast(I, pairs[m]).reinterpretAsShorts();
     }
 
-    /** The panel's rows against one vector, whole pass: out[o .. o + L). */
+    /**
+     * The panel's rows against one vector, whole pass: out[o .. o + L). Written out with the Vector
+     * API's own calls (no helper takes or returns a vector), and over C2's FreqInlineSize (325
+     * bytecodes), so it is always a compilation of its own: inlined into matmulRowsInt8 beside the
+     * tile kernels, it took that compilation past C2's node budget in one JVM out of three, and the
+     * vector operations left out of line ran their allocating Java fallbacks (a server's single stream
+     * decoded at 9-18 instead of 60 tok/s, with a young collection every few milliseconds).
+     * {@code KernelRootsTest} holds both properties.
+     */
     private static void int8Tile1(MemorySegment seg, long panel, int blocks, int[] pairs, int p0, int[] zeroPoints,
                                   float[] scales, int s0, float[] out, int o) {
         FloatVector acc = FloatVector.zero(F);
@@ -180,14 +188,22 @@ final class IntegerKernels implements Int8Kernels {
             long block = blockQuants(panel, blk);
             ShortVector a = IntVector.broadcast(I, zeroPoints[s0 + blk]).reinterpretAsShorts();
             int m = p0 + 16 * blk;
-            for (int c = 0; c < 4; c++, m += 4) {
+            for (int c = 0; c < 4; c++, m += 4) { // activation quants 2m, 2m + 1 broadcast as (even, odd) short pairs
                 ShortVector q = ShortVector.fromMemorySegment(SI, seg, block + c * PANEL_CHUNK, LE);
-                a = a.add(q.and(mask).mul(quantPair(pairs, m)))
-                        .add(q.lanewise(VectorOperators.LSHR, 4).and(mask).mul(quantPair(pairs, m + 1)))
-                        .add(q.lanewise(VectorOperators.LSHR, 8).and(mask).mul(quantPair(pairs, m + 2)))
-                        .add(q.lanewise(VectorOperators.LSHR, 12).mul(quantPair(pairs, m + 3)));
+                a = a.add(q.and(mask).mul(IntVector.broadcast(I, pairs[m]).reinterpretAsShorts()))
+                        .add(q.lanewise(VectorOperators.LSHR, 4).and(mask).mul(IntVector.broadcast(I, pairs[m + 1]).reinterpretAsShorts()))
+                        .add(q.lanewise(VectorOperators.LSHR, 8).and(mask).mul(IntVector.broadcast(I, pairs[m + 2]).reinterpretAsShorts()))
+                        .add(q.lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I, pairs[m + 3]).reinterpretAsShorts()));
             }
-            acc = pairSums(a).fma(packedScales(seg, blockScales(panel, blk)).mul(scales[s0 + blk]), acc);
+            // even plus odd 16-bit lane of each pair as ints, then floats (as pairSums)
+            IntVector lanePairs = a.reinterpretAsInts();
+            FloatVector sums = (FloatVector) lanePairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(lanePairs.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0);
+            // the block's L F16 row scales as floats (as packedScales)
+            FloatVector rowScales = ((IntVector) ShortVector.fromMemorySegment(S, seg, blockScales(panel, blk), LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFF_E000)
+                    .reinterpretAsFloats().mul(HALF_EXPONENT_REBIAS);
+            acc = sums.fma(rowScales.mul(scales[s0 + blk]), acc);
         }
         acc.intoArray(out, o);
     }
@@ -255,8 +271,8 @@ final class IntegerKernels implements Int8Kernels {
      */
     private static FloatVector packedScales(MemorySegment seg, long offset) {
         IntVector h = (IntVector) ShortVector.fromMemorySegment(S, seg, offset, LE).convertShape(VectorOperators.S2I, I, 0);
-        IntVector bits = h.lanewise(VectorOperators.LSHL, 13).and(0x0FFF_E000).or(h.and(0x8000_0000));
-        return bits.reinterpretAsFloats().mul(HALF_EXPONENT_REBIAS);
+        // h is sign-extended: bit 31 of h << 13 is the sign, bits 28-30 (its copies) are cleared
+        return h.lanewise(VectorOperators.LSHL, 13).and(0x8FFF_E000).reinterpretAsFloats().mul(HALF_EXPONENT_REBIAS);
     }
 
 

@@ -58,7 +58,7 @@ final class QuantKernels implements FormatKernels {
     public void fusedRows(WeightFormat f, MemorySegment seg, long rowBytes, int rows, int cols, float[] x, float[] out, int batch, int r0, int r1) {
         switch (f) {
             case Q8_0 -> {
-                if (batch == 1) q8_0Rows(seg, rowBytes, cols, x, out, r0, r1);
+                if (batch == 1) q8_0Rows(seg, rowBytes, cols / Q8_0_BLOCK, x, out, r0, r1);
                 else q8_0RowsFor2(seg, rowBytes, rows, cols, x, out, r0, r1);
             }
             case Q4_0 -> {
@@ -92,12 +92,6 @@ final class QuantKernels implements FormatKernels {
     }
 
     // Q8_0/Q4_0 with one vector (decode): rows in pairs, so each activation load serves two rows.
-
-    private static void q8_0Rows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
-        int blocks = cols / Q8_0_BLOCK;
-        float[] acc = new float[L];
-        for (int r = r0; r < r1; r++) out[r] = q8_0Tile1(seg, r * rowBytes, blocks, x, 0, acc);
-    }
 
     private static void q4_0Rows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
         int blocks = cols / Q4_0_BLOCK, r = r0;
@@ -147,28 +141,63 @@ final class QuantKernels implements FormatKernels {
     }
 
     /**
-     * One Q8_0 row against one vector. Unlike Q4_0, each weight vector is scaled by d before its
-     * FMA (two accumulators, one per half block): Q8_0 decodes in so few instructions that a
-     * per-block sum-then-scale chain became the critical path and measured 1.5x slower.
+     * Q8_0 rows {@code [r0, r1)} against one vector. Unlike Q4_0, each weight vector is scaled by d
+     * before its FMA (two accumulators, one per half block): Q8_0 decodes in so few instructions
+     * that a per-block sum-then-scale chain became the critical path and measured 1.5x slower. The
+     * row loop is part of it so that it stays a compilation of its own (over C2's FreqInlineSize):
+     * inlined beside other kernels, it once boxed a vector per row (KernelRootsTest).
      */
-    private static float q8_0Tile1(MemorySegment seg, long row, int blocks, float[] x, int x0, float[] acc) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        for (int blk = 0; blk < blocks; blk++) {
-            long block = row + (long) Q8_0_BLOCK_BYTES * blk;
-            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(seg.get(LE_SHORT, block)));
-            int xb = x0 + Q8_0_BLOCK * blk;
-            for (int k = 0; k < 16; k += QCHUNK) { // first half of the block into a0, second into a1
-                ByteVector q0 = ByteVector.fromMemorySegment(BQ, seg, block + 2 + k, LE);
-                ByteVector q1 = ByteVector.fromMemorySegment(BQ, seg, block + 18 + k, LE);
-                for (int p = 0; p < QPARTS; p++) {
-                    int e = xb + k + p * L;
-                    a0 = FloatVector.fromArray(F, x, e).fma(((FloatVector) q0.convertShape(VectorOperators.B2F, F, p)).mul(d), a0);
-                    a1 = FloatVector.fromArray(F, x, e + 16).fma(((FloatVector) q1.convertShape(VectorOperators.B2F, F, p)).mul(d), a1);
+    private static void q8_0Rows(MemorySegment seg, long rowBytes, int blocks, float[] x, float[] out, int r0, int r1) {
+        float[] acc = new float[2 * L];
+        int r = r0;
+        for (; r + 1 < r1; r += 2) { // rows in pairs: each activation load serves both
+            long rowA = r * rowBytes, rowB = rowA + rowBytes;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
+            for (int blk = 0; blk < blocks; blk++) {
+                long blockA = rowA + (long) Q8_0_BLOCK_BYTES * blk, blockB = rowB + (long) Q8_0_BLOCK_BYTES * blk;
+                FloatVector dA = FloatVector.broadcast(F, Float.float16ToFloat(seg.get(LE_SHORT, blockA)));
+                FloatVector dB = FloatVector.broadcast(F, Float.float16ToFloat(seg.get(LE_SHORT, blockB)));
+                int xb = Q8_0_BLOCK * blk;
+                for (int k = 0; k < 16; k += QCHUNK) {
+                    ByteVector qA0 = ByteVector.fromMemorySegment(BQ, seg, blockA + 2 + k, LE);
+                    ByteVector qA1 = ByteVector.fromMemorySegment(BQ, seg, blockA + 18 + k, LE);
+                    ByteVector qB0 = ByteVector.fromMemorySegment(BQ, seg, blockB + 2 + k, LE);
+                    ByteVector qB1 = ByteVector.fromMemorySegment(BQ, seg, blockB + 18 + k, LE);
+                    for (int p = 0; p < QPARTS; p++) {
+                        int e = xb + k + p * L;
+                        FloatVector xlo = FloatVector.fromArray(F, x, e), xhi = FloatVector.fromArray(F, x, e + 16);
+                        a0 = xlo.fma(((FloatVector) qA0.convertShape(VectorOperators.B2F, F, p)).mul(dA), a0);
+                        a1 = xhi.fma(((FloatVector) qA1.convertShape(VectorOperators.B2F, F, p)).mul(dA), a1);
+                        b0 = xlo.fma(((FloatVector) qB0.convertShape(VectorOperators.B2F, F, p)).mul(dB), b0);
+                        b1 = xhi.fma(((FloatVector) qB1.convertShape(VectorOperators.B2F, F, p)).mul(dB), b1);
+                    }
                 }
             }
+            a0.add(a1).intoArray(acc, 0);
+            b0.add(b1).intoArray(acc, L);
+            out[r] = OPS.sumAt(acc, 0);
+            out[r + 1] = OPS.sumAt(acc, L);
         }
-        a0.add(a1).intoArray(acc, 0);
-        return OPS.sumAt(acc, 0);
+        for (; r < r1; r++) {
+            long row = r * rowBytes;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0;
+            for (int blk = 0; blk < blocks; blk++) {
+                long block = row + (long) Q8_0_BLOCK_BYTES * blk;
+                FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(seg.get(LE_SHORT, block)));
+                int xb = Q8_0_BLOCK * blk;
+                for (int k = 0; k < 16; k += QCHUNK) { // first half of the block into a0, second into a1
+                    ByteVector q0 = ByteVector.fromMemorySegment(BQ, seg, block + 2 + k, LE);
+                    ByteVector q1 = ByteVector.fromMemorySegment(BQ, seg, block + 18 + k, LE);
+                    for (int p = 0; p < QPARTS; p++) {
+                        int e = xb + k + p * L;
+                        a0 = FloatVector.fromArray(F, x, e).fma(((FloatVector) q0.convertShape(VectorOperators.B2F, F, p)).mul(d), a0);
+                        a1 = FloatVector.fromArray(F, x, e + 16).fma(((FloatVector) q1.convertShape(VectorOperators.B2F, F, p)).mul(d), a1);
+                    }
+                }
+            }
+            a0.add(a1).intoArray(acc, 0);
+            out[r] = OPS.sumAt(acc, 0);
+        }
     }
 
     // The one-vector Q4_0 kernels sum x * nibble (0..15) per block, without the -8 bias, and take
@@ -249,7 +278,7 @@ final class QuantKernels implements FormatKernels {
         for (int r = r0; r < r1; r++) q8_0Tile2(seg, r * rowBytes, cols / Q8_0_BLOCK, x, cols, out, r, rows + r, acc);
     }
 
-    /** Row {@code row} against the vectors at x[0] and x[x1]: out[o0] and out[o1], as {@link #q8_0Tile1}. */
+    /** Row {@code row} against the vectors at x[0] and x[x1]: out[o0] and out[o1], as {@link #q8_0Rows}. */
     private static void q8_0Tile2(MemorySegment seg, long row, int blocks, float[] x, int x1, float[] out, int o0, int o1, float[] acc) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int blk = 0; blk < blocks; blk++) {
