@@ -47,7 +47,7 @@ class ReferenceLogitsTest {
         return ModelOptions.defaults().withThreads(2).withBatchSize(16).withKvType(KvType.F32).withInt8Activations(false);
     }
 
-    /** Loads with Q8_0, Q5_0 and Q4_K packed for the integer kernels as well or not (the switch is read at load). */
+    /** Loads with Q8_0, Q5_0, Q4_K, Q5_K and Q6_K packed for the integer kernels as well or not (the switch is read at load). */
     private static Model loadWithIntegerBlocks(Path model, boolean blocks) throws IOException {
         System.setProperty("edgewise.int8.blocks", Boolean.toString(blocks));
         try {
@@ -57,8 +57,8 @@ class ReferenceLogitsTest {
         }
     }
 
-    /** Dumps of the types the integer kernels run: Q4_0, Q8_0, Q5_0, Q4_K (Q4_K_M). */
-    private static final java.util.regex.Pattern INT8_TYPES = java.util.regex.Pattern.compile("q4_0|q8_0|q5_0|q4_k_m");
+    /** Dumps of the types the integer kernels run: Q4_0, Q8_0, Q5_0, Q4_K and Q6_K (Q4_K_M), Q5_K and Q6_K (Q5_K_M), Q6_K. */
+    private static final java.util.regex.Pattern INT8_TYPES = java.util.regex.Pattern.compile("q4_0|q8_0|q5_0|q4_k_m|q5_k_m|q6_k");
 
     /**
      * With 8-bit activations (the default for Q4_0) the engine rounds activations as llama.cpp's
