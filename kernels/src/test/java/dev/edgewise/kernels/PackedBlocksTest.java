@@ -90,7 +90,7 @@ class PackedBlocksTest {
         Random rnd = new Random(3);
         int panel = k.int8PanelRows();
         try (Arena arena = Arena.ofConfined()) {
-            int[][] shapes = kQuant(type) ? new int[][] {{2 * panel, 256}, {4 * panel, 768}}
+            int[][] shapes = kQuant(type) ? new int[][] {{3 * panel, 256}, {4 * panel, 768}}
                     : new int[][] {{2 * panel, 32}, {4 * panel, 160}, {64, 896}};
             for (int[] shape : shapes) {
                 int rows = shape[0], cols = shape[1];
@@ -136,6 +136,33 @@ class PackedBlocksTest {
                     float[] alone = new float[rows];
                     k.matmulRowsInt8(p, new Int8Activations().quantize(java.util.Arrays.copyOfRange(x, b * cols, (b + 1) * cols), 1, cols), alone, 0, rows);
                     assertThat(java.util.Arrays.copyOfRange(out, b * rows, (b + 1) * rows)).as("%s %s batch %d vector %d", k, type, batch, b).containsExactly(alone);
+                }
+            }
+        }
+    }
+
+    /**
+     * Matrices the kernels cannot take stay on the float kernels: rows that are not whole panels,
+     * and an Inf or NaN in any F16 field (the packed conversion leaves them out): d, and the K-quants'
+     * dmin (Q6_K's d sits after its quants and scales).
+     */
+    @ParameterizedTest
+    @EnumSource(names = {"Q8_0", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
+    void oddRowCountsAndNonFiniteScalesDoNotPack(GGMLType type) {
+        int panel = SimdKernels.preferred().int8PanelRows();
+        if (panel == 0) return;
+        try (Arena arena = Arena.ofConfined()) {
+            int cols = 256;
+            WeightMatrix odd = new WeightMatrix(type, RandomWeights.matrix(arena, type, 2 * panel + 1, cols, new Random(12)), 2 * panel + 1, cols);
+            assertThat(PackedBlocks.canPack(odd)).isFalse();
+            int[] fields = type == GGMLType.Q6_K ? new int[] {208} : type == GGMLType.Q4_K || type == GGMLType.Q5_K ? new int[] {0, 2} : new int[] {0};
+            for (int field : fields) {
+                for (short bad : new short[] {0x7C00, (short) 0xFC00, 0x7E00}) { // +Inf, -Inf, NaN
+                    MemorySegment data = RandomWeights.matrix(arena, type, panel, cols, new Random(13));
+                    WeightMatrix w = new WeightMatrix(type, data, panel, cols);
+                    assertThat(PackedBlocks.canPack(w)).isTrue();
+                    data.set(LE_SHORT, w.rowBytes() * panel - type.typeSize + field, bad); // the last block of the last row
+                    assertThat(PackedBlocks.canPack(w)).as("%s field at %d: %04x", type, field, bad).isFalse();
                 }
             }
         }
