@@ -34,7 +34,8 @@ final class LoadTimePacking {
      * but prompts at 0.54x llama.cpp against 0.85x, so Q8_0 and Q5_0 stay opt-in. Q6_K and Q5_K (MatMulBenchmark,
      * float against int8 in one run, on a shared 2-core machine at load 5-7): one vector, Q6_K 1.8-2.6x on the
      * ffn_down shapes (0.94-2.0x on the 1.5B output matrix), Q5_K 16-28x (its float path is the scalar decoder);
-     * 16 vectors, Q6_K 0.7-2.3x (three runs), Q5_K 4-8x.
+     * 16 vectors, Q6_K 0.7-2.3x (three runs), Q5_K 4-8x. Synthetic 1.5B Q4_K_M (its tied output is Q6_K):
+     * decode 9.9-12.8 against 9.1-9.6 tok/s with Q4_K alone, prompts within the noise, load 3-4 s longer.
      */
     static boolean blocksOn(GGMLType type) {
         String v = System.getProperty("edgewise.int8.blocks");
