@@ -14,7 +14,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 
 /**
- * Repacks a model's Q4_0 and Q4_K matrices (and Q8_0 and Q5_0 ones when {@link #blocksOn}) at load
+ * Repacks a model's Q4_0 matrices, and the Q8_0, Q5_0 and K-quant ones {@link #blocksOn} names, at load
  * for the integer kernels ({@link PackedQ4_0}, {@link PackedBlocks}): the engine then runs them as
  * llama.cpp does, on 8-bit activations, at every batch. Each packed matrix's file pages are released
  * from the process as soon as it is packed (they stay in the page cache; see {@code FileRelease}),
@@ -26,16 +26,20 @@ final class LoadTimePacking {
 
     /**
      * Whether a matrix of this type that {@link PackedBlocks#canPack} is packed for the integer kernels.
-     * {@code -Dedgewise.int8.blocks=true} packs Q8_0, Q5_0 and Q4_K, {@code =false} none of them; by
-     * default Q4_K only. Their kernels (4-vector tiles for prompts and batches) are exact to their scalar
-     * references and stay within llama.cpp's distance on the fixtures (ReferenceLogitsTest). Measured side
-     * by side (README, Performance): Q4_K gains on both sides (1.5B Q4_K_M decode 14.4 against 8.9 tok/s
+     * {@code -Dedgewise.int8.blocks=true} packs Q8_0, Q5_0, Q4_K, Q5_K and Q6_K, {@code =false} none of them; by
+     * default the K-quants (Q4_K, Q5_K, Q6_K). Their kernels (4-vector tiles for prompts and batches) are exact to
+     * their scalar references and stay within llama.cpp's distance on the fixtures (ReferenceLogitsTest). Measured
+     * side by side (README, Performance): Q4_K gains on both sides (1.5B Q4_K_M decode 14.4 against 8.9 tok/s
      * on the float kernels, pp128 59.8 against 56.6), while Q8_0 decodes faster (0.5B 48.0 against 41.5)
-     * but prompts at 0.54x llama.cpp against 0.85x, so Q8_0 and Q5_0 stay opt-in.
+     * but prompts at 0.54x llama.cpp against 0.85x, so Q8_0 and Q5_0 stay opt-in. Q6_K and Q5_K (MatMulBenchmark,
+     * float against int8 in one run, on a shared 2-core machine at load 5-7): one vector, Q6_K 1.8-2.6x on the
+     * ffn_down shapes (0.94-2.0x on the 1.5B output matrix), Q5_K 16-28x (its float path is the scalar decoder);
+     * 16 vectors, Q6_K 0.7-2.3x (three runs), Q5_K 4-8x. Synthetic 1.5B Q4_K_M (its tied output is Q6_K):
+     * decode 9.9-12.8 against 9.1-9.6 tok/s with Q4_K alone, prompts within the noise, load 3-4 s longer.
      */
     static boolean blocksOn(GGMLType type) {
         String v = System.getProperty("edgewise.int8.blocks");
-        return v == null ? type == GGMLType.Q4_K : Boolean.parseBoolean(v);
+        return v == null ? type == GGMLType.Q4_K || type == GGMLType.Q5_K || type == GGMLType.Q6_K : Boolean.parseBoolean(v);
     }
 
     static ModelWeights pack(ModelWeights w, WorkerPool pool, Arena memory, MemorySegment file, Progress progress) {

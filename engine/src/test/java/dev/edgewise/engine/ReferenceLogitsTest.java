@@ -47,7 +47,7 @@ class ReferenceLogitsTest {
         return ModelOptions.defaults().withThreads(2).withBatchSize(16).withKvType(KvType.F32).withInt8Activations(false);
     }
 
-    /** Loads with Q8_0, Q5_0 and Q4_K packed for the integer kernels as well or not (the switch is read at load). */
+    /** Loads with Q8_0, Q5_0, Q4_K, Q5_K and Q6_K packed for the integer kernels as well or not (the switch is read at load). */
     private static Model loadWithIntegerBlocks(Path model, boolean blocks) throws IOException {
         System.setProperty("edgewise.int8.blocks", Boolean.toString(blocks));
         try {
@@ -57,8 +57,8 @@ class ReferenceLogitsTest {
         }
     }
 
-    /** Dumps of the types the integer kernels run: Q4_0, Q8_0, Q5_0, Q4_K (Q4_K_M). */
-    private static final java.util.regex.Pattern INT8_TYPES = java.util.regex.Pattern.compile("q4_0|q8_0|q5_0|q4_k_m");
+    /** Dumps of the types the integer kernels run: Q4_0, Q8_0, Q5_0, Q4_K and Q6_K (Q4_K_M), Q5_K and Q6_K (Q5_K_M), Q6_K. */
+    private static final java.util.regex.Pattern INT8_TYPES = java.util.regex.Pattern.compile("q4_0|q8_0|q5_0|q4_k_m|q5_k_m|q6_k");
 
     /**
      * With 8-bit activations (the default for Q4_0) the engine rounds activations as llama.cpp's
@@ -70,14 +70,16 @@ class ReferenceLogitsTest {
      * distance of llama.cpp. Measured, max |ours - exact| against llama.cpp's: 0.57-1.64 against
      * 0.89-1.79 (qwen2 dumps), 1.08 against 1.06 and 1.19 against 1.61 (small-qwen3-hd); mean
      * 0.177 against 0.185 (small-qwen3-hd-q4_0.p1); these Q4_0 criteria are checked with the
-     * files' other matrices on the float kernels (the default). Q8_0, Q5_0 and Q4_K run on
+     * files' other matrices on the float kernels (the default). Q8_0, Q5_0, Q4_K, Q5_K and Q6_K run on
      * integers with {@code -Dedgewise.int8.blocks=true} (see LoadTimePacking), which every dump is
      * also checked with, the Q4_0 ones too, as the other types are (small-qwen3-hd-q4_0 with its
      * Q8_0 matrices on integers: 1.18 against 1.06 from exact, mean 0.1853 against 0.1847): the same
      * arithmetic lands on either side of llama.cpp's own distance (0.72-1.44 against 0.84-2.21; at
      * most 1.16x it, on nano-deep-untied-q8_0), so they must stay within 1.25x of it, from exact and
-     * from llama.cpp; Q4_K_M's Q4_K matrices round activations per 32 values where llama.cpp's Q8_K
-     * rounds per 256: 1.18-1.28 from exact where llama.cpp is 2.26-2.43.
+     * from llama.cpp; the K-quants round activations per 32 values where llama.cpp's Q8_K rounds per
+     * 256, so they land nearer exact than llama.cpp does: with Q4_K, Q5_K and Q6_K all on integers,
+     * 1.19-1.64 from exact where llama.cpp is 1.81-2.49 (small-q4_k_m, -q5_k_m, -q6_k), and 2.0-3.0
+     * from llama.cpp (at most 1.20x llama.cpp's own distance, on small-q5_k_m.p2).
      */
     @TestFactory
     Stream<DynamicTest> int8DumpsMatchLlamaCpp() throws IOException {
@@ -85,7 +87,7 @@ class ReferenceLogitsTest {
         return ReferenceDump.all(root, "ref").stream()
                 .filter(d -> INT8_TYPES.matcher(d.name()).find())
                 .map(d -> DynamicTest.dynamicTest(d.name(), () -> {
-                    // Q4_0 dumps with only Q4_0 on integers (Q4_0's criteria), then every dump with all four types on integers
+                    // Q4_0 dumps with only Q4_0 on integers (Q4_0's criteria), then every dump with every packed type on integers
                     boolean q4_0 = d.name().contains("q4_0");
                     if (q4_0) checkInt8(d, false, true);
                     checkInt8(d, true, false);

@@ -10,7 +10,8 @@ import java.util.Objects;
  * <p>Stored for the integer kernel of {@link PackedQ4_0}: quants as pairs of consecutive values in
  * one int (low half the even index), so that one 32-bit broadcast feeds both parities of a panel
  * vector; and per block the Q4_0 zero point folded in advance, {@code -8 * sum(q)} over the even
- * and over the odd positions, as a pair of 16-bit halves.
+ * and over the odd positions, as a pair of 16-bit halves; and per 16 values the plain sums of the
+ * even and of the odd positions (Q6_K's zero points, {@code -32} times them, per 16 columns).
  *
  * <p>Buffers grow on demand and are reused: one instance per thread ({@link #forThisThread}) keeps
  * the decode loop free of allocation.
@@ -21,6 +22,8 @@ public final class Int8Activations {
     int[] pairs = new int[0];
     float[] scales = new float[0];
     int[] zeroPoints = new int[0];
+    /** Per 16 values (two per block): the sums of the even and of the odd positions' quants, as a pair of 16-bit halves. */
+    int[] halfSums = new int[0];
     private final int[] blockQuants = new int[32];
     int batch;
     int cols;
@@ -41,7 +44,7 @@ public final class Int8Activations {
      */
     public Int8Activations quantize(float[] x, int batch, int cols) {
         int blocks = prepare(x, batch, cols);
-        ((KernelInternals) KernelsBySpecies.PREFERRED).quantizeBlocks(x, blocks, pairs, scales, zeroPoints, blockQuants);
+        ((KernelInternals) KernelsBySpecies.PREFERRED).quantizeBlocks(x, blocks, pairs, scales, zeroPoints, halfSums, blockQuants);
         return this;
     }
 
@@ -63,6 +66,7 @@ public final class Int8Activations {
         if (scales.length < blocks) {
             scales = new float[blocks];
             zeroPoints = new int[blocks];
+            halfSums = new int[2 * blocks];
         }
         this.batch = batch;
         this.cols = cols;
@@ -81,7 +85,13 @@ public final class Int8Activations {
             sumEven += even;
             sumOdd += odd;
             pairs[16 * blk + i / 2] = (even & 0xFFFF) | (odd << 16);
+            if (i == 14 || i == 30) { // |sum| <= 8 * 127 per half
+                halfSums[2 * blk + i / 16] = (sumEven & 0xFFFF) | (sumOdd << 16);
+                sumEven = sumOdd = 0;
+            }
         }
+        sumEven = (short) halfSums[2 * blk] + (short) halfSums[2 * blk + 1];
+        sumOdd = (halfSums[2 * blk] >> 16) + (halfSums[2 * blk + 1] >> 16);
         scales[blk] = d;
         // |sum| <= 16 * 127, so -8 * sum fits a short
         zeroPoints[blk] = ((-8 * sumEven) & 0xFFFF) | ((-8 * sumOdd) << 16);

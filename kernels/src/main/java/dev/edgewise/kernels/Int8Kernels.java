@@ -4,12 +4,10 @@ package dev.edgewise.kernels;
  * The integer kernels of one vector width ({@code IntegerKernels}, one copy per species), as
  * {@code SpeciesKernels} calls them. See {@link SimdKernels#matmulRowsInt8} for the contracts.
  */
-interface Int8Kernels {
+interface Int8Kernels extends BlockKernels {
 
     void matmulRowsInt8(PackedQ4_0 w, Int8Activations x, float[] out, int rowStart, int rowEnd);
 
-    void matmulRowsInt8(PackedBlocks w, Int8Activations x, float[] out, int rowStart, int rowEnd);
-
     /** See {@link KernelInternals#quantizeBlocks}. */
-    void quantizeBlocks(float[] x, int blocks, int[] pairs, float[] scales, int[] zeroPoints, int[] scratch);
+    void quantizeBlocks(float[] x, int blocks, int[] pairs, float[] scales, int[] zeroPoints, int[] halfSums, int[] scratch);
 }

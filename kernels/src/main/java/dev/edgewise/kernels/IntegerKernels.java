@@ -49,8 +49,8 @@ final class IntegerKernels implements Int8Kernels {
             PANEL_PAIR = 2 * (PANEL_SCALES + PANEL_BLOCK);
     private static final long Q5_0_BLOCK = 5 * PANEL_CHUNK, Q5_0_PAIR = 2 * (PANEL_SCALES + Q5_0_BLOCK);
     private static final long Q8_0_BLOCK = 8 * PANEL_CHUNK, Q8_0_PAIR = 2 * (PANEL_SCALES + Q8_0_BLOCK);
-    /** A packed Q4_K super-block of a panel; its header (d, dmin, 8 scales, 8 mins) is 20L bytes. */
-    private static final long Q4_K_SUPER = (long) PackedBlocks.Q4_K_ROW_BYTES * PANEL, Q4_K_HEADER = 20L * PANEL;
+    /** This width's K-quant integer kernels (Q4_K, Q5_K, Q6_K packings go there once checked). */
+    private static final BlockKernels K_QUANTS = KernelsBySpecies.kernels(KQuantIntegerKernels.class, BlockKernels.class, F);
 
 
     /** Per-thread block sums of the integer tile (shorts), grown on demand. */
@@ -133,7 +133,7 @@ final class IntegerKernels implements Int8Kernels {
     private static final float ROUNDING_MAGIC = 0x1.8p23f;
 
     @Override
-    public void quantizeBlocks(float[] x, int blocks, int[] pairs, float[] scales, int[] zeroPoints, int[] q) {
+    public void quantizeBlocks(float[] x, int blocks, int[] pairs, float[] scales, int[] zeroPoints, int[] halfSums, int[] q) {
         for (int blk = 0; blk < blocks; blk++) {
             int x0 = 32 * blk;
             FloatVector amax = FloatVector.zero(F);
@@ -150,7 +150,9 @@ final class IntegerKernels implements Int8Kernels {
                 sumEven += even;
                 sumOdd += odd;
                 pairs[16 * blk + i] = (even & 0xFFFF) | (odd << 16);
+                if (i == 7) halfSums[2 * blk] = (sumEven & 0xFFFF) | (sumOdd << 16);
             }
+            halfSums[2 * blk + 1] = ((sumEven - (short) halfSums[2 * blk]) & 0xFFFF) | ((sumOdd - (halfSums[2 * blk] >> 16)) << 16);
             scales[blk] = d;
             zeroPoints[blk] = ((-8 * sumEven) & 0xFFFF) | ((-8 * sumOdd) << 16);
         }
@@ -277,61 +279,58 @@ final class IntegerKernels implements Int8Kernels {
 
 
     // ---------------------------------------------------------------------------------------------
-    // Packed Q8_0, Q5_0 and Q4_K against 8-bit activations (PackedBlocks explains the planes). As for
-    // Q4_0: tiles of 4 vectors decode each chunk once for all four into 16-bit block sums (a
-    // per-thread scratch), which a second pass per vector scales with the panel's row scales (and
-    // Q4_K's sub-block scales and mins) converted to floats once per panel; a last 2 or 3 vectors run
-    // the same tile with the last vector repeated in the unused places, a last single one the
-    // one-vector pass. Every block sum is an exact integer and the scaling is the same float
+    // Packed Q8_0 and Q5_0 against 8-bit activations (PackedBlocks explains the planes; the
+    // K-quants' are in KQuantIntegerKernels). As for Q4_0: tiles of 4 vectors decode each chunk
+    // once for all four into 16-bit block sums (a per-thread scratch), which a second pass per
+    // vector scales with the panel's row scales converted to floats once per panel; a last 2 or 3
+    // vectors run the same tile with the last vector repeated in the unused places, a last single
+    // one the one-vector pass. Every block sum is an exact integer and the scaling is the same float
     // operations in the same order in both passes, so a vector's result does not depend on the tile
     // it ran in (a branch decodes the same tokens alone as among others).
-
-    /** Q4_K panel scales per super-block in the float scratch: d, dmin, 8 sub-block scales, 8 mins (L each). */
-    private static final int Q4_K_SCALES = 18;
 
     @Override
     public void matmulRowsInt8(PackedBlocks w, Int8Activations x, float[] out, int rowStart, int rowEnd) {
         checkPacked(w, w.panelRows(), w.rows(), w.cols(), x, out, rowStart, rowEnd);
+        if (PackedBlocks.kQuant(w.type())) {
+            K_QUANTS.matmulRowsInt8(w, x, out, rowStart, rowEnd);
+            return;
+        }
         int batch = x.batch, rows = w.rows(), blocks = w.cols() / 32;
         MemorySegment seg = w.data();
         long panelStride = w.panelStride();
-        boolean q8 = w.type() == dev.edgewise.quant.GGMLType.Q8_0, q4k = w.type() == dev.edgewise.quant.GGMLType.Q4_K;
+        boolean q8 = w.type() == dev.edgewise.quant.GGMLType.Q8_0;
         short[] sums = null;
         float[] rowScales = null;
         if (batch >= 2) {
             // Q8_0 keeps two planes' sums per block
             sums = intScratch((q8 ? 2 : 1) * blocks * 8 * PANEL);
-            rowScales = scaleScratch(q4k ? blocks / 8 * Q4_K_SCALES * PANEL : blocks * PANEL);
+            rowScales = scaleScratch(blocks * PANEL);
         }
         for (int r = rowStart; r < rowEnd; r += PANEL) {
             long panel = (r / PANEL) * panelStride;
             int b = 0;
             if (batch >= 2) {
-                if (q4k) q4_KPanelScales(seg, panel, blocks / 8, rowScales);
-                else blockPanelScales(seg, panel, blocks, q8 ? Q8_0_PAIR : Q5_0_PAIR, rowScales);
+                blockPanelScales(seg, panel, blocks, q8 ? Q8_0_PAIR : Q5_0_PAIR, rowScales);
                 for (; batch - b >= 2; b += 4) {
                     int n = Math.min(4, batch - b);
-                    if (q8) planeSums4(seg, panel, 2 * blocks, true, x.pairs, x.zeroPoints, b, n, x.cols, sums);
-                    else if (q4k) planeSums4(seg, panel, blocks, false, x.pairs, x.zeroPoints, b, n, x.cols, sums);
+                    if (q8) q8_0Sums4(seg, panel, blocks, x.pairs, x.zeroPoints, b, n, x.cols, sums);
                     else q5_0Sums4(seg, panel, blocks, x.pairs, x.zeroPoints, b, n, x.cols, sums);
                     for (int t = 0; t < n; t++) {
                         int s0 = (b + t) * blocks, o = (b + t) * rows + r;
                         if (q8) q8_0Scale(rowScales, blocks, sums, t, x.scales, s0, out, o);
-                        else if (q4k) q4_KScale(rowScales, blocks / 8, sums, t, x.scales, x.zeroPoints, s0, out, o);
                         else int8Scale(rowScales, blocks, sums, t, x.scales, s0, out, o);
                     }
                 }
             }
             for (; b < batch; b++) {
-                if (q4k) q4_KTile1(seg, panel, blocks / 8, x.pairs, b * x.cols / 2, x.zeroPoints, x.scales, b * blocks, out, b * rows + r);
-                else if (q8) q8_0Tile1(seg, panel, blocks, x.pairs, b * x.cols / 2, x.zeroPoints, x.scales, b * blocks, out, b * rows + r);
+                if (q8) q8_0Tile1(seg, panel, blocks, x.pairs, b * x.cols / 2, x.zeroPoints, x.scales, b * blocks, out, b * rows + r);
                 else q5_0Tile1(seg, panel, blocks, x.pairs, b * x.cols / 2, x.zeroPoints, x.scales, b * blocks, out, b * rows + r);
             }
         }
     }
 
-    /** This thread's block-sum scratch, at least {@code n} shorts. */
-    private static short[] intScratch(int n) {
+    /** This thread's block-sum scratch, at least {@code n} shorts (width-independent: KQuantIntegerKernels' copies share it). */
+    static short[] intScratch(int n) {
         short[] sums = INT_SCRATCH.get();
         if (sums == null || sums.length < n) {
             sums = new short[n];
@@ -340,8 +339,8 @@ final class IntegerKernels implements Int8Kernels {
         return sums;
     }
 
-    /** This thread's panel-scale scratch, at least {@code n} floats. */
-    private static float[] scaleScratch(int n) {
+    /** This thread's panel-scale scratch, at least {@code n} floats (width-independent, shared as {@link #intScratch}). */
+    static float[] scaleScratch(int n) {
         float[] scales = PANEL_SCALE_SCRATCH.get();
         if (scales == null || scales.length < n) {
             scales = new float[n];
@@ -355,38 +354,21 @@ final class IntegerKernels implements Int8Kernels {
         for (int blk = 0; blk < blocks; blk++) packedScales(seg, panel + (blk >> 1) * pairBytes + (blk & 1) * PANEL_SCALES).intoArray(dst, blk * PANEL);
     }
 
-    /** A Q4_K panel's d, dmin, sub-block scales and mins as floats, {@link #Q4_K_SCALES} L per super-block. */
-    private static void q4_KPanelScales(MemorySegment seg, long panel, int superBlocks, float[] dst) {
-        for (int sb = 0; sb < superBlocks; sb++) {
-            long base = panel + sb * Q4_K_SUPER;
-            int d0 = sb * Q4_K_SCALES * PANEL;
-            packedScales(seg, base).intoArray(dst, d0);
-            packedScales(seg, base + PANEL_SCALES).intoArray(dst, d0 + PANEL);
-            for (int j = 0; j < 8; j++) {
-                IntVector scaleMin = (IntVector) ShortVector.fromMemorySegment(S, seg, base + (4L + 2 * j) * PANEL, LE).convertShape(VectorOperators.S2I, I, 0);
-                ((FloatVector) scaleMin.and(0xFF).convert(VectorOperators.I2F, 0)).intoArray(dst, d0 + (2 + j) * PANEL);
-                ((FloatVector) scaleMin.lanewise(VectorOperators.LSHR, 8).convert(VectorOperators.I2F, 0)).intoArray(dst, d0 + (10 + j) * PANEL);
-            }
-        }
-    }
-
     /**
-     * 16-bit sums of the panel's nibble planes against vectors {@code b + min(t, n - 1)}, t < 4,
-     * into sums[(plane*4 + t) * 2L ..]: Q8_0's ({@code q8}, planes h and l per block, h with the
-     * Q4_0 zero point) or Q4_K's (one plane per 32-column sub-block, no zero point).
+     * 16-bit sums of the Q8_0 panel's nibble planes (h and l per block, h with the Q4_0 zero point)
+     * against vectors {@code b + min(t, n - 1)}, t < 4, into sums[(plane*4 + t) * 2L ..].
      */
-    private static void planeSums4(MemorySegment seg, long panel, int planes, boolean q8, int[] pairs, int[] zeroPoints,
-                                   int b, int n, int cols, short[] sums) {
+    private static void q8_0Sums4(MemorySegment seg, long panel, int blocks, int[] pairs, int[] zeroPoints,
+                                  int b, int n, int cols, short[] sums) {
         int half = cols / 2, nb = cols / 32, lanes = 2 * PANEL;
         int v1 = b + Math.min(1, n - 1), v2 = b + Math.min(2, n - 1), v3 = b + n - 1; // a short tile repeats its last vector
         int x0 = b * half, x1 = v1 * half, x2 = v2 * half, x3 = v3 * half;
         int z0 = b * nb, z1 = v1 * nb, z2 = v2 * nb, z3 = v3 * nb;
         ShortVector mask = ShortVector.broadcast(SI, (short) 0x0F);
-        for (int k = 0; k < planes; k++) {
-            int blk = q8 ? k >> 1 : k;
-            long plane = q8 ? panel + (blk >> 1) * Q8_0_PAIR + 2 * PANEL_SCALES + (blk & 1) * Q8_0_BLOCK + (k & 1) * PANEL_BLOCK
-                    : panel + (k >> 3) * Q4_K_SUPER + Q4_K_HEADER + (k & 7) * PANEL_BLOCK;
-            int zp = q8 && (k & 1) == 0 ? -1 : 0; // the zero point on Q8_0's high plane only
+        for (int k = 0; k < 2 * blocks; k++) {
+            int blk = k >> 1;
+            long plane = panel + (blk >> 1) * Q8_0_PAIR + 2 * PANEL_SCALES + (blk & 1) * Q8_0_BLOCK + (k & 1) * PANEL_BLOCK;
+            int zp = (k & 1) == 0 ? -1 : 0; // the zero point on the high plane only
             ShortVector a0 = IntVector.broadcast(I, zeroPoints[z0 + blk] & zp).reinterpretAsShorts();
             ShortVector a1 = IntVector.broadcast(I, zeroPoints[z1 + blk] & zp).reinterpretAsShorts();
             ShortVector a2 = IntVector.broadcast(I, zeroPoints[z2 + blk] & zp).reinterpretAsShorts();
@@ -450,7 +432,7 @@ final class IntegerKernels implements Int8Kernels {
         }
     }
 
-    /** Scales tile vector t's Q8_0 plane sums (from planeSums4) into out[o .. o + L), as q8_0Tile1 does. */
+    /** Scales tile vector t's Q8_0 plane sums (from q8_0Sums4) into out[o .. o + L), as q8_0Tile1 does. */
     private static void q8_0Scale(float[] rowScales, int blocks, short[] sums, int t, float[] scales, int s0, float[] out, int o) {
         int lanes = 2 * PANEL;
         FloatVector acc = FloatVector.zero(F);
@@ -459,30 +441,6 @@ final class IntegerKernels implements Int8Kernels {
             IntVector l = pairSumsInt(ShortVector.fromArray(SI, sums, (blk * 8 + 4 + t) * lanes));
             FloatVector s = (FloatVector) h.lanewise(VectorOperators.LSHL, 4).add(l).convert(VectorOperators.I2F, 0);
             acc = s.fma(FloatVector.fromArray(F, rowScales, blk * PANEL).mul(scales[s0 + blk]), acc);
-        }
-        acc.intoArray(out, o);
-    }
-
-    /** Scales tile vector t's Q4_K sub-block sums (from planeSums4) into out[o .. o + L), as q4_KTile1 does. */
-    private static void q4_KScale(float[] rowScales, int superBlocks, short[] sums, int t, float[] scales, int[] zeroPoints, int s0,
-                                  float[] out, int o) {
-        int lanes = 2 * PANEL;
-        FloatVector acc = FloatVector.zero(F);
-        for (int sb = 0; sb < superBlocks; sb++) {
-            int d0 = sb * Q4_K_SCALES * PANEL;
-            FloatVector subSums = FloatVector.zero(F), mins = subSums;
-            for (int j = 0; j < 8; j++) {
-                int blk = 8 * sb + j;
-                float da = scales[s0 + blk];
-                int zp = zeroPoints[s0 + blk];
-                float aSum = da * (-(((short) zp) + (zp >> 16)) / 8);
-                FloatVector sc = FloatVector.fromArray(F, rowScales, d0 + (2 + j) * PANEL);
-                FloatVector mn = FloatVector.fromArray(F, rowScales, d0 + (10 + j) * PANEL);
-                subSums = pairSums(ShortVector.fromArray(SI, sums, (blk * 4 + t) * lanes)).mul(sc).fma(FloatVector.broadcast(F, da), subSums);
-                mins = mn.fma(FloatVector.broadcast(F, aSum), mins);
-            }
-            acc = subSums.fma(FloatVector.fromArray(F, rowScales, d0), acc);
-            acc = mins.neg().fma(FloatVector.fromArray(F, rowScales, d0 + PANEL), acc);
         }
         acc.intoArray(out, o);
     }
@@ -543,46 +501,6 @@ final class IntegerKernels implements Int8Kernels {
                 }
             }
             acc = pairSums(a).fma(packedScales(seg, pair + (blk & 1) * PANEL_SCALES).mul(scales[s0 + blk]), acc);
-        }
-        acc.intoArray(out, o);
-    }
-
-    /**
-     * Q4_K panel against one vector: per 32-column sub-block j the plane's sums {@code sum q a}
-     * times the row's scale and the activation block's; per super-block the mins' term
-     * {@code dmin * sum_j m_j d_a sum a} (the activation sums from their Q4_0 zero points,
-     * {@code -8 sum a} per parity) taken off.
-     */
-    private static void q4_KTile1(MemorySegment seg, long panel, int superBlocks, int[] pairs, int p0, int[] zeroPoints,
-                                  float[] scales, int s0, float[] out, int o) {
-        FloatVector acc = FloatVector.zero(F);
-        ShortVector mask = ShortVector.broadcast(SI, (short) 0x0F);
-        for (int sb = 0; sb < superBlocks; sb++) {
-            long base = panel + sb * Q4_K_SUPER;
-            FloatVector sums = FloatVector.zero(F), mins = sums;
-            for (int j = 0; j < 8; j++) {
-                int blk = 8 * sb + j;
-                long plane = base + Q4_K_HEADER + j * PANEL_BLOCK;
-                ShortVector a = ShortVector.zero(SI);
-                int m = p0 + 16 * blk;
-                for (int c = 0; c < 4; c++, m += 4) {
-                    ShortVector q = ShortVector.fromMemorySegment(SI, seg, plane + c * PANEL_CHUNK, LE);
-                    a = a.add(q.and(mask).mul(quantPair(pairs, m)))
-                            .add(q.lanewise(VectorOperators.LSHR, 4).and(mask).mul(quantPair(pairs, m + 1)))
-                            .add(q.lanewise(VectorOperators.LSHR, 8).and(mask).mul(quantPair(pairs, m + 2)))
-                            .add(q.lanewise(VectorOperators.LSHR, 12).mul(quantPair(pairs, m + 3)));
-                }
-                float da = scales[s0 + blk];
-                int zp = zeroPoints[s0 + blk];
-                float aSum = da * (-(((short) zp) + (zp >> 16)) / 8);
-                IntVector scaleMin = (IntVector) ShortVector.fromMemorySegment(S, seg, base + (4L + 2 * j) * PANEL, LE).convertShape(VectorOperators.S2I, I, 0);
-                FloatVector sc = (FloatVector) scaleMin.and(0xFF).convert(VectorOperators.I2F, 0);
-                FloatVector mn = (FloatVector) scaleMin.lanewise(VectorOperators.LSHR, 8).convert(VectorOperators.I2F, 0);
-                sums = pairSums(a).mul(sc).fma(FloatVector.broadcast(F, da), sums);
-                mins = mn.fma(FloatVector.broadcast(F, aSum), mins);
-            }
-            acc = sums.fma(packedScales(seg, base), acc);
-            acc = mins.neg().fma(packedScales(seg, base + PANEL_SCALES), acc);
         }
         acc.intoArray(out, o);
     }

@@ -26,7 +26,7 @@ interface KernelInternals {
      * Quantizes 32-value blocks of x for the integer kernel ({@code scratch}: 32 ints); must equal
      * Int8Activations' scalar quantizer exactly.
      */
-    void quantizeBlocks(float[] x, int blocks, int[] pairs, float[] scales, int[] zeroPoints, int[] scratch);
+    void quantizeBlocks(float[] x, int blocks, int[] pairs, float[] scales, int[] zeroPoints, int[] halfSums, int[] scratch);
 
     /** Decodes {@code n} little-endian bfloat16 values with the SIMD conversion. */
     void bf16ToFloat(MemorySegment src, long offset, float[] dst, int n);

@@ -9,7 +9,7 @@ import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
- * Q8_0, Q5_0 and Q4_K weights repacked at load for the integer kernel, in {@link PackedQ4_0}'s panel
+ * Q8_0, Q5_0, Q4_K, Q5_K and Q6_K weights repacked at load for the integer kernels, in {@link PackedQ4_0}'s panel
  * layout: the same quants and scales, exactly, with 4-bit planes that 16-bit lanes multiply
  * against 8-bit activations without overflow.
  *
@@ -26,15 +26,26 @@ import java.util.Objects;
  *   <li>Q4_K, {@code q} in [0, 15] with a 6-bit scale and min per 32 columns: one plane per
  *       32 columns, no zero point ({@code sum q a} fits: 16 products of at most 15 x 127); the
  *       min's term {@code m sum a} is added in float.
+ *   <li>Q5_K, {@code q} in [0, 31] with Q4_K's scales and mins: per 32 columns Q5_0's plane and
+ *       fifth-bit chunk, summed as Q5_0's {@code sum (q - 16) a}; {@code 16 sum a} is added back
+ *       as an integer before the sub-block's scale.
+ *   <li>Q6_K, {@code q} in [0, 63] with a signed 8-bit scale per 16 columns: per 32 columns the
+ *       plane of the low four bits, then two chunks whose lanes hold the 2-bit high parts of
+ *       chunks 0-1 and 2-3 (nibble j of chunk c at bits {@code 2 (4 (c & 1) + j)}). Each 16-column
+ *       half sums {@code sum (q - 32) a} (8 products per lane, at most 32 x 127 each, so the total
+ *       fits 16 bits) with the zero point {@code -32 sum a} of that half
+ *       ({@link Int8Activations}' half sums) folded in; the products overflow 16 bits on the way
+ *       but the lanes wrap, and the total is exact.
  * </ul>
  * Q8_0 and Q5_0 panels of P rows are runs of block pairs: both blocks' P row scales (the file's F16
  * bits), then each block's planes, so with 2P-short vectors every chunk starts on a vector
- * boundary; an odd last block is padded to a whole pair. A Q4_K panel is a run of super-blocks:
- * the P rows' F16 {@code d}, their F16 {@code dmin}, per sub-block the P rows' scale and min as a
- * short (scale in the low byte), then the 8 sub-blocks' planes (148 P bytes, the header a whole
- * number of vectors). Apart
- * from the padding the packing is as large as the file: 34 (Q8_0) or 22 (Q5_0) bytes per row and
- * block, 148 per row and Q4_K super-block (the file's 144, its 6-bit fields widened to bytes).
+ * boundary; an odd last block is padded to a whole pair. A K-quant panel is a run of
+ * super-blocks: the P rows' F16 {@code d}, their F16 {@code dmin} (Q6_K: unused), per 32 columns
+ * the P rows' scale and min as a short (scale in the low byte; Q6_K: its two halves' signed
+ * scales), then the 8 sub-blocks' planes and high bits (the header 20 P bytes, a whole number of
+ * vectors). Apart from the padding the packing is as large as the file: 34 (Q8_0) or 22 (Q5_0)
+ * bytes per row and block, 148, 180 and 212 per row and Q4_K, Q5_K and Q6_K super-block (the
+ * file's 144, 176 and 210, their 6-bit fields widened to bytes).
  */
 public final class PackedBlocks {
     private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -57,12 +68,17 @@ public final class PackedBlocks {
 
     /** Whether {@code type} packs here. */
     public static boolean packs(GGMLType type) {
-        return type == GGMLType.Q8_0 || type == GGMLType.Q5_0 || type == GGMLType.Q4_K;
+        return type == GGMLType.Q8_0 || type == GGMLType.Q5_0 || kQuant(type);
+    }
+
+    /** Whether {@code type} is one of the K-quants packed here (256-column super-blocks). */
+    static boolean kQuant(GGMLType type) {
+        return type == GGMLType.Q4_K || type == GGMLType.Q5_K || type == GGMLType.Q6_K;
     }
 
     /**
-     * Whether {@code w} can be packed for the preferred kernels: Q8_0 or Q5_0, whole panels of
-     * rows, and finite scales (the kernel's F16 conversion leaves out Inf and NaN).
+     * Whether {@code w} can be packed for the preferred kernels: a type {@link #packs} accepts, whole
+     * panels of rows, and finite scales (the kernel's F16 conversion leaves out Inf and NaN).
      */
     public static boolean canPack(WeightMatrix w) {
         int p = SimdKernels.preferred().int8PanelRows();
@@ -73,9 +89,11 @@ public final class PackedBlocks {
         MemorySegment data = w.data();
         GGMLType t = w.type();
         long blocks = (long) w.rows() * (w.cols() / t.blockSize);
+        // the F16 fields of a block: d (Q6_K's after its quants and scales), and the K-quants' dmin
+        int d = t == GGMLType.Q6_K ? 208 : 0, dmin = t == GGMLType.Q4_K || t == GGMLType.Q5_K ? 2 : d;
         for (long b = 0; b < blocks; b++) {
-            if ((data.get(LE_SHORT, b * t.typeSize) & 0x7C00) == 0x7C00) return false;
-            if (t == GGMLType.Q4_K && (data.get(LE_SHORT, b * t.typeSize + 2) & 0x7C00) == 0x7C00) return false;
+            if ((data.get(LE_SHORT, b * t.typeSize + d) & 0x7C00) == 0x7C00) return false;
+            if ((data.get(LE_SHORT, b * t.typeSize + dmin) & 0x7C00) == 0x7C00) return false;
         }
         return true;
     }
@@ -83,7 +101,7 @@ public final class PackedBlocks {
     /** Bytes of the packing of {@code w} for panels of {@code panelRows}. */
     public static long bytes(WeightMatrix w, int panelRows) {
         Objects.requireNonNull(w, "w");
-        if (!packs(w.type())) throw new IllegalArgumentException("only Q8_0, Q5_0 and Q4_K pack here, not " + w);
+        if (!packs(w.type())) throw new IllegalArgumentException("only Q8_0, Q5_0, Q4_K, Q5_K and Q6_K pack here, not " + w);
         if (panelRows <= 0 || w.rows() % panelRows != 0) {
             throw new IllegalArgumentException(w + " does not split into panels of " + panelRows + " rows");
         }
@@ -120,11 +138,24 @@ public final class PackedBlocks {
         return type == GGMLType.Q8_0 ? 32 : 20;
     }
 
-    /** Bytes per row of a packed Q4_K super-block: d and dmin, 8 scales and 8 mins, 8 planes of 16 bytes. */
-    static final int Q4_K_ROW_BYTES = 4 + 16 + 128;
+    /** Bytes per row of a packed K-quant super-block's header: F16 d and dmin (Q6_K: d, 2 bytes unused), 8 shorts of scales. */
+    static final int K_HEADER_BYTES = 4 + 16;
+
+    /**
+     * Bytes per row of one packed 32-column sub-block of a K-quant: its nibble plane (16), then
+     * Q5_K's fifth-bit chunk (4) or Q6_K's two chunks of 2-bit high parts (8).
+     */
+    static int kSubBlockBytes(GGMLType type) {
+        return type == GGMLType.Q4_K ? 16 : type == GGMLType.Q5_K ? 20 : 24;
+    }
+
+    /** Bytes per row of a packed K-quant super-block: Q4_K 148, Q5_K 180, Q6_K 212 (the file's 144, 176, 210). */
+    static int kRowBytes(GGMLType type) {
+        return K_HEADER_BYTES + 8 * kSubBlockBytes(type);
+    }
 
     private static long panelBytes(GGMLType type, int cols, int panelRows) {
-        if (type == GGMLType.Q4_K) return (long) Q4_K_ROW_BYTES * panelRows * (cols / 256);
+        if (kQuant(type)) return (long) kRowBytes(type) * panelRows * (cols / 256);
         return (4 + 2 * planeBytesPerRow(type)) * panelRows * ((cols / 32 + 1) / 2);
     }
 
@@ -147,8 +178,8 @@ public final class PackedBlocks {
     public void packPanels(WeightMatrix w, int p0, int p1) {
         if (w.rows() != rows || w.cols() != cols || w.type() != type) throw new IllegalArgumentException(w + " is not the matrix packed here");
         Objects.checkFromToIndex(p0, p1, panels());
-        if (type == GGMLType.Q4_K) {
-            packQ4_K(w, p0, p1);
+        if (kQuant(type)) {
+            packKQuant(w, p0, p1);
             return;
         }
         int blocks = cols / 32, lanes = 2 * panelRows, planeShorts = (int) planeBytesPerRow(type) / 2 * panelRows;
@@ -176,45 +207,85 @@ public final class PackedBlocks {
     }
 
     /**
-     * Q4_K panels: per super-block the rows' d and dmin (F16 bits), sub-block scales and mins
-     * (ggml's get_scale_min_k4), and each sub-block's plane: column l of sub-block j is the low
-     * (even j) or high (odd j) nibble of {@code qs[32 (j / 2) + l]}.
+     * K-quant panels: per super-block the rows' header (F16 d and dmin, or Q6_K's d; 8 shorts of
+     * sub-block scales: Q4_K/Q5_K scale and min as ggml's get_scale_min_k4 gives them, Q6_K the
+     * signed scales of its two 16-column halves), then per 32-column sub-block the nibble plane of
+     * the quants' low four bits and their high bits ({@link #kQuantBits}).
      */
-    private void packQ4_K(WeightMatrix w, int p0, int p1) {
-        int superBlocks = cols / 256, lanes = 2 * panelRows;
-        long rowBytes = w.rowBytes();
+    private void packKQuant(WeightMatrix w, int p0, int p1) {
+        int superBlocks = cols / 256, lanes = 2 * panelRows, rowBytes = kRowBytes(type), sub = kSubBlockBytes(type);
+        boolean q6 = type == GGMLType.Q6_K;
         MemorySegment src = w.data();
-        byte[] buf = new byte[Q4_K_ROW_BYTES * panelRows];
+        byte[] buf = new byte[rowBytes * panelRows];
+        int[] q = new int[256];
         for (int p = p0; p < p1; p++) {
             long panel = p * panelStride();
             for (int sb = 0; sb < superBlocks; sb++) {
                 for (int i = 0; i < panelRows; i++) {
-                    long block = ((long) p * panelRows + i) * rowBytes + 144L * sb;
-                    short d = src.get(LE_SHORT, block), dmin = src.get(LE_SHORT, block + 2);
-                    buf[2 * i] = (byte) d;
-                    buf[2 * i + 1] = (byte) (d >> 8);
-                    buf[2 * panelRows + 2 * i] = (byte) dmin;
-                    buf[2 * panelRows + 2 * i + 1] = (byte) (dmin >> 8);
+                    long block = ((long) p * panelRows + i) * w.rowBytes() + (long) type.typeSize * sb;
+                    short d = src.get(LE_SHORT, block + (q6 ? 208 : 0)), dmin = q6 ? 0 : src.get(LE_SHORT, block + 2);
+                    putShort(buf, 2 * i, d);
+                    putShort(buf, 2 * panelRows + 2 * i, dmin);
                     for (int j = 0; j < 8; j++) {
-                        buf[(4 + 2 * j) * panelRows + 2 * i] = (byte) q4kScale(src, block + 4, j);
-                        buf[(4 + 2 * j) * panelRows + 2 * i + 1] = (byte) q4kMin(src, block + 4, j);
+                        int at = (4 + 2 * j) * panelRows + 2 * i;
+                        buf[at] = (byte) (q6 ? src.get(ValueLayout.JAVA_BYTE, block + 192 + 2 * j) : q4kScale(src, block + 4, j));
+                        buf[at + 1] = (byte) (q6 ? src.get(ValueLayout.JAVA_BYTE, block + 193 + 2 * j) : q4kMin(src, block + 4, j));
+                    }
+                    for (int k = 0; k < 256; k++) q[k] = fileQuant(type, src, block, k);
+                    for (int j = 0; j < 8; j++) {
+                        int plane = K_HEADER_BYTES * panelRows + j * sub * panelRows;
                         for (int c = 0; c < 4; c++) {
                             for (int parity = 0; parity < 2; parity++) {
-                                int lane = 0;
-                                for (int jj = 0; jj < 4; jj++) {
-                                    int b = src.get(ValueLayout.JAVA_BYTE, block + 16 + 32L * (j / 2) + 8 * c + 2 * jj + parity) & 0xFF;
-                                    lane |= ((j % 2 == 0 ? b : b >>> 4) & 0x0F) << (4 * jj);
+                                int low = 0;
+                                for (int jj = 0; jj < 4; jj++) low |= (q[32 * j + 8 * c + 2 * jj + parity] & 0x0F) << (4 * jj);
+                                putShort(buf, plane + 2 * (c * lanes + 2 * i + parity), (short) low);
+                            }
+                        }
+                        for (int parity = 0; parity < 2; parity++) {
+                            for (int h = 0; h < (sub - 16) / 4; h++) {
+                                int bits = 0;
+                                for (int c = 0; c < 4; c++) {
+                                    for (int jj = 0; jj < 4; jj++) {
+                                        int high = q[32 * j + 8 * c + 2 * jj + parity] >>> 4;
+                                        if (!q6) bits |= high << (4 * c + jj);
+                                        else if (c >> 1 == h) bits |= high << (2 * (4 * (c & 1) + jj));
+                                    }
                                 }
-                                int at = 20 * panelRows + 2 * ((j * 4 + c) * lanes + 2 * i + parity);
-                                buf[at] = (byte) lane;
-                                buf[at + 1] = (byte) (lane >>> 8);
+                                putShort(buf, plane + 2 * ((4 + h) * lanes + 2 * i + parity), (short) bits);
                             }
                         }
                     }
                 }
-                MemorySegment.copy(buf, 0, data, ValueLayout.JAVA_BYTE, panel + (long) sb * Q4_K_ROW_BYTES * panelRows, buf.length);
+                MemorySegment.copy(buf, 0, data, ValueLayout.JAVA_BYTE, panel + (long) sb * rowBytes * panelRows, buf.length);
             }
         }
+    }
+
+    private static void putShort(byte[] buf, int at, short v) {
+        buf[at] = (byte) v;
+        buf[at + 1] = (byte) (v >> 8);
+    }
+
+    /**
+     * Column k of a K-quant super-block at {@code block} as its unsigned quant (ggml's
+     * dequantize_row_q4_K / q5_K / q6_K): Q4_K's 0..15 (the low or high nibble of
+     * {@code qs[32 (j / 2) + l]} for sub-block j, column l), Q5_K's 0..31 (and bit j of
+     * {@code qh[l]}), Q6_K's 0..63 (the low or high nibble of {@code ql[64 n + 32 (g & 1) + l]} and
+     * bits {@code 2g, 2g + 1} of {@code qh[32 n + l]} for column {@code 128 n + 32 g + l}).
+     */
+    static int fileQuant(GGMLType type, MemorySegment src, long block, int k) {
+        if (type == GGMLType.Q6_K) {
+            int n = k / 128, g = k % 128 / 32, l = k % 32;
+            int ql = src.get(ValueLayout.JAVA_BYTE, block + 64L * n + 32 * (g & 1) + l) & 0xFF;
+            int qh = src.get(ValueLayout.JAVA_BYTE, block + 128 + 32L * n + l) & 0xFF;
+            return (g < 2 ? ql & 0x0F : ql >>> 4) | ((qh >>> (2 * g)) & 3) << 4;
+        }
+        int j = k / 32, l = k % 32;
+        long qs = block + (type == GGMLType.Q5_K ? 48 : 16);
+        int b = src.get(ValueLayout.JAVA_BYTE, qs + 32L * (j / 2) + l) & 0xFF;
+        int low = j % 2 == 0 ? b & 0x0F : b >>> 4;
+        if (type == GGMLType.Q4_K) return low;
+        return low | ((src.get(ValueLayout.JAVA_BYTE, block + 16 + l) >>> j) & 1) << 4;
     }
 
     /** Sub-block j's 6-bit scale from a Q4_K block's 12 scale bytes at {@code scales} (ggml's get_scale_min_k4). */
@@ -266,13 +337,20 @@ public final class PackedBlocks {
         }
     }
 
-    /** Quant of row r, column k, read back from the packing: Q8_0's signed value, Q5_0's 0..31 (for tests). */
+    /**
+     * Quant of row r, column k, read back from the packing: Q8_0's signed value, Q5_0's 0..31, the
+     * K-quants' unsigned quant (Q4_K 0..15, Q5_K 0..31, Q6_K 0..63). For tests.
+     */
     public int quant(int r, int k) {
         int p = r / panelRows, i = r % panelRows, b = k / 32, kk = k % 32, lanes = 2 * panelRows;
         int c = kk >>> 3, j = (kk & 7) >>> 1, parity = kk & 1;
-        if (type == GGMLType.Q4_K) {
-            long plane = p * panelStride() + (long) (b / 8) * Q4_K_ROW_BYTES * panelRows + 20L * panelRows + 2L * (b % 8) * 4 * lanes;
-            return data.get(LE_SHORT, plane + 2L * (c * lanes + 2 * i + parity)) >>> (4 * j) & 0x0F;
+        if (kQuant(type)) {
+            long plane = p * panelStride() + (long) (b / 8) * kRowBytes(type) * panelRows + (long) K_HEADER_BYTES * panelRows
+                    + (long) (b % 8) * kSubBlockBytes(type) * panelRows;
+            int low = data.get(LE_SHORT, plane + 2L * (c * lanes + 2 * i + parity)) >>> (4 * j) & 0x0F;
+            if (type == GGMLType.Q4_K) return low;
+            if (type == GGMLType.Q5_K) return low | (data.get(LE_SHORT, plane + 2L * (4 * lanes + 2 * i + parity)) >>> (4 * c + j) & 1) << 4;
+            return low | (data.get(LE_SHORT, plane + 2L * ((4 + (c >> 1)) * lanes + 2 * i + parity)) >>> (2 * (4 * (c & 1) + j)) & 3) << 4;
         }
         long q = p * panelStride() + quantsOffset(b);
         int first = data.get(LE_SHORT, q + 2L * (c * lanes + 2 * i + parity)) >>> (4 * j) & 0x0F;
@@ -285,12 +363,14 @@ public final class PackedBlocks {
     }
 
     /**
-     * Q4_K: row r's super-block b's {@code d} (field 0) or {@code dmin} (1) as float, or 32-column
-     * sub-block b's scale (2) or min (3) as stored (0..63). For tests.
+     * A K-quant's fields as packed, for row r: super-block b's {@code d} (field 0) or {@code dmin}
+     * (1, Q4_K and Q5_K) as float; Q4_K/Q5_K: 32-column sub-block b's scale (2) or min (3) as
+     * stored (0..63); Q6_K: 16-column sub-block b's signed scale (2). For tests.
      */
-    public float q4kField(int r, int b, int field) {
-        int p = r / panelRows, i = r % panelRows;
-        long sb = p * panelStride() + (long) (field < 2 ? b : b / 8) * Q4_K_ROW_BYTES * panelRows;
+    public float kQuantField(int r, int b, int field) {
+        int p = r / panelRows, i = r % panelRows, perSuper = type == GGMLType.Q6_K ? 16 : 8;
+        long sb = p * panelStride() + (long) (field < 2 ? b : b / perSuper) * kRowBytes(type) * panelRows;
+        if (type == GGMLType.Q6_K && field == 2) return data.get(ValueLayout.JAVA_BYTE, sb + (4L + 2 * (b % 16 / 2)) * panelRows + 2L * i + b % 2);
         return switch (field) {
             case 0 -> Float.float16ToFloat(data.get(LE_SHORT, sb + 2L * i));
             case 1 -> Float.float16ToFloat(data.get(LE_SHORT, sb + 2L * panelRows + 2L * i));
@@ -309,8 +389,10 @@ public final class PackedBlocks {
         Objects.checkFromIndexSize(off, cols, dst.length);
         for (int b = 0; b < cols / 32; b++) {
             int k0 = 32 * b;
-            if (type == GGMLType.Q4_K) { // d * sc * q - dmin * m, as dequantize_row_q4_K
-                float d1 = q4kField(r, b / 8, 0) * (int) q4kField(r, b, 2), m1 = q4kField(r, b / 8, 1) * (int) q4kField(r, b, 3);
+            if (type == GGMLType.Q6_K) { // d * sc * (q - 32) per 16 columns, as dequantize_row_q6_K
+                for (int l = 0; l < 32; l++) dst[off + k0 + l] = kQuantField(r, b / 8, 0) * (int) kQuantField(r, 2 * b + l / 16, 2) * (quant(r, k0 + l) - 32);
+            } else if (kQuant(type)) { // d * sc * q - dmin * m, as dequantize_row_q4_K / q5_K
+                float d1 = kQuantField(r, b / 8, 0) * (int) kQuantField(r, b, 2), m1 = kQuantField(r, b / 8, 1) * (int) kQuantField(r, b, 3);
                 for (int l = 0; l < 32; l++) dst[off + k0 + l] = d1 * quant(r, k0 + l) - m1;
             } else {
                 float d = scale(r, b);

@@ -152,8 +152,8 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     }
 
     @Override
-    public void quantizeBlocks(float[] x, int blocks, int[] pairs, float[] scales, int[] zeroPoints, int[] q) {
-        INT.quantizeBlocks(x, blocks, pairs, scales, zeroPoints, q);
+    public void quantizeBlocks(float[] x, int blocks, int[] pairs, float[] scales, int[] zeroPoints, int[] halfSums, int[] q) {
+        INT.quantizeBlocks(x, blocks, pairs, scales, zeroPoints, halfSums, q);
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -28,6 +28,8 @@ enum WeightFormat {
     Q5_0(GGMLType.Q5_0, Family.QUANTS, Lanes.BLOCKS, false),
     Q4_K(GGMLType.Q4_K, Family.K_QUANTS, Lanes.BLOCKS, false),
     Q6_K(GGMLType.Q6_K, Family.K_QUANTS, Lanes.BLOCKS, false),
+    /** No float SIMD kernels (quant's scalar decoder, as {@link #OTHER}), but packs for the integer kernels. */
+    Q5_K(GGMLType.Q5_K, Family.NONE, Lanes.NONE, false),
     /** Every type without SIMD kernels: scalar decoding, then the float tiles. */
     OTHER(null, Family.NONE, Lanes.NONE, false);
 

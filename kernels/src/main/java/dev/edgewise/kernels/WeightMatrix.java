@@ -61,7 +61,7 @@ public final class WeightMatrix {
     }
 
     /**
-     * The same matrix carrying a packing of its Q8_0, Q5_0 or Q4_K quants: {@link MatMul#matmul} then
+     * The same matrix carrying a packing of its Q8_0, Q5_0, Q4_K, Q5_K or Q6_K quants: {@link MatMul#matmul} then
      * runs the integer kernel on 8-bit activations, at every batch (one vector at a time).
      */
     public WeightMatrix withPacked(PackedBlocks p) {
@@ -84,7 +84,7 @@ public final class WeightMatrix {
     /** The integer kernel's packing of this matrix, or null (float kernels). */
     public PackedQ4_0 packed() { return packed; }
 
-    /** The integer kernel's packing of this Q8_0, Q5_0 or Q4_K matrix, or null. */
+    /** The integer kernels' packing of this Q8_0, Q5_0, Q4_K, Q5_K or Q6_K matrix, or null. */
     public PackedBlocks packedBlocks() { return packedBlocks; }
 
     public GGMLType type() { return type; }

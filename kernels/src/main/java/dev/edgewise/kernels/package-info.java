@@ -19,9 +19,10 @@
  *   <li>{@link dev.edgewise.kernels.VectorOps}: dot, axpy, add, scale, rmsnorm (double sum of
  *       squares), softmax, SwiGLU's silu-times-up, max.</li>
  *   <li>{@link dev.edgewise.kernels.Rope}: NeoX-style rotary embedding with double-precision angles.</li>
- *   <li>Integer kernels ({@code IntegerKernels}): Q4_0 ({@link dev.edgewise.kernels.PackedQ4_0}),
- *       Q8_0, Q5_0 and Q4_K ({@link dev.edgewise.kernels.PackedBlocks}) repacked at load into
- *       panels of 4-bit planes, multiplied against 8-bit activations in 16-bit lanes.</li>
+ *   <li>Integer kernels ({@code IntegerKernels}, the K-quants' in {@code KQuantIntegerKernels}):
+ *       Q4_0 ({@link dev.edgewise.kernels.PackedQ4_0}), Q8_0, Q5_0, Q4_K, Q5_K and Q6_K
+ *       ({@link dev.edgewise.kernels.PackedBlocks}) repacked at load into panels of 4-bit planes
+ *       (and their high bits), multiplied against 8-bit activations in 16-bit lanes.</li>
  *   <li>{@link dev.edgewise.kernels.WorkerPool}: persistent spin-then-park workers for parallel
  *       loops, each split into 8 chunks per thread claimed from an atomic counter.</li>
  * </ul>
@@ -65,7 +66,8 @@
  *   <li>{@code ElementKernels}, {@code QuantKernels}, {@code KQuantKernels}: the fused
  *       kernels and row decoders of F32/F16/BF16, of the 32-element block quants (Q8_0, Q4_0,
  *       Q5_0) and of the K-quants (Q4_K, Q6_K);</li>
- *   <li>{@code IntegerKernels}: packed weights against 8-bit activations.</li>
+ *   <li>{@code IntegerKernels}, {@code KQuantIntegerKernels}: packed weights against 8-bit
+ *       activations (the second for the K-quants' super-blocks).</li>
  * </ul>
  * Each holds its width's copies of the others it calls in {@code static final} fields: the
  * receiver is then a constant, so C2 binds and inlines those calls as it would a static call
@@ -78,7 +80,7 @@
  * product of the (exactly dequantized) weights by float rounding only. The one exception is opt-in
  * per matrix: a {@link dev.edgewise.kernels.WeightMatrix} carrying a
  * {@link dev.edgewise.kernels.PackedQ4_0} or a
- * {@link dev.edgewise.kernels.PackedBlocks} (Q8_0, Q5_0, Q4_K) runs, at every batch, llama.cpp's
+ * {@link dev.edgewise.kernels.PackedBlocks} (Q8_0, Q5_0, Q4_K, Q5_K, Q6_K) runs, at every batch, llama.cpp's
  * integer arithmetic on 8-bit activations ({@link dev.edgewise.kernels.Int8Activations}); the
  * engine attaches packings unless told to stay exact.
  */

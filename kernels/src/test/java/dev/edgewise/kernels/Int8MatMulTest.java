@@ -56,6 +56,19 @@ class Int8MatMulTest {
         assertThat(simd.pairs).containsExactly(scalar.pairs);
         assertThat(simd.scales).containsExactly(scalar.scales);
         assertThat(simd.zeroPoints).containsExactly(scalar.zeroPoints);
+        assertThat(simd.halfSums).containsExactly(scalar.halfSums);
+        for (int b = 0; b < 5; b++) {
+            for (int h = 0; h < 256 / 16; h++) { // the sums of 16 values' even and odd quants, as Q6_K's zero points use them
+                int even = 0, odd = 0;
+                for (int i = 16 * h; i < 16 * h + 16; i += 2) {
+                    even += simd.quant(b, i);
+                    odd += simd.quant(b, i + 1);
+                }
+                int pair = simd.halfSums[b * 16 + h];
+                assertThat((short) pair).isEqualTo((short) even);
+                assertThat(pair >> 16).isEqualTo(odd);
+            }
+        }
     }
 
     @Test

@@ -66,6 +66,23 @@ class KernelAllocationTest {
         assertAllocatesNothing("packed Q4_0 x " + batch + " vectors", () -> MatMul.matmulRows(w, x, out, batch, 0, ROWS));
     }
 
+    /** The integer path of PackedBlocks: every type it packs, activations quantized to 8 bits per call. */
+    @ParameterizedTest(name = "packed {0}, batch {1}")
+    @MethodSource("packedBlockShapes")
+    void compiledPackedBlocksMatmulAllocatesNothing(GGMLType type, int batch) {
+        Random rnd = new Random(10);
+        WeightMatrix file = new WeightMatrix(type, RandomWeights.matrix(ARENA, type, ROWS, COLS, rnd), ROWS, COLS);
+        WeightMatrix w = file.withPacked(PackedBlocks.pack(file, SimdKernels.preferred().int8PanelRows(), ARENA));
+        float[] x = RandomWeights.vectors(batch * COLS, rnd);
+        float[] out = new float[batch * ROWS];
+        assertAllocatesNothing("packed " + type + " x " + batch + " vectors", () -> MatMul.matmulRows(w, x, out, batch, 0, ROWS));
+    }
+
+    static Stream<Arguments> packedBlockShapes() {
+        return Stream.of(GGMLType.Q8_0, GGMLType.Q5_0, GGMLType.Q4_K, GGMLType.Q5_K, GGMLType.Q6_K)
+                .flatMap(t -> Stream.of(1, 2, 4, 8).map(b -> Arguments.of(t, b)));
+    }
+
     @Test
     void compiledVectorOpsAllocateNothing() {
         Random rnd = new Random(9);

@@ -17,37 +17,46 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.data.Offset.offset;
 
-/** Packed Q8_0, Q5_0 and Q4_K integer kernels against a scalar integer reference of the same arithmetic, on every width. */
+/** Packed Q8_0, Q5_0, Q4_K, Q5_K and Q6_K integer kernels against a scalar integer reference of the same arithmetic, on every width. */
 class PackedBlocksTest {
     private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     static Stream<Arguments> kernelsAndTypes() {
         return Int8MatMulTest.kernels().stream()
-                .flatMap(k -> Stream.of(GGMLType.Q8_0, GGMLType.Q5_0, GGMLType.Q4_K).map(t -> Arguments.of(k, t)));
+                .flatMap(k -> Stream.of(GGMLType.Q8_0, GGMLType.Q5_0, GGMLType.Q4_K, GGMLType.Q5_K, GGMLType.Q6_K).map(t -> Arguments.of(k, t)));
+    }
+
+    private static boolean kQuant(GGMLType type) {
+        return type.blockSize == 256;
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"Q8_0", "Q5_0", "Q4_K"})
+    @EnumSource(names = {"Q8_0", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
     void packingKeepsEveryQuantAndScale(GGMLType type) {
         Random rnd = new Random(2);
         try (Arena arena = Arena.ofConfined()) {
-            int rows = 32, cols = type == GGMLType.Q4_K ? 512 : 96;
+            int rows = 32, cols = kQuant(type) ? 512 : 96;
             WeightMatrix w = new WeightMatrix(type, RandomWeights.matrix(arena, type, rows, cols, rnd), rows, cols);
             for (int panel : new int[] {4, 8, 16}) {
                 PackedBlocks p = PackedBlocks.pack(w, panel, arena);
                 for (int r = 0; r < rows; r++) {
                     for (int k = 0; k < cols; k++) assertThat(p.quant(r, k)).as("%s row %d col %d", type, r, k).isEqualTo(fileQuant(w, r, k));
                     for (int b = 0; b < cols / 32; b++) {
-                        if (type != GGMLType.Q4_K) {
+                        if (!kQuant(type)) {
                             assertThat(p.scale(r, b)).isEqualTo(fileScale(w, r, b));
                             continue;
                         }
-                        long block = r * w.rowBytes() + 144L * (b / 8);
-                        assertThat(p.q4kField(r, b / 8, 0)).isEqualTo(Float.float16ToFloat(w.data().get(LE_SHORT, block)));
-                        assertThat(p.q4kField(r, b / 8, 1)).isEqualTo(Float.float16ToFloat(w.data().get(LE_SHORT, block + 2)));
-                        assertThat((int) p.q4kField(r, b, 2)).isEqualTo(q4kScaleMin(w, r, b)[0]);
-                        assertThat((int) p.q4kField(r, b, 3)).isEqualTo(q4kScaleMin(w, r, b)[1]);
+                        long block = r * w.rowBytes() + (long) type.typeSize * (b / 8);
+                        if (type == GGMLType.Q6_K) {
+                            assertThat(p.kQuantField(r, b / 8, 0)).isEqualTo(Float.float16ToFloat(w.data().get(LE_SHORT, block + 208)));
+                            for (int h = 0; h < 2; h++) assertThat((int) p.kQuantField(r, 2 * b + h, 2)).isEqualTo(q6kScale(w, r, 2 * b + h));
+                            continue;
+                        }
+                        assertThat(p.kQuantField(r, b / 8, 0)).isEqualTo(Float.float16ToFloat(w.data().get(LE_SHORT, block)));
+                        assertThat(p.kQuantField(r, b / 8, 1)).isEqualTo(Float.float16ToFloat(w.data().get(LE_SHORT, block + 2)));
+                        assertThat((int) p.kQuantField(r, b, 2)).isEqualTo(q4kScaleMin(w, r, b)[0]);
+                        assertThat((int) p.kQuantField(r, b, 3)).isEqualTo(q4kScaleMin(w, r, b)[1]);
                     }
                 }
             }
@@ -55,11 +64,11 @@ class PackedBlocksTest {
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"Q8_0", "Q5_0", "Q4_K"})
+    @EnumSource(names = {"Q8_0", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
     void dequantizesRowsExactlyAsTheFileDecoder(GGMLType type) {
         Random rnd = new Random(11);
         try (Arena arena = Arena.ofConfined()) {
-            int rows = 16, cols = type == GGMLType.Q4_K ? 512 : 96;
+            int rows = 16, cols = kQuant(type) ? 512 : 96;
             WeightMatrix w = new WeightMatrix(type, RandomWeights.matrix(arena, type, rows, cols, rnd), rows, cols);
             for (int panel : new int[] {4, 16}) {
                 PackedBlocks p = PackedBlocks.pack(w, panel, arena);
@@ -81,7 +90,7 @@ class PackedBlocksTest {
         Random rnd = new Random(3);
         int panel = k.int8PanelRows();
         try (Arena arena = Arena.ofConfined()) {
-            int[][] shapes = type == GGMLType.Q4_K ? new int[][] {{2 * panel, 256}, {4 * panel, 768}}
+            int[][] shapes = kQuant(type) ? new int[][] {{3 * panel, 256}, {4 * panel, 768}}
                     : new int[][] {{2 * panel, 32}, {4 * panel, 160}, {64, 896}};
             for (int[] shape : shapes) {
                 int rows = shape[0], cols = shape[1];
@@ -89,6 +98,12 @@ class PackedBlocksTest {
                 if (type == GGMLType.Q8_0) { // the extremes of both signs, where the planes' sums are largest
                     for (int r = 0; r < rows; r += 3) {
                         for (int c = 0; c < 32; c++) data.set(ValueLayout.JAVA_BYTE, r * w(type, cols) + 2 + c, (byte) (r % 2 == 0 ? -128 : 127));
+                    }
+                }
+                if (type == GGMLType.Q6_K) { // q = 0 (-32) and 63 (+31) in the first super-block of every third row, scales -128 and 127
+                    for (int r = 0; r < rows; r += 3) {
+                        for (int i = 0; i < 192; i++) data.set(ValueLayout.JAVA_BYTE, r * w(type, cols) + i, (byte) (r % 2 == 0 ? 0 : -1));
+                        for (int i = 0; i < 16; i++) data.set(ValueLayout.JAVA_BYTE, r * w(type, cols) + 192 + i, (byte) (i % 2 == 0 ? -128 : 127));
                     }
                 }
                 WeightMatrix w = new WeightMatrix(type, data, rows, cols);
@@ -109,7 +124,7 @@ class PackedBlocksTest {
         Random rnd = new Random(10);
         int panel = k.int8PanelRows();
         try (Arena arena = Arena.ofConfined()) {
-            int rows = 2 * panel, cols = type == GGMLType.Q4_K ? 512 : 96; // Q8_0, Q5_0: an odd last pair
+            int rows = 2 * panel, cols = kQuant(type) ? 512 : 96; // Q8_0, Q5_0: an odd last pair
             WeightMatrix w = new WeightMatrix(type, RandomWeights.matrix(arena, type, rows, cols, rnd), rows, cols);
             PackedBlocks p = PackedBlocks.pack(w, panel, arena);
             for (int batch = 2; batch <= 9; batch++) {
@@ -121,6 +136,33 @@ class PackedBlocksTest {
                     float[] alone = new float[rows];
                     k.matmulRowsInt8(p, new Int8Activations().quantize(java.util.Arrays.copyOfRange(x, b * cols, (b + 1) * cols), 1, cols), alone, 0, rows);
                     assertThat(java.util.Arrays.copyOfRange(out, b * rows, (b + 1) * rows)).as("%s %s batch %d vector %d", k, type, batch, b).containsExactly(alone);
+                }
+            }
+        }
+    }
+
+    /**
+     * Matrices the kernels cannot take stay on the float kernels: rows that are not whole panels,
+     * and an Inf or NaN in any F16 field (the packed conversion leaves them out): d, and the K-quants'
+     * dmin (Q6_K's d sits after its quants and scales).
+     */
+    @ParameterizedTest
+    @EnumSource(names = {"Q8_0", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
+    void oddRowCountsAndNonFiniteScalesDoNotPack(GGMLType type) {
+        int panel = SimdKernels.preferred().int8PanelRows();
+        if (panel == 0) return;
+        try (Arena arena = Arena.ofConfined()) {
+            int cols = 256;
+            WeightMatrix odd = new WeightMatrix(type, RandomWeights.matrix(arena, type, 2 * panel + 1, cols, new Random(12)), 2 * panel + 1, cols);
+            assertThat(PackedBlocks.canPack(odd)).isFalse();
+            int[] fields = type == GGMLType.Q6_K ? new int[] {208} : type == GGMLType.Q4_K || type == GGMLType.Q5_K ? new int[] {0, 2} : new int[] {0};
+            for (int field : fields) {
+                for (short bad : new short[] {0x7C00, (short) 0xFC00, 0x7E00}) { // +Inf, -Inf, NaN
+                    MemorySegment data = RandomWeights.matrix(arena, type, panel, cols, new Random(13));
+                    WeightMatrix w = new WeightMatrix(type, data, panel, cols);
+                    assertThat(PackedBlocks.canPack(w)).isTrue();
+                    data.set(LE_SHORT, w.rowBytes() * panel - type.typeSize + field, bad); // the last block of the last row
+                    assertThat(PackedBlocks.canPack(w)).as("%s field at %d: %04x", type, field, bad).isFalse();
                 }
             }
         }
@@ -148,7 +190,7 @@ class PackedBlocksTest {
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"Q8_0", "Q5_0", "Q4_K"})
+    @EnumSource(names = {"Q8_0", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
     void matmulUsesThePackingAtEveryBatch(GGMLType type) {
         SimdKernels k = SimdKernels.preferred();
         int panel = k.int8PanelRows();
@@ -191,15 +233,19 @@ class PackedBlocksTest {
                 double ref = 0, scale = 0, rounding = 0;
                 for (int blk = 0; blk < cols / 32; blk++) {
                     long dot = 0, sum = 0;
-                    double dw = w.type() == GGMLType.Q4_K ? 0 : fileScale(w, r, blk), dx = q.scale(b, blk), min = 0;
-                    if (w.type() == GGMLType.Q4_K) { // d * sc * q - dmin * m
-                        long block = r * w.rowBytes() + 144L * (blk / 8);
+                    double dw = kQuant(w.type()) ? 0 : fileScale(w, r, blk), dx = q.scale(b, blk), min = 0;
+                    long block = r * w.rowBytes() + (long) w.type().typeSize * (blk / 8);
+                    if (w.type() == GGMLType.Q4_K || w.type() == GGMLType.Q5_K) { // d * sc * q - dmin * m
                         int[] sm = q4kScaleMin(w, r, blk);
                         dw = Float.float16ToFloat(w.data().get(LE_SHORT, block)) * sm[0];
                         min = Float.float16ToFloat(w.data().get(LE_SHORT, block + 2)) * sm[1];
                     }
                     for (int i = 0; i < 32; i++) {
                         int wq = centred(w, r, 32 * blk + i), xq = q.quant(b, 32 * blk + i);
+                        if (w.type() == GGMLType.Q6_K) { // d * sc * (q - 32), sc per 16 columns: the scale goes on the integer
+                            wq *= q6kScale(w, r, (32 * blk + i) / 16);
+                            dw = Float.float16ToFloat(w.data().get(LE_SHORT, block + 208));
+                        }
                         dot += (long) wq * xq;
                         sum += xq;
                         scale += Math.abs(dw * dx * wq * xq) + Math.abs(min * dx * xq);
@@ -213,14 +259,19 @@ class PackedBlocksTest {
         }
     }
 
-    /** The weight's integer as ggml scales it: Q8_0's byte, Q5_0's {@code q - 16}, Q4_K's {@code q}. */
+    /** The weight's integer as ggml scales it: Q8_0's byte, Q5_0's {@code q - 16}, Q6_K's {@code q - 32}, Q4_K's and Q5_K's {@code q}. */
     private static int centred(WeightMatrix w, int r, int k) {
-        return w.type() == GGMLType.Q5_0 ? fileQuant(w, r, k) - 16 : fileQuant(w, r, k);
+        return w.type() == GGMLType.Q5_0 ? fileQuant(w, r, k) - 16 : w.type() == GGMLType.Q6_K ? fileQuant(w, r, k) - 32 : fileQuant(w, r, k);
     }
 
-    /** Scale and min of Q4_K sub-block {@code blk} (32 columns) of row r, ggml's get_scale_min_k4 written out. */
+    /** Q6_K's signed scale of 16-column sub-block {@code sub} of row r (scales[16] after ql[128] and qh[64]). */
+    private static int q6kScale(WeightMatrix w, int r, int sub) {
+        return w.data().get(ValueLayout.JAVA_BYTE, r * w.rowBytes() + 210L * (sub / 16) + 192 + sub % 16);
+    }
+
+    /** Scale and min of Q4_K or Q5_K sub-block {@code blk} (32 columns) of row r, ggml's get_scale_min_k4 written out. */
     private static int[] q4kScaleMin(WeightMatrix w, int r, int blk) {
-        long scales = r * w.rowBytes() + 144L * (blk / 8) + 4;
+        long scales = r * w.rowBytes() + (long) w.type().typeSize * (blk / 8) + 4;
         int j = blk % 8;
         int[] q = new int[12];
         for (int i = 0; i < 12; i++) q[i] = w.data().get(ValueLayout.JAVA_BYTE, scales + i) & 0xFF;
@@ -228,12 +279,21 @@ class PackedBlocksTest {
         return new int[] {(q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4), (q[j + 4] >> 4) | ((q[j] >> 6) << 4)};
     }
 
-    /** Quant of row r, column k as the file holds it: Q8_0 signed, Q5_0 0..31 (ggml's dequantize_row_q5_0). */
+    /** Quant of row r, column k as the file holds it: Q8_0 signed, Q5_0 0..31 (ggml's dequantize_row_q5_0), the K-quants unsigned. */
     private static int fileQuant(WeightMatrix w, int r, int k) {
-        if (w.type() == GGMLType.Q4_K) { // qs[32 (j / 2) + l]: sub-block j low (even) or high (odd) nibbles
-            int j = k % 256 / 32, l = k % 32;
-            int v = w.data().get(ValueLayout.JAVA_BYTE, r * w.rowBytes() + 144L * (k / 256) + 16 + 32 * (j / 2) + l) & 0xFF;
-            return j % 2 == 0 ? v & 0x0F : v >>> 4;
+        long superBlock = r * w.rowBytes() + (long) w.type().typeSize * (k / 256);
+        int j = k % 256 / 32, l = k % 32;
+        if (w.type() == GGMLType.Q4_K || w.type() == GGMLType.Q5_K) { // qs[32 (j / 2) + l]: sub-block j low (even) or high (odd) nibbles
+            int v = w.data().get(ValueLayout.JAVA_BYTE, superBlock + (w.type() == GGMLType.Q4_K ? 16 : 48) + 32 * (j / 2) + l) & 0xFF;
+            int low = j % 2 == 0 ? v & 0x0F : v >>> 4;
+            if (w.type() == GGMLType.Q4_K) return low;
+            return low | (w.data().get(ValueLayout.JAVA_BYTE, superBlock + 16 + l) >>> j & 1) << 4; // qh[l] bit j
+        }
+        if (w.type() == GGMLType.Q6_K) { // dequantize_row_q6_K: column 128 n + 32 g + l
+            int n = k % 256 / 128, g = k % 128 / 32;
+            int ql = w.data().get(ValueLayout.JAVA_BYTE, superBlock + 64 * n + 32 * (g % 2) + l) & 0xFF;
+            int qh = w.data().get(ValueLayout.JAVA_BYTE, superBlock + 128 + 32 * n + l) & 0xFF;
+            return (g < 2 ? ql & 0x0F : ql >>> 4) | (qh >>> 2 * g & 3) << 4;
         }
         long block = r * w.rowBytes() + (long) w.type().typeSize * (k / 32);
         int kk = k % 32;

@@ -16,12 +16,16 @@ class WeightFormatTest {
             assertThat(f.blockSize).as(f.name()).isEqualTo(f.type.blockSize);
             assertThat(f.blockBytes).as(f.name()).isEqualTo(f.type.typeSize);
             assertThat(WeightFormat.of(f.type)).isSameAs(f);
-            WeightFormat.Family family = f.blockSize == 1 ? WeightFormat.Family.ELEMENTS
+            WeightFormat.Family family = f.lanes == WeightFormat.Lanes.NONE ? WeightFormat.Family.NONE
+                    : f.blockSize == 1 ? WeightFormat.Family.ELEMENTS
                     : f.blockSize == 32 ? WeightFormat.Family.QUANTS : WeightFormat.Family.K_QUANTS;
             assertThat(f.family).as(f.name()).isEqualTo(family);
         }
         assertThat(WeightFormat.OTHER.family).isEqualTo(WeightFormat.Family.NONE);
-        assertThat(WeightFormat.of(GGMLType.Q5_K)).isSameAs(WeightFormat.OTHER);
+        // Q5_K: integer kernels only; its float path is the scalar decoder's
+        assertThat(WeightFormat.of(GGMLType.Q5_K).lanes).isEqualTo(WeightFormat.Lanes.NONE);
+        assertThat(WeightFormat.of(GGMLType.Q5_K).packing).isEqualTo(WeightFormat.Packing.BLOCKS);
+        assertThat(WeightFormat.of(GGMLType.Q3_K)).isSameAs(WeightFormat.OTHER);
         assertThat(WeightFormat.of(GGMLType.IQ4_NL)).isSameAs(WeightFormat.OTHER);
     }
 

@@ -54,7 +54,7 @@ public class MatMulBenchmark {
     @Param({"4864x896", "896x4864", "8960x1536", "1536x8960", "18944x3584", "3584x18944"})
     public String shape;
 
-    @Param({"Q4_0", "Q8_0", "Q5_0", "Q4_K", "Q6_K", "F16", "BF16", "F32"})
+    @Param({"Q4_0", "Q8_0", "Q5_0", "Q4_K", "Q5_K", "Q6_K", "F16", "BF16", "F32"})
     public String type;
 
     @Param({"1", "4", "8", "16"})
@@ -64,9 +64,10 @@ public class MatMulBenchmark {
     public int threads;
 
     /**
-     * {@code float}: the float32-activation kernels; {@code int8}: Q4_0, Q8_0, Q5_0 or Q4_K packed at
-     * setup for the integer kernels on 8-bit activations (what the engine runs unless told to stay
-     * exact).
+     * {@code float}: the float32-activation kernels; {@code int8}: Q4_0, Q8_0, Q5_0, Q4_K, Q5_K or
+     * Q6_K packed at setup for the integer kernels on 8-bit activations (what the engine runs for the
+     * types LoadTimePacking packs unless told to stay exact). Compare the two in one run: e.g.
+     * {@code -p type=Q6_K -p shape=151936x896,896x4864,1536x8960 -p batch=1,16 -p kernel=float,int8}.
      */
     @Param({"float"})
     public String kernel;
@@ -105,7 +106,7 @@ public class MatMulBenchmark {
             int panel = SimdKernels.preferred().int8PanelRows();
             if (PackedQ4_0.canPack(w)) w = w.withPacked(PackedQ4_0.pack(w, panel, arena));
             else if (PackedBlocks.canPack(w)) w = w.withPacked(PackedBlocks.pack(w, panel, arena));
-            else throw new IllegalArgumentException("kernel=int8 runs packed Q4_0, Q8_0, Q5_0 and Q4_K, not " + w);
+            else throw new IllegalArgumentException("kernel=int8 runs packed Q4_0, Q8_0, Q5_0, Q4_K, Q5_K and Q6_K, not " + w);
         } else if (!kernel.equals("float")) {
             throw new IllegalArgumentException("kernel is float or int8, not " + kernel);
         }
