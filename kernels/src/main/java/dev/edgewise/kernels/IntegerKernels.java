@@ -168,11 +168,6 @@ final class IntegerKernels implements Int8Kernels {
         return panel + (blk >> 1) * PANEL_PAIR + (blk & 1) * PANEL_SCALES;
     }
 
-    /** Activation quants {@code 2m, 2m + 1} broadcast as 2L short lanes (even, odd, even, odd...). */
-    private static ShortVector quantPair(int[] pairs, int m) {
-        return IntVector.broadcast(I, pairs[m]).reinterpretAsShorts();
-    }
-
     /**
      * The panel's rows against one vector, whole pass: out[o .. o + L). Written out with the Vector
      * API's own calls (no helper takes or returns a vector), and over C2's FreqInlineSize (325
@@ -236,10 +231,10 @@ final class IntegerKernels implements Int8Kernels {
                 // one nibble per pass: a rolled loop keeps the parsed method under C2's node budget
                 for (int j = 0; j < 4; j++, m++, q = q.lanewise(VectorOperators.LSHR, 4)) {
                     ShortVector w = q.and(mask);
-                    a0 = a0.add(w.mul(quantPair(pairs, x0 + m)));
-                    a1 = a1.add(w.mul(quantPair(pairs, x1 + m)));
-                    a2 = a2.add(w.mul(quantPair(pairs, x2 + m)));
-                    a3 = a3.add(w.mul(quantPair(pairs, x3 + m)));
+                    a0 = a0.add(w.mul(IntVector.broadcast(I, pairs[x0 + m]).reinterpretAsShorts()));
+                    a1 = a1.add(w.mul(IntVector.broadcast(I, pairs[x1 + m]).reinterpretAsShorts()));
+                    a2 = a2.add(w.mul(IntVector.broadcast(I, pairs[x2 + m]).reinterpretAsShorts()));
+                    a3 = a3.add(w.mul(IntVector.broadcast(I, pairs[x3 + m]).reinterpretAsShorts()));
                 }
             }
             int s = blk * 4 * lanes;
@@ -378,10 +373,10 @@ final class IntegerKernels implements Int8Kernels {
                 ShortVector q = ShortVector.fromMemorySegment(SI, seg, plane + c * PANEL_CHUNK, LE);
                 for (int j = 0; j < 4; j++, m++, q = q.lanewise(VectorOperators.LSHR, 4)) {
                     ShortVector w = q.and(mask);
-                    a0 = a0.add(w.mul(quantPair(pairs, x0 + m)));
-                    a1 = a1.add(w.mul(quantPair(pairs, x1 + m)));
-                    a2 = a2.add(w.mul(quantPair(pairs, x2 + m)));
-                    a3 = a3.add(w.mul(quantPair(pairs, x3 + m)));
+                    a0 = a0.add(w.mul(IntVector.broadcast(I, pairs[x0 + m]).reinterpretAsShorts()));
+                    a1 = a1.add(w.mul(IntVector.broadcast(I, pairs[x1 + m]).reinterpretAsShorts()));
+                    a2 = a2.add(w.mul(IntVector.broadcast(I, pairs[x2 + m]).reinterpretAsShorts()));
+                    a3 = a3.add(w.mul(IntVector.broadcast(I, pairs[x3 + m]).reinterpretAsShorts()));
                 }
             }
             int s = k * 4 * lanes;
@@ -416,10 +411,10 @@ final class IntegerKernels implements Int8Kernels {
                 ShortVector q = ShortVector.fromMemorySegment(SI, seg, block + c * PANEL_CHUNK, LE);
                 for (int j = 0; j < 4; j++, m++) {
                     ShortVector w = q.and(mask).or(fifth.lanewise(VectorOperators.LSHL, 4).and(bit4));
-                    a0 = a0.add(w.mul(quantPair(pairs, x0 + m)));
-                    a1 = a1.add(w.mul(quantPair(pairs, x1 + m)));
-                    a2 = a2.add(w.mul(quantPair(pairs, x2 + m)));
-                    a3 = a3.add(w.mul(quantPair(pairs, x3 + m)));
+                    a0 = a0.add(w.mul(IntVector.broadcast(I, pairs[x0 + m]).reinterpretAsShorts()));
+                    a1 = a1.add(w.mul(IntVector.broadcast(I, pairs[x1 + m]).reinterpretAsShorts()));
+                    a2 = a2.add(w.mul(IntVector.broadcast(I, pairs[x2 + m]).reinterpretAsShorts()));
+                    a3 = a3.add(w.mul(IntVector.broadcast(I, pairs[x3 + m]).reinterpretAsShorts()));
                     q = q.lanewise(VectorOperators.LSHR, 4);
                     fifth = fifth.lanewise(VectorOperators.LSHR, 1);
                 }
@@ -464,7 +459,7 @@ final class IntegerKernels implements Int8Kernels {
                 ShortVector ql = ShortVector.fromMemorySegment(SI, seg, block + (4 + c) * PANEL_CHUNK, LE);
                 // one nibble per pass: unrolled, the two planes' chains outgrow C2's node budget (measured ~40x slower)
                 for (int j = 0; j < 4; j++, m++) {
-                    ShortVector a = quantPair(pairs, m);
+                    ShortVector a = IntVector.broadcast(I, pairs[m]).reinterpretAsShorts();
                     h = h.add(qh.and(mask).mul(a));
                     l = l.add(ql.and(mask).mul(a));
                     qh = qh.lanewise(VectorOperators.LSHR, 4);
@@ -495,7 +490,7 @@ final class IntegerKernels implements Int8Kernels {
             for (int c = 0; c < 4; c++) {
                 ShortVector q = ShortVector.fromMemorySegment(SI, seg, block + c * PANEL_CHUNK, LE);
                 for (int j = 0; j < 4; j++, m++) { // nibble j's fifth bit is bit 4c + j of `fifth`
-                    a = a.add(q.and(mask).or(fifth.lanewise(VectorOperators.LSHL, 4).and(bit4)).mul(quantPair(pairs, m)));
+                    a = a.add(q.and(mask).or(fifth.lanewise(VectorOperators.LSHL, 4).and(bit4)).mul(IntVector.broadcast(I, pairs[m]).reinterpretAsShorts()));
                     q = q.lanewise(VectorOperators.LSHR, 4);
                     fifth = fifth.lanewise(VectorOperators.LSHR, 1);
                 }

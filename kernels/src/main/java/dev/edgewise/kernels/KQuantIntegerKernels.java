@@ -102,11 +102,6 @@ final class KQuantIntegerKernels implements BlockKernels {
         }
     }
 
-    /** Activation quants {@code 2m, 2m + 1} broadcast as 2L short lanes (even, odd, even, odd...). */
-    private static ShortVector quantPair(int[] pairs, int m) {
-        return IntVector.broadcast(I, pairs[m]).reinterpretAsShorts();
-    }
-
     /** Even plus odd 16-bit lane of each pair, as L floats (one per panel row). */
     private static FloatVector pairSums(ShortVector a) {
         IntVector i = a.reinterpretAsInts();
@@ -254,10 +249,10 @@ final class KQuantIntegerKernels implements BlockKernels {
                 // one nibble per pass: a rolled loop keeps the parsed method under C2's node budget
                 for (int j = 0; j < 4; j++, m++, q = q.lanewise(VectorOperators.LSHR, 4)) {
                     ShortVector w = q.and(mask);
-                    a0 = a0.add(w.mul(quantPair(pairs, x0 + m)));
-                    a1 = a1.add(w.mul(quantPair(pairs, x1 + m)));
-                    a2 = a2.add(w.mul(quantPair(pairs, x2 + m)));
-                    a3 = a3.add(w.mul(quantPair(pairs, x3 + m)));
+                    a0 = a0.add(w.mul(IntVector.broadcast(I, pairs[x0 + m]).reinterpretAsShorts()));
+                    a1 = a1.add(w.mul(IntVector.broadcast(I, pairs[x1 + m]).reinterpretAsShorts()));
+                    a2 = a2.add(w.mul(IntVector.broadcast(I, pairs[x2 + m]).reinterpretAsShorts()));
+                    a3 = a3.add(w.mul(IntVector.broadcast(I, pairs[x3 + m]).reinterpretAsShorts()));
                 }
             }
             int s = blk * 4 * lanes;
@@ -292,10 +287,10 @@ final class KQuantIntegerKernels implements BlockKernels {
                 ShortVector q = ShortVector.fromMemorySegment(SI, seg, plane + c * CHUNK, LE);
                 for (int j = 0; j < 4; j++, m++) {
                     ShortVector w = q.and(mask).or(fifth.lanewise(VectorOperators.LSHL, 4).and(bit4));
-                    a0 = a0.add(w.mul(quantPair(pairs, x0 + m)));
-                    a1 = a1.add(w.mul(quantPair(pairs, x1 + m)));
-                    a2 = a2.add(w.mul(quantPair(pairs, x2 + m)));
-                    a3 = a3.add(w.mul(quantPair(pairs, x3 + m)));
+                    a0 = a0.add(w.mul(IntVector.broadcast(I, pairs[x0 + m]).reinterpretAsShorts()));
+                    a1 = a1.add(w.mul(IntVector.broadcast(I, pairs[x1 + m]).reinterpretAsShorts()));
+                    a2 = a2.add(w.mul(IntVector.broadcast(I, pairs[x2 + m]).reinterpretAsShorts()));
+                    a3 = a3.add(w.mul(IntVector.broadcast(I, pairs[x3 + m]).reinterpretAsShorts()));
                     q = q.lanewise(VectorOperators.LSHR, 4);
                     fifth = fifth.lanewise(VectorOperators.LSHR, 1);
                 }
@@ -423,10 +418,10 @@ final class KQuantIntegerKernels implements BlockKernels {
                 ShortVector q = ShortVector.fromMemorySegment(SI, seg, plane + c * CHUNK, LE);
                 for (int j = 0; j < 4; j++, m++) {
                     ShortVector w = q.and(mask).or(h.and(high));
-                    a0 = a0.add(w.mul(quantPair(pairs, x0 + m)));
-                    a1 = a1.add(w.mul(quantPair(pairs, x1 + m)));
-                    a2 = a2.add(w.mul(quantPair(pairs, x2 + m)));
-                    a3 = a3.add(w.mul(quantPair(pairs, x3 + m)));
+                    a0 = a0.add(w.mul(IntVector.broadcast(I, pairs[x0 + m]).reinterpretAsShorts()));
+                    a1 = a1.add(w.mul(IntVector.broadcast(I, pairs[x1 + m]).reinterpretAsShorts()));
+                    a2 = a2.add(w.mul(IntVector.broadcast(I, pairs[x2 + m]).reinterpretAsShorts()));
+                    a3 = a3.add(w.mul(IntVector.broadcast(I, pairs[x3 + m]).reinterpretAsShorts()));
                     q = q.lanewise(VectorOperators.LSHR, 4);
                     h = h.lanewise(VectorOperators.LSHR, 2);
                 }

@@ -78,19 +78,6 @@ final class KQuantKernels implements FormatKernels {
 
     // The chunk loads and conversions, as in QuantKernels (one Vector API call each).
 
-    private static ByteVector quantBytes(MemorySegment seg, long offset) {
-        return ByteVector.fromMemorySegment(BQ, seg, offset, LE);
-    }
-
-    /** Bytes {@code [part*L, part*L + L)} of the chunk, zero-extended to ints. */
-    private static IntVector nibblePairs(ByteVector quants, int part) {
-        return (IntVector) quants.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
-    }
-
-    private static FloatVector toFloat(IntVector v) {
-        return (FloatVector) v.convertShape(VectorOperators.I2F, F, 0);
-    }
-
     // SIMD decoders and fused kernels of Q4_K and Q6_K (Q4_K_M files mix these with Q5_0 and Q8_0).
     // Each decoder writes exactly the floats of quant's scalar Dequantize.row (ggml's
     // dequantize_row_*): the same float operations in the same order, on lanes.
@@ -151,12 +138,12 @@ final class KQuantKernels implements FormatKernels {
                 long qs = block + 16 + 32L * g;
                 int o = dstOff + Q4_K_BLOCK * blk + 64 * g;
                 for (int l = 0; l < 32; l += QCHUNK) {
-                    ByteVector q = quantBytes(seg, qs + l);
+                    ByteVector q = ByteVector.fromMemorySegment(BQ, seg, qs + l, LE);
                     for (int p = 0; p < QPARTS; p++) {
-                        IntVector qi = nibblePairs(q, p);
+                        IntVector qi = (IntVector) q.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
                         int e = o + l + p * L;
-                        d1.mul(toFloat(qi.and(0x0F))).sub(m1).intoArray(dst, e);
-                        d2.mul(toFloat(qi.lanewise(VectorOperators.LSHR, 4))).sub(m2).intoArray(dst, e + 32);
+                        d1.mul((FloatVector) qi.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).sub(m1).intoArray(dst, e);
+                        d2.mul((FloatVector) qi.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).sub(m2).intoArray(dst, e + 32);
                     }
                 }
             }
@@ -176,13 +163,13 @@ final class KQuantKernels implements FormatKernels {
                 for (int t = 0; t < 4; t++) {
                     int nibbleShift = 4 * (t >> 1), highShift = 2 * t;
                     for (int l = 0; l < 32; l += QCHUNK) {
-                        ByteVector q = quantBytes(seg, ql + l + 32 * (t & 1)), h = quantBytes(seg, qh + l);
+                        ByteVector q = ByteVector.fromMemorySegment(BQ, seg, ql + l + 32 * (t & 1), LE), h = ByteVector.fromMemorySegment(BQ, seg, qh + l, LE);
                         for (int p = 0; p < QPARTS; p++) {
                             int j = l + p * L; // L divides 16: a part never straddles two scales
-                            IntVector low4 = nibblePairs(q, p).lanewise(VectorOperators.LSHR, nibbleShift).and(0x0F);
-                            IntVector high2 = nibblePairs(h, p).lanewise(VectorOperators.LSHR, highShift).and(3).lanewise(VectorOperators.LSHL, 4);
+                            IntVector low4 = ((IntVector) q.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p)).lanewise(VectorOperators.LSHR, nibbleShift).and(0x0F);
+                            IntVector high2 = ((IntVector) h.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p)).lanewise(VectorOperators.LSHR, highShift).and(3).lanewise(VectorOperators.LSHL, 4);
                             float scale = d * seg.get(ValueLayout.JAVA_BYTE, sc + j / 16 + 2 * t);
-                            toFloat(low4.or(high2).sub(32)).mul(scale).intoArray(dst, o + 32 * t + j);
+                            ((FloatVector) low4.or(high2).sub(32).convertShape(VectorOperators.I2F, F, 0)).mul(scale).intoArray(dst, o + 32 * t + j);
                         }
                     }
                 }
@@ -212,12 +199,12 @@ final class KQuantKernels implements FormatKernels {
                 long qs = block + 16 + 32L * g;
                 int xb = Q4_K_BLOCK * blk + 64 * g;
                 for (int l = 0; l < 32; l += QCHUNK) {
-                    ByteVector q = quantBytes(seg, qs + l);
+                    ByteVector q = ByteVector.fromMemorySegment(BQ, seg, qs + l, LE);
                     for (int p = 0; p < QPARTS; p++) {
-                        IntVector qi = nibblePairs(q, p);
+                        IntVector qi = (IntVector) q.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
                         int e = xb + l + p * L;
-                        a0 = FloatVector.fromArray(F, x, e).fma(d1.mul(toFloat(qi.and(0x0F))).sub(m1), a0);
-                        a1 = FloatVector.fromArray(F, x, e + 32).fma(d2.mul(toFloat(qi.lanewise(VectorOperators.LSHR, 4))).sub(m2), a1);
+                        a0 = FloatVector.fromArray(F, x, e).fma(d1.mul((FloatVector) qi.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).sub(m1), a0);
+                        a1 = FloatVector.fromArray(F, x, e + 32).fma(d2.mul((FloatVector) qi.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).sub(m2), a1);
                     }
                 }
             }

@@ -37,7 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class KernelRootsTest {
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"QuantKernels", "ElementKernels"})
+    @ValueSource(strings = {"QuantKernels", "ElementKernels", "KQuantKernels"})
     void noMethodTakesOrReturnsAVector(String className) throws IOException {
         List<String> offending = new ArrayList<>();
         for (MethodModel m : classModel(className).methods()) {
@@ -51,12 +51,15 @@ class KernelRootsTest {
 
     @ParameterizedTest(name = "{0}.{1}")
     @CsvSource({
-            "IntegerKernels, int8Tile1",      // packed Q4_0 against one vector: every Q4_0 decode step
-            "IntegerKernels, int8Sums4",      // packed Q4_0 against four vectors: prompts and branches
-            "IntegerKernels, q4_KTile1",      // packed Q4_K against one vector (the default for Q4_K)
-            "QuantKernels, q8_0Rows",         // Q8_0 against one vector: the output matrix of Q4_0 files
-            "QuantKernels, q5_0Tile1",
-            "KQuantKernels, q6_KTile1",       // the output matrix of Q4_K_M files
+            "IntegerKernels, int8Tile1",          // packed Q4_0 against one vector: every Q4_0 decode step
+            "IntegerKernels, int8Sums4",          // packed Q4_0 against four vectors: prompts and branches
+            "IntegerKernels, q8_0Tile1",
+            "KQuantIntegerKernels, q4_KTile1",    // the K-quants on integers (the default): Q4_K_M files
+            "KQuantIntegerKernels, q5_KTile1",
+            "KQuantIntegerKernels, q6_KTile1",    // the output matrix of Q4_K_M files from 1.5B up
+            "QuantKernels, q8_0Rows",             // Q8_0 against one vector: the output matrix of Q4_0 files
+            "QuantKernels, q5_0Tile1",            // most of a 0.5B Q4_K_M file's layers
+            "KQuantKernels, q6_KTile1",
     })
     void decodeKernelsAreCompiledOnTheirOwn(String className, String method) throws IOException {
         int limit = freqInlineSize();
