@@ -46,6 +46,10 @@ public final class KvKernels {
     private static final LaneOps OPS = KernelsBySpecies.kernels(VectorKernels.class, LaneOps.class, F);
     /** Per-thread accumulators of {@link #scores4}: handed to the lane sum as an array, never as vectors (see SpeciesKernels.storeQuad). */
     private static final ThreadLocal<float[]> ACCUMULATORS = ThreadLocal.withInitial(() -> new float[4 * L]);
+    /** Per-thread converted scales of a Q8_0 column block, grown on demand. */
+    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[64 + L]);
+    /** Per-thread Q8_0 block a key row is quantized into before it is scattered into columns. */
+    private static final ThreadLocal<byte[]> BLOCK = ThreadLocal.withInitial(() -> new byte[Q8_0_BYTES]);
 
     /** Bytes of {@code n} values stored as Q8_0 ({@code n} a multiple of 32). */
     public static int q8_0Bytes(int n) {
@@ -65,28 +69,6 @@ public final class KvKernels {
         for (int b = 0; b < n / Q8_0_VALUES; b++) {
             LegacyQuants.quantizeQ8_0(x, xOff + b * Q8_0_VALUES, seg, off + (long) b * Q8_0_BYTES);
         }
-    }
-
-    /** {@code sum x[xOff+i] * v(i)} over a Q8_0 row of {@code n} values at byte {@code off} of {@code q8}. */
-    public static float dotQ8_0(float[] x, int xOff, byte[] q8, int off, int n) {
-        checkRow(n);
-        Objects.checkFromIndexSize(xOff, n, x.length);
-        Objects.checkFromIndexSize(off, q8_0Bytes(n), q8.length);
-        if (!SIMD) return dotScalar(x, xOff, q8, off, n);
-        FloatVector acc = FloatVector.zero(F);
-        for (int b = 0; b < n / Q8_0_VALUES; b++, off += Q8_0_BYTES, xOff += Q8_0_VALUES) {
-            FloatVector block = FloatVector.zero(F);
-            for (int c = 0; c < Q8_0_VALUES; c += CHUNK) {
-                ByteVector quants = ByteVector.fromArray(B, q8, off + 2 + c);
-                for (int p = 0; p < PARTS; p++) {
-                    block = FloatVector.fromArray(F, x, xOff + c + p * L).fma(widen(quants, p), block);
-                }
-            }
-            acc = block.fma(FloatVector.broadcast(F, scale(q8, off)), acc);
-        }
-        float[] a = ACCUMULATORS.get();
-        acc.intoArray(a, 0);
-        return OPS.sumAt(a, 0);
     }
 
     /**
@@ -143,63 +125,6 @@ public final class KvKernels {
                 }
             }
         }
-    }
-
-    /**
-     * Attention scores of {@code heads} query vectors ({@code n} apart from {@code qOff}) against
-     * {@code rows} consecutive Q8_0 key rows from byte {@code off}:
-     * {@code out[outOff + h*outStride + r] = scale * dotQ8_0(q_h, row r)}, each equal bit for bit to
-     * {@link #dotQ8_0}. Heads go four at a time, so each key chunk is widened once for four of them.
-     */
-    public static void scoresQ8_0(float[] q, int qOff, int heads, byte[] k, int off, int rows, int n, float scale,
-                                  float[] out, int outOff, int outStride) {
-        checkRow(n);
-        Objects.checkFromIndexSize(qOff, heads * n, q.length);
-        int rowBytes = q8_0Bytes(n);
-        Objects.checkFromIndexSize(off, rows * rowBytes, k.length);
-        if (rows > 0 && heads > 0) Objects.checkFromIndexSize(outOff, (heads - 1) * outStride + rows, out.length);
-        float[] acc = SIMD && heads >= 4 ? ACCUMULATORS.get() : null;
-        for (int r = 0; r < rows; r++) {
-            int ro = off + r * rowBytes;
-            int h = 0;
-            if (SIMD) {
-                for (; h + 4 <= heads; h += 4) scores4(q, qOff + h * n, k, ro, n, scale, out, outOff + h * outStride + r, outStride, acc);
-            }
-            for (; h < heads; h++) out[outOff + h * outStride + r] = dotQ8_0(q, qOff + h * n, k, ro, n) * scale;
-        }
-    }
-
-    /** Four heads' {@link #dotQ8_0} with one key row, the key's chunks widened once. */
-    private static void scores4(float[] q, int qOff, byte[] k, int off, int n, float scale, float[] out, int o, int stride, float[] acc) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int b = 0; b < n / Q8_0_VALUES; b++, off += Q8_0_BYTES) {
-            FloatVector b0 = FloatVector.zero(F), b1 = b0, b2 = b0, b3 = b0;
-            int x = qOff + b * Q8_0_VALUES;
-            for (int c = 0; c < Q8_0_VALUES; c += CHUNK) {
-                ByteVector quants = ByteVector.fromArray(B, k, off + 2 + c);
-                for (int p = 0; p < PARTS; p++) {
-                    FloatVector kv = widen(quants, p);
-                    int e = x + c + p * L;
-                    b0 = FloatVector.fromArray(F, q, e).fma(kv, b0);
-                    b1 = FloatVector.fromArray(F, q, e + n).fma(kv, b1);
-                    b2 = FloatVector.fromArray(F, q, e + 2 * n).fma(kv, b2);
-                    b3 = FloatVector.fromArray(F, q, e + 3 * n).fma(kv, b3);
-                }
-            }
-            FloatVector d = FloatVector.broadcast(F, scale(k, off));
-            a0 = b0.fma(d, a0);
-            a1 = b1.fma(d, a1);
-            a2 = b2.fma(d, a2);
-            a3 = b3.fma(d, a3);
-        }
-        a0.intoArray(acc, 0);
-        a1.intoArray(acc, L);
-        a2.intoArray(acc, 2 * L);
-        a3.intoArray(acc, 3 * L);
-        out[o] = OPS.sumAt(acc, 0) * scale;
-        out[o + stride] = OPS.sumAt(acc, L) * scale;
-        out[o + 2 * stride] = OPS.sumAt(acc, 2 * L) * scale;
-        out[o + 3 * stride] = OPS.sumAt(acc, 3 * L) * scale;
     }
 
     /**
@@ -272,19 +197,201 @@ public final class KvKernels {
         }
     }
 
+    // ------------------------------------------------------------------ keys stored as columns
+
+    /**
+     * Quantizes one key row ({@code n} values, a multiple of 32) into position {@code slot} of a Q8_0
+     * column block of {@code stride} positions at byte {@code off} of {@code dst} (layout in
+     * {@link #scoresQ8_0Columns}): ggml's Q8_0 block of each 32 values, its scale and quants scattered.
+     */
+    public static void quantizeQ8_0Column(float[] x, int xOff, byte[] dst, int off, int stride, int slot, int n) {
+        checkRow(n);
+        checkSlot(slot, stride);
+        Objects.checkFromIndexSize(xOff, n, x.length);
+        Objects.checkFromIndexSize(off, q8_0Bytes(n) * stride, dst.length);
+        byte[] block = BLOCK.get();
+        for (int g = 0; g < n / Q8_0_VALUES; g++) {
+            quantizeQ8_0(x, xOff + g * Q8_0_VALUES, block, 0, Q8_0_VALUES);
+            int go = off + g * stride * Q8_0_BYTES;
+            dst[go + 2 * slot] = block[0];
+            dst[go + 2 * slot + 1] = block[1];
+            for (int j = 0; j < Q8_0_VALUES; j++) dst[go + 2 * stride + j * stride + slot] = block[2 + j];
+        }
+    }
+
+    /** Decodes position {@code slot} of a Q8_0 column block into {@code n} floats ({@code q × d}, as ggml dequantizes). */
+    public static void dequantizeQ8_0Column(byte[] src, int off, int stride, int slot, float[] out, int outOff, int n) {
+        checkRow(n);
+        checkSlot(slot, stride);
+        Objects.checkFromIndexSize(outOff, n, out.length);
+        Objects.checkFromIndexSize(off, q8_0Bytes(n) * stride, src.length);
+        for (int g = 0; g < n / Q8_0_VALUES; g++) {
+            int go = off + g * stride * Q8_0_BYTES;
+            float d = scale(src, go + 2 * slot);
+            for (int j = 0; j < Q8_0_VALUES; j++) out[outOff + g * Q8_0_VALUES + j] = src[go + 2 * stride + j * stride + slot] * d;
+        }
+    }
+
+    /**
+     * Attention scores of {@code heads} query vectors ({@code n} apart from {@code qOff}) against the
+     * first {@code slots} keys of a block stored as columns: value {@code i} of position {@code p} at
+     * {@code kt[off + i*stride + p]} ({@code stride}, the block's positions, at least {@code slots}).
+     * {@code out[outOff + h*outStride + p] = scale * k_p·q_h}, each dot one chain of {@code Math.fma}
+     * over {@code i = 0..n-1}: vector lanes are positions, so no lane sum is needed and the result
+     * is the plain scalar loop's, bit for bit, at every vector width.
+     */
+    public static void scoresColumns(float[] q, int qOff, int heads, float[] kt, int off, int stride, int slots, int n, float scale,
+                                     float[] out, int outOff, int outStride) {
+        checkColumns(heads, slots, stride, n, q.length, qOff, out.length, outOff, outStride);
+        Objects.checkFromIndexSize(off, n * stride, kt.length);
+        if (heads == 0 || slots == 0) return;
+        float[] tmp = ACCUMULATORS.get();
+        int p = 0;
+        for (; p < slots && p + L <= stride; p += L) {
+            int lanes = Math.min(L, slots - p);
+            for (int h = 0; h < heads; h += 4) columns4(q, qOff, h, heads, kt, off + p, stride, n, scale, out, outOff + p, outStride, lanes, tmp);
+        }
+        for (; p < slots; p++) {
+            for (int h = 0; h < heads; h++) {
+                float acc = 0;
+                for (int i = 0; i < n; i++) acc = Math.fma(q[qOff + h * n + i], kt[off + i * stride + p], acc);
+                out[outOff + h * outStride + p] = acc * scale;
+            }
+        }
+    }
+
+    /**
+     * Four heads' scores (from head {@code h}; past the last head the last one is repeated, its
+     * identical results stored again) for the {@code L} positions from element {@code ko}; the first
+     * {@code lanes} are stored.
+     */
+    private static void columns4(float[] q, int qOff, int h, int heads, float[] kt, int ko, int stride, int n, float scale,
+                                 float[] out, int o, int outStride, int lanes, float[] tmp) {
+        int last = heads - 1, h1 = Math.min(h + 1, last), h2 = Math.min(h + 2, last), h3 = Math.min(h + 3, last);
+        int q0 = qOff + h * n, q1 = qOff + h1 * n, q2 = qOff + h2 * n, q3 = qOff + h3 * n;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int i = 0; i < n; i++, ko += stride) {
+            FloatVector k = FloatVector.fromArray(F, kt, ko);
+            a0 = FloatVector.broadcast(F, q[q0 + i]).fma(k, a0);
+            a1 = FloatVector.broadcast(F, q[q1 + i]).fma(k, a1);
+            a2 = FloatVector.broadcast(F, q[q2 + i]).fma(k, a2);
+            a3 = FloatVector.broadcast(F, q[q3 + i]).fma(k, a3);
+        }
+        a0.mul(scale).intoArray(tmp, 0);
+        a1.mul(scale).intoArray(tmp, L);
+        a2.mul(scale).intoArray(tmp, 2 * L);
+        a3.mul(scale).intoArray(tmp, 3 * L);
+        store(tmp, out, o + h * outStride, o + h1 * outStride, o + h2 * outStride, o + h3 * outStride, lanes);
+    }
+
+    /**
+     * {@link #scoresColumns} over Q8_0 keys stored as columns: {@code n/32} groups of
+     * {@code stride × 34} bytes from {@code off}, each {@code stride} F16 scales (position {@code p}'s at
+     * byte {@code 2p}) then 32 rows of {@code stride} quants (value {@code j} of the group for position
+     * {@code p} at byte {@code 2·stride + j·stride + p}): position {@code p}'s 32 values of a group are
+     * ggml's Q8_0 block of its key row, scattered. Per group, {@code Math.fma(q, quant, partial)} over
+     * {@code j}, then {@code acc = Math.fma(partial, d, acc)}; times {@code scale}. The quants are
+     * widened in registers and each position's scale applied once per group, in a vector of positions.
+     */
+    public static void scoresQ8_0Columns(float[] q, int qOff, int heads, byte[] kt, int off, int stride, int slots, int n, float scale,
+                                         float[] out, int outOff, int outStride) {
+        checkRow(n);
+        checkColumns(heads, slots, stride, n, q.length, qOff, out.length, outOff, outStride);
+        Objects.checkFromIndexSize(off, q8_0Bytes(n) * stride, kt.length);
+        if (heads == 0 || slots == 0) return;
+        int groups = n / Q8_0_VALUES;
+        float[] d = scales(groups * stride);
+        for (int g = 0; g < groups; g++) {
+            int go = off + g * stride * Q8_0_BYTES;
+            for (int p = 0; p < slots; p++) d[g * stride + p] = scale(kt, go + 2 * p);
+        }
+        float[] tmp = ACCUMULATORS.get();
+        int p = 0;
+        if (SIMD) {
+            for (; p < slots && p + CHUNK <= stride; p += L) {
+                int lanes = Math.min(L, slots - p);
+                for (int h = 0; h < heads; h += 4) {
+                    q8Columns4(q, qOff, h, heads, kt, off + 2 * stride + p, stride, d, p, groups, scale, out, outOff + p, outStride, lanes, tmp);
+                }
+            }
+        }
+        for (; p < slots; p++) {
+            for (int h = 0; h < heads; h++) {
+                float acc = 0;
+                for (int g = 0; g < groups; g++) {
+                    int qo = off + g * stride * Q8_0_BYTES + 2 * stride + p;
+                    float block = 0;
+                    for (int j = 0; j < Q8_0_VALUES; j++) block = Math.fma(q[qOff + h * n + g * Q8_0_VALUES + j], kt[qo + j * stride], block);
+                    acc = Math.fma(block, d[g * stride + p], acc);
+                }
+                out[outOff + h * outStride + p] = acc * scale;
+            }
+        }
+    }
+
+    /** {@link #columns4} for Q8_0 columns: {@code ko} is the first quant of group 0 at the vector's first position {@code p}. */
+    private static void q8Columns4(float[] q, int qOff, int h, int heads, byte[] kt, int ko, int stride, float[] d, int p, int groups,
+                                   float scale, float[] out, int o, int outStride, int lanes, float[] tmp) {
+        int last = heads - 1, h1 = Math.min(h + 1, last), h2 = Math.min(h + 2, last), h3 = Math.min(h + 3, last);
+        int n = groups * Q8_0_VALUES;
+        int q0 = qOff + h * n, q1 = qOff + h1 * n, q2 = qOff + h2 * n, q3 = qOff + h3 * n;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int g = 0; g < groups; g++, ko += stride * Q8_0_BYTES) {
+            FloatVector b0 = FloatVector.zero(F), b1 = b0, b2 = b0, b3 = b0;
+            int x = g * Q8_0_VALUES;
+            for (int j = 0, jo = ko; j < Q8_0_VALUES; j++, jo += stride) {
+                FloatVector k = (FloatVector) ByteVector.fromArray(B, kt, jo).convertShape(VectorOperators.B2F, F, 0);
+                b0 = FloatVector.broadcast(F, q[q0 + x + j]).fma(k, b0);
+                b1 = FloatVector.broadcast(F, q[q1 + x + j]).fma(k, b1);
+                b2 = FloatVector.broadcast(F, q[q2 + x + j]).fma(k, b2);
+                b3 = FloatVector.broadcast(F, q[q3 + x + j]).fma(k, b3);
+            }
+            FloatVector dv = FloatVector.fromArray(F, d, g * stride + p);
+            a0 = b0.fma(dv, a0);
+            a1 = b1.fma(dv, a1);
+            a2 = b2.fma(dv, a2);
+            a3 = b3.fma(dv, a3);
+        }
+        a0.mul(scale).intoArray(tmp, 0);
+        a1.mul(scale).intoArray(tmp, L);
+        a2.mul(scale).intoArray(tmp, 2 * L);
+        a3.mul(scale).intoArray(tmp, 3 * L);
+        store(tmp, out, o + h * outStride, o + h1 * outStride, o + h2 * outStride, o + h3 * outStride, lanes);
+    }
+
+    /** Copies the first {@code lanes} of four vectors stored in {@code tmp} to four places of {@code out}. */
+    private static void store(float[] tmp, float[] out, int o0, int o1, int o2, int o3, int lanes) {
+        System.arraycopy(tmp, 0, out, o0, lanes);
+        System.arraycopy(tmp, L, out, o1, lanes);
+        System.arraycopy(tmp, 2 * L, out, o2, lanes);
+        System.arraycopy(tmp, 3 * L, out, o3, lanes);
+    }
+
+    /** A per-thread array of at least {@code n + L} floats for a block's converted scales. */
+    private static float[] scales(int n) {
+        float[] d = SCALES.get();
+        if (d.length < n + L) {
+            d = new float[n + L];
+            SCALES.set(d);
+        }
+        return d;
+    }
+
+    private static void checkSlot(int slot, int stride) {
+        if (slot < 0 || slot >= stride) throw new IndexOutOfBoundsException("slot " + slot + " of a block of " + stride);
+    }
+
+    private static void checkColumns(int heads, int slots, int stride, int n, int qLength, int qOff, int outLength, int outOff, int outStride) {
+        if (heads < 0 || slots < 0 || slots > stride) {
+            throw new IllegalArgumentException("heads " + heads + ", slots " + slots + " of a block of " + stride);
+        }
+        Objects.checkFromIndexSize(qOff, heads * n, qLength);
+        if (slots > 0 && heads > 0) Objects.checkFromIndexSize(outOff, (heads - 1) * outStride + slots, outLength);
+    }
+
     /** The F16 scale of the block at byte {@code off}. */
     static float scale(byte[] q8, int off) {
         return Float.float16ToFloat((short) ((q8[off] & 0xFF) | (q8[off + 1] << 8)));
-    }
-
-    private static float dotScalar(float[] x, int xOff, byte[] q8, int off, int n) {
-        float acc = 0;
-        for (int b = 0; b < n / Q8_0_VALUES; b++, off += Q8_0_BYTES, xOff += Q8_0_VALUES) {
-            float block = 0;
-            for (int j = 0; j < Q8_0_VALUES; j++) block = Math.fma(x[xOff + j], q8[off + 2 + j], block);
-            acc = Math.fma(block, scale(q8, off), acc);
-        }
-        return acc;
     }
 
     private static FloatVector widen(ByteVector quants, int part) {

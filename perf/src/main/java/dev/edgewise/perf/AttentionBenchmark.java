@@ -84,4 +84,23 @@ public class AttentionBenchmark {
         }
         return out;
     }
+
+    @Benchmark
+    public float[] scoresOnly() {
+        int len = depth;
+        for (int blk = 0; blk * BLOCK < len; blk++) {
+            cache.scores(seq, blk, 0, 1, Math.min(BLOCK, len - blk * BLOCK), q, 0, GROUP, 0.125f, scores, blk * BLOCK, len, scratch);
+        }
+        return scores;
+    }
+
+    @Benchmark
+    public float[] accumulateOnly() {
+        int len = depth;
+        Arrays.fill(out, 0f);
+        for (int blk = 0; blk * BLOCK < len; blk++) {
+            cache.accumulate(seq, blk, 0, 1, Math.min(BLOCK, len - blk * BLOCK), scores, blk * BLOCK, len, GROUP, out, 0, scratch);
+        }
+        return out;
+    }
 }
