@@ -48,6 +48,8 @@ public final class KvKernels {
     private static final ThreadLocal<float[]> ACCUMULATORS = ThreadLocal.withInitial(() -> new float[4 * L]);
     /** Per-thread converted scales of a Q8_0 column block, grown on demand. */
     private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[64 + L]);
+    /** Per-thread weight-scale products of the Q8_0 value sums, grown on demand. */
+    private static final ThreadLocal<float[]> WEIGHTS = ThreadLocal.withInitial(() -> new float[256]);
     /** Per-thread Q8_0 block a key row is quantized into before it is scattered into columns. */
     private static final ThreadLocal<byte[]> BLOCK = ThreadLocal.withInitial(() -> new byte[Q8_0_BYTES]);
 
@@ -130,8 +132,9 @@ public final class KvKernels {
     /**
      * {@link #accumulateQ8_0(float[], int, byte[], int, int, float[], int, int)} for {@code heads}
      * output vectors ({@code n} apart from {@code yOff}) over the same value rows, head {@code h}
-     * weighted by {@code w[wOff + h*wStride + r]}: bit for bit the one-head result per head, with each
-     * value chunk widened once for four heads.
+     * weighted by {@code w[wOff + h*wStride + r]}: bit for bit the one-head result per head. The
+     * products {@code a·d} are formed once per row, block and head; four heads and two vectors of a
+     * block go together (eight independent sums), each value chunk widened once for the four.
      */
     public static void accumulateQ8_0(float[] w, int wOff, int wStride, int heads, byte[] v, int off, int rows,
                                       float[] y, int yOff, int n) {
@@ -139,62 +142,135 @@ public final class KvKernels {
         Objects.checkFromIndexSize(yOff, heads * n, y.length);
         int rowBytes = q8_0Bytes(n);
         Objects.checkFromIndexSize(off, rows * rowBytes, v.length);
-        if (rows > 0 && heads > 0) Objects.checkFromIndexSize(wOff, (heads - 1) * wStride + rows, w.length);
-        int h = 0;
-        if (SIMD) {
-            for (; h + 4 <= heads; h += 4) {
-                for (int b = 0; b < n / Q8_0_VALUES; b++) {
-                    int blockOff = off + b * Q8_0_BYTES;
-                    for (int c = 0; c < Q8_0_VALUES; c += CHUNK) {
-                        for (int p = 0; p < PARTS; p++) {
-                            int e = yOff + h * n + b * Q8_0_VALUES + c + p * L;
-                            FloatVector y0 = FloatVector.fromArray(F, y, e), y1 = FloatVector.fromArray(F, y, e + n);
-                            FloatVector y2 = FloatVector.fromArray(F, y, e + 2 * n), y3 = FloatVector.fromArray(F, y, e + 3 * n);
-                            int wi = wOff + h * wStride;
-                            for (int r = 0, ro = blockOff; r < rows; r++, ro += rowBytes, wi++) {
-                                float d = scale(v, ro);
-                                FloatVector kv = widen(ByteVector.fromArray(B, v, ro + 2 + c), p);
-                                y0 = kv.fma(FloatVector.broadcast(F, w[wi] * d), y0);
-                                y1 = kv.fma(FloatVector.broadcast(F, w[wi + wStride] * d), y1);
-                                y2 = kv.fma(FloatVector.broadcast(F, w[wi + 2 * wStride] * d), y2);
-                                y3 = kv.fma(FloatVector.broadcast(F, w[wi + 3 * wStride] * d), y3);
-                            }
-                            y0.intoArray(y, e);
-                            y1.intoArray(y, e + n);
-                            y2.intoArray(y, e + 2 * n);
-                            y3.intoArray(y, e + 3 * n);
-                        }
-                    }
+        if (rows == 0 || heads == 0) return;
+        Objects.checkFromIndexSize(wOff, (heads - 1) * wStride + rows, w.length);
+        if (!SIMD) {
+            for (int h = 0; h < heads; h++) accumulateQ8_0(w, wOff + h * wStride, v, off, rows, y, yOff + h * n, n);
+            return;
+        }
+        int groups = n / Q8_0_VALUES;
+        float[] wd = weights(heads * rows * groups);
+        for (int r = 0; r < rows; r++) {
+            for (int g = 0; g < groups; g++) {
+                float d = scale(v, off + r * rowBytes + g * Q8_0_BYTES);
+                for (int h = 0; h < heads; h++) wd[(h * rows + r) * groups + g] = w[wOff + h * wStride + r] * d;
+            }
+        }
+        for (int h = 0; h < heads; h += 4) {
+            int last = heads - 1, h1 = Math.min(h + 1, last), h2 = Math.min(h + 2, last), h3 = Math.min(h + 3, last);
+            for (int g = 0; g < groups; g++) {
+                for (int s = 0; s < Q8_0_VALUES; s += 2 * L) {
+                    q8Accumulate4x2(wd, h, h1, h2, h3, rows, groups, g, v, off + g * Q8_0_BYTES + 2 + s, rowBytes, y, yOff + g * Q8_0_VALUES + s, n);
                 }
             }
         }
-        for (; h < heads; h++) accumulateQ8_0(w, wOff + h * wStride, v, off, rows, y, yOff + h * n, n);
+    }
+
+    /**
+     * Values {@code [s, s+2L)} of one block (quants from byte {@code qo} of row 0) into four heads'
+     * outputs (repeating the last head past the end: its identical results are stored twice), row
+     * after row. {@code wd} holds {@code a·d} per (head, row, block).
+     */
+    private static void q8Accumulate4x2(float[] wd, int h0, int h1, int h2, int h3, int rows, int groups, int g,
+                                        byte[] v, int qo, int rowBytes, float[] y, int e, int n) {
+        int c1 = PARTS == 1 ? L : 0, p1 = PARTS - 1; // the second vector: the next chunk, or the chunk's second part
+        int e0 = e + h0 * n, e1 = e + h1 * n, e2 = e + h2 * n, e3 = e + h3 * n;
+        FloatVector y00 = FloatVector.fromArray(F, y, e0), y01 = FloatVector.fromArray(F, y, e0 + L);
+        FloatVector y10 = FloatVector.fromArray(F, y, e1), y11 = FloatVector.fromArray(F, y, e1 + L);
+        FloatVector y20 = FloatVector.fromArray(F, y, e2), y21 = FloatVector.fromArray(F, y, e2 + L);
+        FloatVector y30 = FloatVector.fromArray(F, y, e3), y31 = FloatVector.fromArray(F, y, e3 + L);
+        int w0 = h0 * rows * groups + g, w1 = h1 * rows * groups + g, w2 = h2 * rows * groups + g, w3 = h3 * rows * groups + g;
+        for (int r = 0, ro = qo, wr = 0; r < rows; r++, ro += rowBytes, wr += groups) {
+            FloatVector k0 = (FloatVector) ByteVector.fromArray(B, v, ro).convertShape(VectorOperators.B2F, F, 0);
+            FloatVector k1 = (FloatVector) ByteVector.fromArray(B, v, ro + c1).convertShape(VectorOperators.B2F, F, p1);
+            FloatVector a = FloatVector.broadcast(F, wd[w0 + wr]);
+            y00 = k0.fma(a, y00);
+            y01 = k1.fma(a, y01);
+            a = FloatVector.broadcast(F, wd[w1 + wr]);
+            y10 = k0.fma(a, y10);
+            y11 = k1.fma(a, y11);
+            a = FloatVector.broadcast(F, wd[w2 + wr]);
+            y20 = k0.fma(a, y20);
+            y21 = k1.fma(a, y21);
+            a = FloatVector.broadcast(F, wd[w3 + wr]);
+            y30 = k0.fma(a, y30);
+            y31 = k1.fma(a, y31);
+        }
+        y00.intoArray(y, e0);
+        y01.intoArray(y, e0 + L);
+        y10.intoArray(y, e1);
+        y11.intoArray(y, e1 + L);
+        y20.intoArray(y, e2);
+        y21.intoArray(y, e2 + L);
+        y30.intoArray(y, e3);
+        y31.intoArray(y, e3 + L);
     }
 
     /**
      * The float-row counterpart: {@code y[yOff + h*n + i] = fma(v[vOff + r*n + i], w[wOff + h*wStride + r], ...)}
      * over rows {@code r} in order for each of {@code heads} output vectors: bit for bit {@code rows}
-     * {@link VectorOps#axpy} calls per head, with each slice of the output in a register across the rows.
+     * {@link VectorOps#axpy} calls per head, with slices of four heads' outputs in registers across the
+     * rows (two vectors of each: eight independent sums, each value vector loaded once for the four).
      */
     public static void accumulate(float[] w, int wOff, int wStride, int heads, float[] v, int vOff, int rows,
                                   float[] y, int yOff, int n) {
         Objects.checkFromIndexSize(yOff, heads * n, y.length);
         Objects.checkFromIndexSize(vOff, rows * n, v.length);
-        if (rows > 0 && heads > 0) Objects.checkFromIndexSize(wOff, (heads - 1) * wStride + rows, w.length);
+        if (rows == 0 || heads == 0) return;
+        Objects.checkFromIndexSize(wOff, (heads - 1) * wStride + rows, w.length);
         int bound = F.loopBound(n);
-        for (int h = 0; h < heads; h++) {
-            int wh = wOff + h * wStride, yh = yOff + h * n;
-            for (int i = 0; i < bound; i += L) {
-                FloatVector acc = FloatVector.fromArray(F, y, yh + i);
-                for (int r = 0; r < rows; r++) acc = FloatVector.fromArray(F, v, vOff + r * n + i).fma(FloatVector.broadcast(F, w[wh + r]), acc);
-                acc.intoArray(y, yh + i);
-            }
-            for (int i = bound; i < n; i++) {
-                float acc = y[yh + i];
-                for (int r = 0; r < rows; r++) acc = Math.fma(v[vOff + r * n + i], w[wh + r], acc);
-                y[yh + i] = acc;
+        for (int h = 0; h < heads; h += 4) {
+            int last = heads - 1, h1 = Math.min(h + 1, last), h2 = Math.min(h + 2, last), h3 = Math.min(h + 3, last);
+            int i = 0;
+            for (; i + 2 * L <= bound; i += 2 * L) accumulate4x2(w, wOff, wStride, h, h1, h2, h3, v, vOff + i, rows, y, yOff + i, n, L);
+            if (i < bound) accumulate4x2(w, wOff, wStride, h, h1, h2, h3, v, vOff + i, rows, y, yOff + i, n, 0);
+            for (int hh = h; hh <= h3; hh++) {
+                int wh = wOff + hh * wStride, yh = yOff + hh * n;
+                for (int t = bound; t < n; t++) {
+                    float acc = y[yh + t];
+                    for (int r = 0; r < rows; r++) acc = Math.fma(v[vOff + r * n + t], w[wh + r], acc);
+                    y[yh + t] = acc;
+                }
             }
         }
+    }
+
+    /**
+     * Two vectors ({@code c1} elements apart: {@code L}, or 0 for one vector computed twice and stored
+     * twice) of four heads' outputs from element {@code e} of a head (the last head repeated past the
+     * end, as in {@link #q8Accumulate4x2}) over every row.
+     */
+    private static void accumulate4x2(float[] w, int wOff, int wStride, int h0, int h1, int h2, int h3, float[] v, int vo, int rows,
+                                      float[] y, int e, int n, int c1) {
+        int e0 = e + h0 * n, e1 = e + h1 * n, e2 = e + h2 * n, e3 = e + h3 * n;
+        FloatVector y00 = FloatVector.fromArray(F, y, e0), y01 = FloatVector.fromArray(F, y, e0 + c1);
+        FloatVector y10 = FloatVector.fromArray(F, y, e1), y11 = FloatVector.fromArray(F, y, e1 + c1);
+        FloatVector y20 = FloatVector.fromArray(F, y, e2), y21 = FloatVector.fromArray(F, y, e2 + c1);
+        FloatVector y30 = FloatVector.fromArray(F, y, e3), y31 = FloatVector.fromArray(F, y, e3 + c1);
+        int w0 = wOff + h0 * wStride, w1 = wOff + h1 * wStride, w2 = wOff + h2 * wStride, w3 = wOff + h3 * wStride;
+        for (int r = 0, ro = vo; r < rows; r++, ro += n) {
+            FloatVector k0 = FloatVector.fromArray(F, v, ro), k1 = FloatVector.fromArray(F, v, ro + c1);
+            FloatVector a = FloatVector.broadcast(F, w[w0 + r]);
+            y00 = k0.fma(a, y00);
+            y01 = k1.fma(a, y01);
+            a = FloatVector.broadcast(F, w[w1 + r]);
+            y10 = k0.fma(a, y10);
+            y11 = k1.fma(a, y11);
+            a = FloatVector.broadcast(F, w[w2 + r]);
+            y20 = k0.fma(a, y20);
+            y21 = k1.fma(a, y21);
+            a = FloatVector.broadcast(F, w[w3 + r]);
+            y30 = k0.fma(a, y30);
+            y31 = k1.fma(a, y31);
+        }
+        y00.intoArray(y, e0);
+        y01.intoArray(y, e0 + c1);
+        y10.intoArray(y, e1);
+        y11.intoArray(y, e1 + c1);
+        y20.intoArray(y, e2);
+        y21.intoArray(y, e2 + c1);
+        y30.intoArray(y, e3);
+        y31.intoArray(y, e3 + c1);
     }
 
     // ------------------------------------------------------------------ keys stored as columns
@@ -365,6 +441,16 @@ public final class KvKernels {
         System.arraycopy(tmp, L, out, o1, lanes);
         System.arraycopy(tmp, 2 * L, out, o2, lanes);
         System.arraycopy(tmp, 3 * L, out, o3, lanes);
+    }
+
+    /** A per-thread array of at least {@code n} floats for the weight-scale products of the Q8_0 value sums. */
+    private static float[] weights(int n) {
+        float[] wd = WEIGHTS.get();
+        if (wd.length < n) {
+            wd = new float[n];
+            WEIGHTS.set(wd);
+        }
+        return wd;
     }
 
     /** A per-thread array of at least {@code n + L} floats for a block's converted scales. */
