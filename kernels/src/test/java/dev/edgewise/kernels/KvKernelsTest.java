@@ -39,7 +39,7 @@ class KvKernelsTest {
         return q8[b + 2 + i % 32] * d;
     }
 
-    private static float[] random(Random rnd, int n, float scale) {
+    static float[] random(Random rnd, int n, float scale) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = (float) rnd.nextGaussian() * scale;
         return a;
@@ -72,87 +72,6 @@ class KvKernelsTest {
         KvKernels.quantizeQ8_0(x, 0, q, 0, 64);
         assertThat(new byte[] {q[2], q[3], q[4], q[5], q[6]}).containsExactly(127, 3, -3, 1, -127);
         for (int i = 34; i < 68; i++) assertThat(q[i]).as("all-zero block, byte %d", i).isZero();
-    }
-
-    /** Keys of {@code slots} positions as Q8_0 columns of a block of {@code stride} (unused slots hold noise). */
-    private static byte[] q8Columns(Random rnd, float[] keys, int slots, int stride, int n, int pad) {
-        byte[] block = new byte[pad + KvKernels.q8_0Bytes(n) * stride];
-        for (int i = 0; i < block.length; i++) block[i] = (byte) rnd.nextInt();
-        for (int p = 0; p < slots; p++) KvKernels.quantizeQ8_0Column(keys, p * n, block, pad, stride, p, n);
-        return block;
-    }
-
-    @Test
-    void q8_0ColumnsHoldGgmlsBlocksOfEachRow() {
-        Random rnd = new Random(2);
-        for (int n : ROW_LENGTHS) {
-            int stride = 16, slots = 11;
-            float[] keys = random(rnd, slots * n, 2);
-            byte[] block = q8Columns(rnd, keys, slots, stride, n, 3);
-            for (int p = 0; p < slots; p++) {
-                byte[] row = quantizeReference(keys, p * n, n);
-                float[] got = new float[n + 1];
-                KvKernels.dequantizeQ8_0Column(block, 3, stride, p, got, 1, n);
-                for (int i = 0; i < n; i++) assertThat(got[1 + i]).as("n=%d p=%d i=%d", n, p, i).isEqualTo(value(row, 0, i));
-            }
-        }
-    }
-
-    @Test
-    void columnScoresAreTheScalarFmaChainBitForBit() {
-        Random rnd = new Random(5);
-        for (int n : new int[] {32, 64, 128}) {
-            for (int stride : new int[] {1, 5, 16, 17, 32}) {
-                for (int slots : new int[] {stride, Math.max(1, stride / 2), stride - 1}) {
-                    for (int heads : new int[] {1, 2, 3, 4, 5, 7, 8}) {
-                        float[] keys = random(rnd, stride * n, 2), q = random(rnd, heads * n + 3, 1);
-                        int outStride = slots + 3;
-                        String at = String.format("n=%d stride=%d slots=%d heads=%d", n, stride, slots, heads);
-                        // float columns: value i of position p at 2 + i*stride + p
-                        float[] kt = random(rnd, 2 + n * stride, 5);
-                        for (int p = 0; p < slots; p++) for (int i = 0; i < n; i++) kt[2 + i * stride + p] = keys[p * n + i];
-                        float[] got = new float[heads * outStride + 1];
-                        KvKernels.scoresColumns(q, 3, heads, kt, 2, stride, slots, n, 0.125f, got, 1, outStride);
-                        byte[] q8 = q8Columns(rnd, keys, slots, stride, n, 7);
-                        float[] gotQ8 = new float[heads * outStride + 1];
-                        KvKernels.scoresQ8_0Columns(q, 3, heads, q8, 7, stride, slots, n, 0.125f, gotQ8, 1, outStride);
-                        for (int h = 0; h < heads; h++) {
-                            for (int p = 0; p < slots; p++) {
-                                float chain = 0;
-                                double exact = 0, magnitude = 0;
-                                for (int i = 0; i < n; i++) {
-                                    chain = Math.fma(q[3 + h * n + i], keys[p * n + i], chain);
-                                    exact += (double) q[3 + h * n + i] * keys[p * n + i];
-                                    magnitude += Math.abs((double) q[3 + h * n + i] * keys[p * n + i]);
-                                }
-                                assertThat(got[1 + h * outStride + p]).as("float %s h=%d p=%d", at, h, p).isEqualTo(chain * 0.125f);
-                                assertThat((double) got[1 + h * outStride + p]).isCloseTo(0.125 * exact, org.assertj.core.data.Offset.offset(1e-6 * magnitude));
-
-                                byte[] row = quantizeReference(keys, p * n, n);
-                                float acc = 0;
-                                double exactQ8 = 0, magQ8 = 0;
-                                for (int b = 0; b < n / 32; b++) {
-                                    float block = 0;
-                                    for (int j = 0; j < 32; j++) block = Math.fma(q[3 + h * n + b * 32 + j], row[b * 34 + 2 + j], block);
-                                    float d = Float.float16ToFloat((short) ((row[b * 34] & 0xFF) | (row[b * 34 + 1] << 8)));
-                                    acc = Math.fma(block, d, acc);
-                                }
-                                for (int i = 0; i < n; i++) {
-                                    exactQ8 += (double) q[3 + h * n + i] * value(row, 0, i);
-                                    magQ8 += Math.abs((double) q[3 + h * n + i] * value(row, 0, i));
-                                }
-                                assertThat(gotQ8[1 + h * outStride + p]).as("q8_0 %s h=%d p=%d", at, h, p).isEqualTo(acc * 0.125f);
-                                assertThat((double) gotQ8[1 + h * outStride + p]).isCloseTo(0.125 * exactQ8, org.assertj.core.data.Offset.offset(1e-6 * magQ8 + 1e-30));
-                            }
-                            for (int p = slots; p < outStride; p++) {
-                                assertThat(got[1 + h * outStride + p]).as("nothing written past the slots").isZero();
-                                assertThat(gotQ8[1 + h * outStride + p]).isZero();
-                            }
-                        }
-                    }
-                }
-            }
-        }
     }
 
     @Test
@@ -193,7 +112,7 @@ class KvKernelsTest {
     void severalHeadsAtOnceEqualOneHeadAtATimeBitForBit() {
         Random rnd = new Random(4);
         for (int n : new int[] {32, 64, 128}) {
-            for (int heads : new int[] {1, 3, 4, 7, 8}) {
+            for (int heads : new int[] {1, 3, 4, 5, 7, 8, 9, 12}) {
                 int rows = 13, rowBytes = KvKernels.q8_0Bytes(n), stride = 20;
                 float[] kv = random(rnd, rows * n, 2);
                 byte[] block = new byte[rows * rowBytes];
@@ -223,11 +142,9 @@ class KvKernelsTest {
 
     @Test
     void rowsThatAreNotWholeBlocksAreRefused() {
-        assertThatThrownBy(() -> KvKernels.scoresQ8_0Columns(new float[16], 0, 1, new byte[34 * 16], 0, 16, 16, 16, 1, new float[16], 0, 16))
+        assertThatThrownBy(() -> KvKernels.accumulateQ8_0(new float[16], 0, 16, 1, new byte[34 * 16], 0, 16, new float[16], 0, 16))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("multiple of 32");
-        assertThatThrownBy(() -> KvKernels.scoresQ8_0Columns(new float[64], 0, 1, new byte[34 * 16], 0, 16, 16, 64, 1, new float[16], 0, 16))
+        assertThatThrownBy(() -> KvKernels.accumulateQ8_0(new float[16], 0, 16, 1, new byte[34], 0, 16, new float[64], 0, 64))
                 .isInstanceOf(IndexOutOfBoundsException.class);
-        assertThatThrownBy(() -> KvKernels.scoresColumns(new float[64], 0, 1, new float[64 * 16], 0, 16, 17, 64, 1, new float[32], 0, 17))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("slots 17 of a block of 16");
     }
 }

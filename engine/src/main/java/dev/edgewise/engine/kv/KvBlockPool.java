@@ -1,6 +1,7 @@
 package dev.edgewise.engine.kv;
 
 import dev.edgewise.engine.ModelConfig;
+import dev.edgewise.kernels.KeyColumns;
 import dev.edgewise.kernels.KvKernels;
 import dev.edgewise.kernels.VectorOps;
 import dev.edgewise.quant.LegacyQuants;
@@ -15,9 +16,9 @@ import java.util.function.IntConsumer;
  * <p>A block holds {@code blockSize} consecutive positions of one sequence for every layer, laid out
  * as [layer][K|V][kvHead] parts: values as rows ([slot][headDim]; Q8_0 rows are {@code headDim / 32}
  * ggml blocks of 34 bytes), keys as columns ([headDim][slot]: value {@code i} of every position
- * together; Q8_0 in {@link KvKernels#scoresQ8_0Columns}'s layout), so a decode row's scores are a
+ * together; Q8_0 in {@link KeyColumns}' layout), so a decode row's scores are a
  * vector of positions per instruction and its value sum a vector of dimensions. Attention converts
- * or reads a part in one run (Q8_0 in place, by {@link KvKernels}). Storage is allocated when a block is first
+ * or reads a part in one run (Q8_0 in place, by {@link KeyColumns} and {@link KvKernels}). Storage is allocated when a block is first
  * handed out and kept for reuse; the pool never holds more than {@code capacity} blocks.
  *
  * <p>Accounting only; what a block holds is the business of its sequences and of the
@@ -232,7 +233,7 @@ public final class KvBlockPool {
                 for (int i = 0; i < headDim; i++) dst[ko + i * blockSize + slot] = k[kOff + src + i];
                 System.arraycopy(v, vOff + src, dst, vo, headDim);
             } else if (type == KvType.Q8_0) {
-                KvKernels.quantizeQ8_0Column(k, kOff + src, q8[block], ko / headDim * q8Row, blockSize, slot, headDim);
+                KeyColumns.quantizeQ8_0(k, kOff + src, q8[block], ko / headDim * q8Row, blockSize, slot, headDim);
                 KvKernels.quantizeQ8_0(v, vOff + src, q8[block], vo / headDim * q8Row, headDim);
             } else {
                 short[] dst = f16[block];
@@ -256,11 +257,11 @@ public final class KvBlockPool {
                 float[] scores, int sOff, int sStride, float[] scratch) {
         int off = offset(layer, 0, kvHead, 0);
         if (type == KvType.Q8_0) {
-            KvKernels.scoresQ8_0Columns(q, qOff, heads, q8[block], off / headDim * q8Row, blockSize, slots, headDim, scale, scores, sOff, sStride);
+            KeyColumns.scoresQ8_0(q, qOff, heads, q8[block], off / headDim * q8Row, blockSize, slots, headDim, scale, scores, sOff, sStride);
             return;
         }
         float[] keys = floats(block, off, blockSize, scratch);
-        KvKernels.scoresColumns(q, qOff, heads, keys, keys == scratch ? 0 : off, blockSize, slots, headDim, scale, scores, sOff, sStride);
+        KeyColumns.scores(q, qOff, heads, keys, keys == scratch ? 0 : off, blockSize, slots, headDim, scale, scores, sOff, sStride);
     }
 
     /**
@@ -294,7 +295,7 @@ public final class KvBlockPool {
                 }
                 case Q8_0 -> {
                     if (columns) {
-                        KvKernels.dequantizeQ8_0Column(q8[block], off / headDim * q8Row, blockSize, slot, out, dst, headDim);
+                        KeyColumns.dequantizeQ8_0(q8[block], off / headDim * q8Row, blockSize, slot, out, dst, headDim);
                         continue;
                     }
                     MemorySegment src = MemorySegment.ofArray(q8[block]);
