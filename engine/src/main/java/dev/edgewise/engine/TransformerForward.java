@@ -41,6 +41,10 @@ public final class TransformerForward {
     private float[] logits = new float[0];
     private float[] chunkLogits = new float[0];
     private final ThreadLocal<AttentionScratch> scratch;
+    /** The (row, part) of each attention item of one KV head, and the parts' maxima, sums and outputs (split rows only). */
+    private int[] rowOfItem = new int[0], partOfItem = new int[0];
+    private float[] partMax = new float[0], partOut = new float[0];
+    private double[] partSum = new double[0];
     private ProjectionDeltas deltas = ProjectionDeltas.NONE;
     private long tokensEvaluated;
 
@@ -218,35 +222,103 @@ public final class TransformerForward {
 
     /**
      * Causal attention of each row over its own sequence's cached positions up to its own. Work items
-     * are (row, KV head): the query heads sharing a KV head (the GQA group) are scored against each
-     * cached key row together, and each cached value row is added into all of them, so a block's keys
-     * and values are read once per group. Items go KV head by KV head, so branches sharing a prompt's
-     * blocks read them while they are still in cache. A row's arithmetic depends only on its own sequence, never
-     * on the rest of the batch.
+     * are (KV head, row, part): the query heads sharing a KV head (the GQA group) are scored against
+     * each cached key block together, and each cached value row is added into all of them, so a
+     * block's keys and values are read once per group. A row longer than {@link #SPLIT_POSITIONS}
+     * is split into parts of that many positions (flash-decoding), so that one long sequence keeps
+     * every thread busy: each part softmaxes its own scores and sums its values, and a merge weights
+     * the parts' results by their sums and maxima. Items go KV head by KV head, so branches sharing a
+     * prompt's blocks read them while they are still in cache. The parts depend only on a row's own
+     * length, so its arithmetic depends only on its own sequence, never on the rest of the batch.
      */
     private void attention(ForwardBatch batch, int start, int b, PagedKvCache cache, int layer) {
         int group = c.groupSize(), headDim = c.headDim(), qDim = c.qDim(), bs = cache.blockSize();
-        pool.parallelFor(b * c.nKvHeads(), (from, to) -> {
+        int span = Math.max(1, SPLIT_POSITIONS / bs) * bs; // positions per part: whole blocks
+        int perHead = 0, merged = 0;
+        for (int t = 0; t < b; t++) {
+            int parts = (batch.positions[start + t] + span) / span;
+            perHead += parts;
+            if (parts > 1) merged += parts;
+        }
+        if (partOfItem.length < perHead) {
+            partOfItem = new int[Math.max(perHead, 2 * partOfItem.length)];
+            rowOfItem = new int[partOfItem.length];
+        }
+        for (int t = 0, k = 0; t < b; t++) {
+            int parts = (batch.positions[start + t] + span) / span;
+            for (int p = 0; p < parts; p++, k++) {
+                rowOfItem[k] = t;
+                partOfItem[k] = p;
+            }
+        }
+        int partSlots = c.nKvHeads() * perHead * group;
+        if (merged > 0 && partMax.length < partSlots) {
+            partMax = new float[partSlots];
+            partSum = new double[partSlots];
+            partOut = new float[Math.multiplyExact(partSlots, headDim)];
+        }
+        int items = perHead;
+        pool.parallelFor(c.nKvHeads() * items, (from, to) -> {
             AttentionScratch s = scratch.get();
             for (int item = from; item < to; item++) {
-                int g = item / b, t = item % b; // KV head major: a chunk's rows read the same head's (often shared) blocks
+                int g = item / items, k = item % items, t = rowOfItem[k], part = partOfItem[k];
                 KvSequence seq = batch.sequences[start + t];
                 int len = batch.positions[start + t] + 1;
-                float[] scores = s.scores(group * len);
+                boolean whole = len <= span;
+                int first = part * span, n = Math.min(len, first + span) - first;
+                float[] scores = s.scores(group * n);
                 float[] kv = s.kv(bs * headDim);
                 int headsOff = t * qDim + g * group * headDim;
-                for (int blk = 0; blk * bs < len; blk++) {
-                    int slots = Math.min(bs, len - blk * bs);
-                    cache.scores(seq, blk, layer, g, slots, q, headsOff, group, attentionScale, scores, blk * bs, len, kv);
+                for (int pos = first; pos < first + n; pos += bs) {
+                    int slots = Math.min(bs, first + n - pos);
+                    cache.scores(seq, pos / bs, layer, g, slots, q, headsOff, group, attentionScale, scores, pos - first, n, kv);
                 }
-                for (int h = 0; h < group; h++) VectorOps.softmax(scores, h * len, len);
-                Arrays.fill(att, headsOff, headsOff + group * headDim, 0f);
-                for (int blk = 0; blk * bs < len; blk++) {
-                    int slots = Math.min(bs, len - blk * bs);
-                    cache.accumulate(seq, blk, layer, g, slots, scores, blk * bs, len, group, att, headsOff, kv);
+                float[] out = whole ? att : partOut;
+                int outOff = whole ? headsOff : (g * items + k) * group * headDim;
+                for (int h = 0; h < group; h++) {
+                    if (!whole) partMax[(g * items + k) * group + h] = VectorOps.max(scores, h * n, n);
+                    double sum = VectorOps.softmax(scores, h * n, n);
+                    if (!whole) partSum[(g * items + k) * group + h] = sum;
+                }
+                Arrays.fill(out, outOff, outOff + group * headDim, 0f);
+                for (int pos = first; pos < first + n; pos += bs) {
+                    int slots = Math.min(bs, first + n - pos);
+                    cache.accumulate(seq, pos / bs, layer, g, slots, scores, pos - first, n, group, out, outOff, kv);
                 }
             }
         });
+        if (merged > 0) mergeParts(batch, start, b, span, items, group, headDim, qDim);
+    }
+
+    /** Positions per part of a long row's attention (whole KV blocks; see {@link #attention}). */
+    static final int SPLIT_POSITIONS = 1024;
+
+    /**
+     * The attention of each split row: per head, its parts' normalised outputs weighted by
+     * {@code sum_p · exp(max_p - max)} over the total, parts in order.
+     */
+    private void mergeParts(ForwardBatch batch, int start, int b, int span, int items, int group, int headDim, int qDim) {
+        for (int t = 0, k = 0; t < b; t++) {
+            int parts = (batch.positions[start + t] + span) / span;
+            if (parts > 1) {
+                for (int g = 0; g < c.nKvHeads(); g++) {
+                    for (int h = 0; h < group; h++) {
+                        int base = (g * items + k) * group + h;
+                        float max = Float.NEGATIVE_INFINITY;
+                        for (int p = 0; p < parts; p++) max = Math.max(max, partMax[base + p * group]);
+                        double total = 0;
+                        for (int p = 0; p < parts; p++) total += partSum[base + p * group] * Math.exp(partMax[base + p * group] - max);
+                        int o = t * qDim + (g * group + h) * headDim;
+                        Arrays.fill(att, o, o + headDim, 0f);
+                        for (int p = 0; p < parts; p++) {
+                            float weight = (float) (partSum[base + p * group] * Math.exp(partMax[base + p * group] - max) / total);
+                            VectorOps.axpy(weight, partOut, (base + p * group) * headDim, att, o, headDim);
+                        }
+                    }
+                }
+            }
+            k += parts;
+        }
     }
 
     /** Qwen3's q/k norm: each of {@code heads} consecutive head vectors RMS-normalised in place and scaled by {@code weight}. */

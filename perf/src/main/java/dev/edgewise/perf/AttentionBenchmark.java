@@ -26,7 +26,9 @@ import java.util.concurrent.TimeUnit;
  * One decode row's attention for one layer and one KV head of Qwen2.5-0.5B (7 query heads of 64
  * over one KV head) at a depth, through the paged cache as the forward pass reads it: scores of the
  * group against every key, softmax, values accumulated. F16 against Q8_0 keys and values (and F32):
- * a decode step at depth 4096 runs this 24 layers x 2 KV heads times per branch.
+ * a decode step at depth 4096 runs this 24 layers x 2 KV heads times per branch. {@code scoresOnly}
+ * and {@code accumulateOnly} time its two halves (the softmax is the rest). On a shared machine run
+ * {@code -bm sample} and compare the minima (p0.00) of variants in the same run.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -85,6 +87,7 @@ public class AttentionBenchmark {
         return out;
     }
 
+    /** The group's scores against every key (no softmax, no values). */
     @Benchmark
     public float[] scoresOnly() {
         int len = depth;
@@ -94,6 +97,7 @@ public class AttentionBenchmark {
         return scores;
     }
 
+    /** The group's value sums over every position, weighted by whatever the scores array holds. */
     @Benchmark
     public float[] accumulateOnly() {
         int len = depth;
