@@ -40,7 +40,7 @@ public final class KeyColumns {
     private static final VectorSpecies<Float> F = KvKernels.F;
     private static final int L = KvKernels.L;
     /** Eight heads' Q8_0 partial and running sums (16 vectors) fit the register file (32 vector registers from 512 bits on). */
-    private static final boolean WIDE = L >= 16;
+    private static final boolean WIDE = KvKernels.WIDE;
     /** Per-thread stores of up to eight vectors of scores, copied out lane by lane for a block's last, partial vector. */
     private static final ThreadLocal<float[]> TAIL = ThreadLocal.withInitial(() -> new float[8 * L]);
     /** Per-thread converted scales of a Q8_0 column block, grown on demand. */

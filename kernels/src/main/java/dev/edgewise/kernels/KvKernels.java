@@ -41,6 +41,8 @@ public final class KvKernels {
     static final VectorSpecies<Byte> B = SIMD ? VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, 8 * L))) : null;
     static final int CHUNK = SIMD ? B.length() : 0;
     static final int PARTS = SIMD ? CHUNK / L : 0;
+    /** 32 vector registers (512 bits and up): room for sixteen running sums. */
+    static final boolean WIDE = L >= 16;
     /** Per-thread weight-scale products of the Q8_0 value sums, grown on demand. */
     private static final ThreadLocal<float[]> WEIGHTS = ThreadLocal.withInitial(() -> new float[256]);
 
@@ -155,7 +157,16 @@ public final class KvKernels {
             }
         }
         for (int h = 0; h < heads; ) {
-            if (heads - h > 4) { // eight heads (a GQA group of 5-8), one vector: each chunk widened once for all
+            if (heads - h > 4 && WIDE) { // eight heads (a GQA group of 5-8), two vectors: 16 sums in 32 registers
+                for (int g = 0; g < groups; g++) {
+                    for (int s = 0; s < Q8_0_VALUES; s += 2 * L) {
+                        q8Accumulate8x2(wd, h, heads, rows, g, v, off + g * Q8_0_BYTES + 2 + s, rowBytes, y, yOff + g * Q8_0_VALUES + s, n);
+                    }
+                }
+                h += 8;
+                continue;
+            }
+            if (heads - h > 4) { // eight heads, one vector: each chunk widened once for all
                 for (int g = 0; g < groups; g++) {
                     for (int s = 0; s < Q8_0_VALUES; s += L) {
                         q8Accumulate8(wd, h, heads, rows, g, v, off + g * Q8_0_BYTES + 2 + s / CHUNK * CHUNK, s % CHUNK / L,
@@ -173,6 +184,74 @@ public final class KvKernels {
             }
             h += 4;
         }
+    }
+
+    /**
+     * Two vectors (the chunks at bytes {@code qo} and {@code qo + L} of row 0; {@code L} bytes each, as at
+     * 512 bits) of eight heads' outputs from head {@code h}, the last head repeated past the end, row
+     * after row: each weight broadcast once for both vectors.
+     */
+    private static void q8Accumulate8x2(float[] wd, int h, int heads, int rows, int g, byte[] v, int qo, int rowBytes,
+                                        float[] y, int e, int n) {
+        int last = heads - 1;
+        int h1 = Math.min(h + 1, last), h2 = Math.min(h + 2, last), h3 = Math.min(h + 3, last);
+        int h4 = Math.min(h + 4, last), h5 = Math.min(h + 5, last), h6 = Math.min(h + 6, last), h7 = Math.min(h + 7, last);
+        int e0 = e + h * n, e1 = e + h1 * n, e2 = e + h2 * n, e3 = e + h3 * n, e4 = e + h4 * n, e5 = e + h5 * n, e6 = e + h6 * n, e7 = e + h7 * n;
+        FloatVector y00 = FloatVector.fromArray(F, y, e0), y01 = FloatVector.fromArray(F, y, e0 + L);
+        FloatVector y10 = FloatVector.fromArray(F, y, e1), y11 = FloatVector.fromArray(F, y, e1 + L);
+        FloatVector y20 = FloatVector.fromArray(F, y, e2), y21 = FloatVector.fromArray(F, y, e2 + L);
+        FloatVector y30 = FloatVector.fromArray(F, y, e3), y31 = FloatVector.fromArray(F, y, e3 + L);
+        FloatVector y40 = FloatVector.fromArray(F, y, e4), y41 = FloatVector.fromArray(F, y, e4 + L);
+        FloatVector y50 = FloatVector.fromArray(F, y, e5), y51 = FloatVector.fromArray(F, y, e5 + L);
+        FloatVector y60 = FloatVector.fromArray(F, y, e6), y61 = FloatVector.fromArray(F, y, e6 + L);
+        FloatVector y70 = FloatVector.fromArray(F, y, e7), y71 = FloatVector.fromArray(F, y, e7 + L);
+        int wg = g * heads * rows;
+        int w0 = wg + h * rows, w1 = wg + h1 * rows, w2 = wg + h2 * rows, w3 = wg + h3 * rows;
+        int w4 = wg + h4 * rows, w5 = wg + h5 * rows, w6 = wg + h6 * rows, w7 = wg + h7 * rows;
+        for (int r = 0, ro = qo; r < rows; r++, ro += rowBytes) {
+            FloatVector k0 = (FloatVector) ByteVector.fromArray(B, v, ro).convertShape(VectorOperators.B2F, F, 0);
+            FloatVector k1 = (FloatVector) ByteVector.fromArray(B, v, ro + L).convertShape(VectorOperators.B2F, F, 0);
+            FloatVector a = FloatVector.broadcast(F, wd[w0 + r]);
+            y00 = k0.fma(a, y00);
+            y01 = k1.fma(a, y01);
+            a = FloatVector.broadcast(F, wd[w1 + r]);
+            y10 = k0.fma(a, y10);
+            y11 = k1.fma(a, y11);
+            a = FloatVector.broadcast(F, wd[w2 + r]);
+            y20 = k0.fma(a, y20);
+            y21 = k1.fma(a, y21);
+            a = FloatVector.broadcast(F, wd[w3 + r]);
+            y30 = k0.fma(a, y30);
+            y31 = k1.fma(a, y31);
+            a = FloatVector.broadcast(F, wd[w4 + r]);
+            y40 = k0.fma(a, y40);
+            y41 = k1.fma(a, y41);
+            a = FloatVector.broadcast(F, wd[w5 + r]);
+            y50 = k0.fma(a, y50);
+            y51 = k1.fma(a, y51);
+            a = FloatVector.broadcast(F, wd[w6 + r]);
+            y60 = k0.fma(a, y60);
+            y61 = k1.fma(a, y61);
+            a = FloatVector.broadcast(F, wd[w7 + r]);
+            y70 = k0.fma(a, y70);
+            y71 = k1.fma(a, y71);
+        }
+        y00.intoArray(y, e0);
+        y01.intoArray(y, e0 + L);
+        y10.intoArray(y, e1);
+        y11.intoArray(y, e1 + L);
+        y20.intoArray(y, e2);
+        y21.intoArray(y, e2 + L);
+        y30.intoArray(y, e3);
+        y31.intoArray(y, e3 + L);
+        y40.intoArray(y, e4);
+        y41.intoArray(y, e4 + L);
+        y50.intoArray(y, e5);
+        y51.intoArray(y, e5 + L);
+        y60.intoArray(y, e6);
+        y61.intoArray(y, e6 + L);
+        y70.intoArray(y, e7);
+        y71.intoArray(y, e7 + L);
     }
 
     /**
