@@ -9,7 +9,6 @@ import dev.edgewise.kernels.VectorOps;
 import dev.edgewise.kernels.WeightMatrix;
 import dev.edgewise.kernels.WorkerPool;
 
-import java.util.Arrays;
 
 /**
  * The decoder forward pass of every {@link Architecture}, as llama.cpp runs {@code qwen2} and
@@ -22,7 +21,7 @@ import java.util.Arrays;
  * token of every live branch). Every matmul runs once over the weights for all rows, which is what
  * makes both prompt processing and multi-branch decoding cheap: decoding is bound by streaming the
  * weights, and a batch of branches streams them once. Keys and values go to a {@link PagedKvCache};
- * attention reads each row's own sequence through its block table.
+ * attention ({@link Attention}) reads each row's own sequence through its block table.
  *
  * <p>Scratch buffers are allocated once for the largest chunk, so steady-state decoding does not
  * allocate. Not thread-safe: one instance per decode loop.
@@ -40,11 +39,7 @@ public final class TransformerForward {
     private final int[] chunkAdapters;
     private float[] logits = new float[0];
     private float[] chunkLogits = new float[0];
-    private final ThreadLocal<AttentionScratch> scratch;
-    /** The (row, part) of each attention item of one KV head, and the parts' maxima, sums and outputs (split rows only). */
-    private int[] rowOfItem = new int[0], partOfItem = new int[0];
-    private float[] partMax = new float[0], partOut = new float[0];
-    private double[] partSum = new double[0];
+    private final Attention attention;
     private ProjectionDeltas deltas = ProjectionDeltas.NONE;
     private long tokensEvaluated;
 
@@ -73,7 +68,7 @@ public final class TransformerForward {
         gate = new float[maxBatch * config.ffnDim()];
         up = new float[maxBatch * config.ffnDim()];
         chunkAdapters = new int[maxBatch];
-        scratch = ThreadLocal.withInitial(AttentionScratch::new);
+        attention = new Attention(config, pool, attentionScale);
     }
 
     public ModelConfig config() {
@@ -164,6 +159,7 @@ public final class TransformerForward {
         for (int t = 0; t < b; t++) w.embed(batch.tokens[start + t], x, t * d);
         int[] adapters = chunkAdapters;
         System.arraycopy(batch.adapters, start, adapters, 0, b);
+        attention.plan(batch, start, b, cache);
         for (int l = 0; l < c.nLayers(); l++) {
             LayerWeights lw = w.layers()[l];
             rmsnormRows(lw.attnNorm(), b);
@@ -185,7 +181,7 @@ public final class TransformerForward {
                 rope.apply(k, t * kvDim, c.nKvHeads(), pos);
                 cache.store(batch.sequences[start + t], pos, l, k, t * kvDim, v, t * kvDim);
             }
-            attention(batch, start, b, cache, l);
+            attention.run(cache, l, q, att);
             project(l, LoraTarget.ATTN_OUTPUT, lw.wo(), att, proj, b, adapters);
             VectorOps.add(proj, 0, x, 0, b * d);
 
@@ -220,107 +216,6 @@ public final class TransformerForward {
         deltas.apply(layer, target, in, out, b, adapters);
     }
 
-    /**
-     * Causal attention of each row over its own sequence's cached positions up to its own. Work items
-     * are (KV head, row, part): the query heads sharing a KV head (the GQA group) are scored against
-     * each cached key block together, and each cached value row is added into all of them, so a
-     * block's keys and values are read once per group. A row longer than {@link #SPLIT_POSITIONS}
-     * is split into parts of that many positions (flash-decoding), so that one long sequence keeps
-     * every thread busy: each part softmaxes its own scores and sums its values, and a merge weights
-     * the parts' results by their sums and maxima. Items go KV head by KV head, so branches sharing a
-     * prompt's blocks read them while they are still in cache. The parts depend only on a row's own
-     * length, so its arithmetic depends only on its own sequence, never on the rest of the batch.
-     */
-    private void attention(ForwardBatch batch, int start, int b, PagedKvCache cache, int layer) {
-        int group = c.groupSize(), headDim = c.headDim(), qDim = c.qDim(), bs = cache.blockSize();
-        int span = Math.max(1, SPLIT_POSITIONS / bs) * bs; // positions per part: whole blocks
-        int perHead = 0, merged = 0;
-        for (int t = 0; t < b; t++) {
-            int parts = (batch.positions[start + t] + span) / span;
-            perHead += parts;
-            if (parts > 1) merged += parts;
-        }
-        if (partOfItem.length < perHead) {
-            partOfItem = new int[Math.max(perHead, 2 * partOfItem.length)];
-            rowOfItem = new int[partOfItem.length];
-        }
-        for (int t = 0, k = 0; t < b; t++) {
-            int parts = (batch.positions[start + t] + span) / span;
-            for (int p = 0; p < parts; p++, k++) {
-                rowOfItem[k] = t;
-                partOfItem[k] = p;
-            }
-        }
-        int partSlots = c.nKvHeads() * perHead * group;
-        if (merged > 0 && partMax.length < partSlots) {
-            partMax = new float[partSlots];
-            partSum = new double[partSlots];
-            partOut = new float[Math.multiplyExact(partSlots, headDim)];
-        }
-        int items = perHead;
-        pool.parallelFor(c.nKvHeads() * items, (from, to) -> {
-            AttentionScratch s = scratch.get();
-            for (int item = from; item < to; item++) {
-                int g = item / items, k = item % items, t = rowOfItem[k], part = partOfItem[k];
-                KvSequence seq = batch.sequences[start + t];
-                int len = batch.positions[start + t] + 1;
-                boolean whole = len <= span;
-                int first = part * span, n = Math.min(len, first + span) - first;
-                float[] scores = s.scores(group * n);
-                float[] kv = s.kv(bs * headDim);
-                int headsOff = t * qDim + g * group * headDim;
-                for (int pos = first; pos < first + n; pos += bs) {
-                    int slots = Math.min(bs, first + n - pos);
-                    cache.scores(seq, pos / bs, layer, g, slots, q, headsOff, group, attentionScale, scores, pos - first, n, kv);
-                }
-                float[] out = whole ? att : partOut;
-                int outOff = whole ? headsOff : (g * items + k) * group * headDim;
-                for (int h = 0; h < group; h++) {
-                    if (!whole) partMax[(g * items + k) * group + h] = VectorOps.max(scores, h * n, n);
-                    double sum = VectorOps.softmax(scores, h * n, n);
-                    if (!whole) partSum[(g * items + k) * group + h] = sum;
-                }
-                Arrays.fill(out, outOff, outOff + group * headDim, 0f);
-                for (int pos = first; pos < first + n; pos += bs) {
-                    int slots = Math.min(bs, first + n - pos);
-                    cache.accumulate(seq, pos / bs, layer, g, slots, scores, pos - first, n, group, out, outOff, kv);
-                }
-            }
-        });
-        if (merged > 0) mergeParts(batch, start, b, span, items, group, headDim, qDim);
-    }
-
-    /** Positions per part of a long row's attention (whole KV blocks; see {@link #attention}). */
-    static final int SPLIT_POSITIONS = 1024;
-
-    /**
-     * The attention of each split row: per head, its parts' normalised outputs weighted by
-     * {@code sum_p · exp(max_p - max)} over the total, parts in order.
-     */
-    private void mergeParts(ForwardBatch batch, int start, int b, int span, int items, int group, int headDim, int qDim) {
-        for (int t = 0, k = 0; t < b; t++) {
-            int parts = (batch.positions[start + t] + span) / span;
-            if (parts > 1) {
-                for (int g = 0; g < c.nKvHeads(); g++) {
-                    for (int h = 0; h < group; h++) {
-                        int base = (g * items + k) * group + h;
-                        float max = Float.NEGATIVE_INFINITY;
-                        for (int p = 0; p < parts; p++) max = Math.max(max, partMax[base + p * group]);
-                        double total = 0;
-                        for (int p = 0; p < parts; p++) total += partSum[base + p * group] * Math.exp(partMax[base + p * group] - max);
-                        int o = t * qDim + (g * group + h) * headDim;
-                        Arrays.fill(att, o, o + headDim, 0f);
-                        for (int p = 0; p < parts; p++) {
-                            float weight = (float) (partSum[base + p * group] * Math.exp(partMax[base + p * group] - max) / total);
-                            VectorOps.axpy(weight, partOut, (base + p * group) * headDim, att, o, headDim);
-                        }
-                    }
-                }
-            }
-            k += parts;
-        }
-    }
-
     /** Qwen3's q/k norm: each of {@code heads} consecutive head vectors RMS-normalised in place and scaled by {@code weight}. */
     private void normalizeHeads(float[] x, int off, int heads, float[] weight) {
         int hd = c.headDim();
@@ -348,21 +243,5 @@ public final class TransformerForward {
             System.arraycopy(chunkLogits, 0, logits, logitsDone * vocab, n * vocab);
         }
         return n;
-    }
-
-    /** Per-thread buffers of the attention loop, grown to the longest sequence seen. */
-    private static final class AttentionScratch {
-        private float[] kv = new float[0];
-        private float[] scores = new float[1024];
-
-        float[] kv(int n) {
-            if (kv.length < n) kv = new float[n];
-            return kv;
-        }
-
-        float[] scores(int n) {
-            if (scores.length < n) scores = new float[Math.max(n, 2 * scores.length)];
-            return scores;
-        }
     }
 }

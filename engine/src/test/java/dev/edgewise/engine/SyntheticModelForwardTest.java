@@ -81,7 +81,7 @@ class SyntheticModelForwardTest {
     void rowsSplitIntoPartsMatchTheFloat64Forward(GGMLType type) throws Exception {
         Path file = dir.resolve("long.gguf");
         SyntheticModels.write(SHAPE, type, 5, file);
-        int[] tokens = longTokens(2 * TransformerForward.SPLIT_POSITIONS + 552, 1);
+        int[] tokens = longTokens(2 * Attention.SPLIT_POSITIONS + 552, 1);
         double[][] expected;
         try (GGUFFile f = GGUFFile.open(file)) {
             expected = new ScalarQwen2Reference(f).logits(tokens);
@@ -111,7 +111,7 @@ class SyntheticModelForwardTest {
         SyntheticModels.write(SHAPE, GGMLType.Q8_0, 6, file);
         SamplingParams sampling = BranchDecodingTest.SAMPLING;
         try (Model m = Model.load(file, ModelOptions.defaults().withThreads(2).withKvType(kv).withContextSize(4096))) {
-            GenerationRequest.Builder request = GenerationRequest.tokens(longTokens(TransformerForward.SPLIT_POSITIONS + 76, 2))
+            GenerationRequest.Builder request = GenerationRequest.tokens(longTokens(Attention.SPLIT_POSITIONS + 76, 2))
                     .maxTokens(8).ignoreEndOfGeneration(true);
             GenerationResult eight = m.generate(request.branches(8).sampling(sampling).build(), TokenListener.NONE);
             for (int i = 0; i < 8; i++) {
