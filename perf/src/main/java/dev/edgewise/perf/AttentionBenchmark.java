@@ -43,8 +43,12 @@ public class AttentionBenchmark {
     @Param({"4096"})
     public int depth;
 
+    /** Query heads over the KV head: one row's GQA group (7), or eight branches' groups scored together over shared blocks (56). */
+    @Param({"7"})
+    public int heads;
+
     private static final ModelConfig SHAPE = new ModelConfig("qwen2.5-0.5b", 1, 896, 14, 2, 64, 4864, 151936, 32768, 1e6f, 1e-6f, true);
-    private static final int GROUP = 7, HEAD_DIM = 64, BLOCK = 16;
+    private static final int HEAD_DIM = 64, BLOCK = 16;
 
     private PagedKvCache cache;
     private KvSequence seq;
@@ -66,10 +70,10 @@ public class AttentionBenchmark {
             cache.store(seq, p, 0, k, 0, v, 0);
         }
         cache.advance(seq, depth);
-        q = new float[GROUP * HEAD_DIM];
+        q = new float[heads * HEAD_DIM];
         for (int i = 0; i < q.length; i++) q[i] = (float) r.nextGaussian();
-        scores = new float[GROUP * depth];
-        out = new float[GROUP * HEAD_DIM];
+        scores = new float[heads * depth];
+        out = new float[heads * HEAD_DIM];
         scratch = new float[BLOCK * HEAD_DIM];
     }
 
@@ -77,12 +81,12 @@ public class AttentionBenchmark {
     public float[] groupAttention() {
         int len = depth;
         for (int blk = 0; blk * BLOCK < len; blk++) {
-            cache.scores(seq, blk, 0, 1, Math.min(BLOCK, len - blk * BLOCK), q, 0, GROUP, 0.125f, scores, blk * BLOCK, len, scratch);
+            cache.scores(seq, blk, 0, 1, Math.min(BLOCK, len - blk * BLOCK), q, 0, heads, 0.125f, scores, blk * BLOCK, len, scratch);
         }
-        for (int h = 0; h < GROUP; h++) VectorOps.softmax(scores, h * len, len);
+        for (int h = 0; h < heads; h++) VectorOps.softmax(scores, h * len, len);
         Arrays.fill(out, 0f);
         for (int blk = 0; blk * BLOCK < len; blk++) {
-            cache.accumulate(seq, blk, 0, 1, Math.min(BLOCK, len - blk * BLOCK), scores, blk * BLOCK, len, GROUP, out, 0, scratch);
+            cache.accumulate(seq, blk, 0, 1, Math.min(BLOCK, len - blk * BLOCK), scores, blk * BLOCK, len, heads, out, 0, scratch);
         }
         return out;
     }
@@ -92,7 +96,7 @@ public class AttentionBenchmark {
     public float[] scoresOnly() {
         int len = depth;
         for (int blk = 0; blk * BLOCK < len; blk++) {
-            cache.scores(seq, blk, 0, 1, Math.min(BLOCK, len - blk * BLOCK), q, 0, GROUP, 0.125f, scores, blk * BLOCK, len, scratch);
+            cache.scores(seq, blk, 0, 1, Math.min(BLOCK, len - blk * BLOCK), q, 0, heads, 0.125f, scores, blk * BLOCK, len, scratch);
         }
         return scores;
     }
@@ -103,7 +107,7 @@ public class AttentionBenchmark {
         int len = depth;
         Arrays.fill(out, 0f);
         for (int blk = 0; blk * BLOCK < len; blk++) {
-            cache.accumulate(seq, blk, 0, 1, Math.min(BLOCK, len - blk * BLOCK), scores, blk * BLOCK, len, GROUP, out, 0, scratch);
+            cache.accumulate(seq, blk, 0, 1, Math.min(BLOCK, len - blk * BLOCK), scores, blk * BLOCK, len, heads, out, 0, scratch);
         }
         return out;
     }
