@@ -9,7 +9,6 @@ import dev.edgewise.kernels.VectorOps;
 import dev.edgewise.kernels.WeightMatrix;
 import dev.edgewise.kernels.WorkerPool;
 
-import java.util.Arrays;
 
 /**
  * The decoder forward pass of every {@link Architecture}, as llama.cpp runs {@code qwen2} and
@@ -22,7 +21,7 @@ import java.util.Arrays;
  * token of every live branch). Every matmul runs once over the weights for all rows, which is what
  * makes both prompt processing and multi-branch decoding cheap: decoding is bound by streaming the
  * weights, and a batch of branches streams them once. Keys and values go to a {@link PagedKvCache};
- * attention reads each row's own sequence through its block table.
+ * attention ({@link Attention}) reads each row's own sequence through its block table.
  *
  * <p>Scratch buffers are allocated once for the largest chunk, so steady-state decoding does not
  * allocate. Not thread-safe: one instance per decode loop.
@@ -40,7 +39,7 @@ public final class TransformerForward {
     private final int[] chunkAdapters;
     private float[] logits = new float[0];
     private float[] chunkLogits = new float[0];
-    private final ThreadLocal<AttentionScratch> scratch;
+    private final Attention attention;
     private ProjectionDeltas deltas = ProjectionDeltas.NONE;
     private long tokensEvaluated;
 
@@ -69,7 +68,7 @@ public final class TransformerForward {
         gate = new float[maxBatch * config.ffnDim()];
         up = new float[maxBatch * config.ffnDim()];
         chunkAdapters = new int[maxBatch];
-        scratch = ThreadLocal.withInitial(AttentionScratch::new);
+        attention = new Attention(config, pool, attentionScale);
     }
 
     public ModelConfig config() {
@@ -160,6 +159,7 @@ public final class TransformerForward {
         for (int t = 0; t < b; t++) w.embed(batch.tokens[start + t], x, t * d);
         int[] adapters = chunkAdapters;
         System.arraycopy(batch.adapters, start, adapters, 0, b);
+        attention.plan(batch, start, b, cache);
         for (int l = 0; l < c.nLayers(); l++) {
             LayerWeights lw = w.layers()[l];
             rmsnormRows(lw.attnNorm(), b);
@@ -181,7 +181,7 @@ public final class TransformerForward {
                 rope.apply(k, t * kvDim, c.nKvHeads(), pos);
                 cache.store(batch.sequences[start + t], pos, l, k, t * kvDim, v, t * kvDim);
             }
-            attention(batch, start, b, cache, l);
+            attention.run(cache, l, q, att);
             project(l, LoraTarget.ATTN_OUTPUT, lw.wo(), att, proj, b, adapters);
             VectorOps.add(proj, 0, x, 0, b * d);
 
@@ -216,39 +216,6 @@ public final class TransformerForward {
         deltas.apply(layer, target, in, out, b, adapters);
     }
 
-    /**
-     * Causal attention of each row over its own sequence's cached positions up to its own. Work items
-     * are (row, KV head): the query heads sharing a KV head (the GQA group) are scored against each
-     * cached key row together, and each cached value row is added into all of them, so a block's keys
-     * and values are read once per group. Items go KV head by KV head, so branches sharing a prompt's
-     * blocks read them while they are still in cache. A row's arithmetic depends only on its own sequence, never
-     * on the rest of the batch.
-     */
-    private void attention(ForwardBatch batch, int start, int b, PagedKvCache cache, int layer) {
-        int group = c.groupSize(), headDim = c.headDim(), qDim = c.qDim(), bs = cache.blockSize();
-        pool.parallelFor(b * c.nKvHeads(), (from, to) -> {
-            AttentionScratch s = scratch.get();
-            for (int item = from; item < to; item++) {
-                int g = item / b, t = item % b; // KV head major: a chunk's rows read the same head's (often shared) blocks
-                KvSequence seq = batch.sequences[start + t];
-                int len = batch.positions[start + t] + 1;
-                float[] scores = s.scores(group * len);
-                float[] kv = s.kv(bs * headDim);
-                int headsOff = t * qDim + g * group * headDim;
-                for (int blk = 0; blk * bs < len; blk++) {
-                    int slots = Math.min(bs, len - blk * bs);
-                    cache.scores(seq, blk, layer, g, slots, q, headsOff, group, attentionScale, scores, blk * bs, len, kv);
-                }
-                for (int h = 0; h < group; h++) VectorOps.softmax(scores, h * len, len);
-                Arrays.fill(att, headsOff, headsOff + group * headDim, 0f);
-                for (int blk = 0; blk * bs < len; blk++) {
-                    int slots = Math.min(bs, len - blk * bs);
-                    cache.accumulate(seq, blk, layer, g, slots, scores, blk * bs, len, group, att, headsOff, kv);
-                }
-            }
-        });
-    }
-
     /** Qwen3's q/k norm: each of {@code heads} consecutive head vectors RMS-normalised in place and scaled by {@code weight}. */
     private void normalizeHeads(float[] x, int off, int heads, float[] weight) {
         int hd = c.headDim();
@@ -276,21 +243,5 @@ public final class TransformerForward {
             System.arraycopy(chunkLogits, 0, logits, logitsDone * vocab, n * vocab);
         }
         return n;
-    }
-
-    /** Per-thread buffers of the attention loop, grown to the longest sequence seen. */
-    private static final class AttentionScratch {
-        private float[] kv = new float[0];
-        private float[] scores = new float[1024];
-
-        float[] kv(int n) {
-            if (kv.length < n) kv = new float[n];
-            return kv;
-        }
-
-        float[] scores(int n) {
-            if (scores.length < n) scores = new float[Math.max(n, 2 * scores.length)];
-            return scores;
-        }
     }
 }

@@ -63,6 +63,64 @@ class SyntheticModelForwardTest {
         }
     }
 
+    /** {@code n} seeded token ids of {@link #SHAPE}'s vocabulary. */
+    static int[] longTokens(int n, long seed) {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        int[] tokens = new int[n];
+        for (int i = 0; i < n; i++) tokens[i] = r.nextInt(SHAPE.vocabSize());
+        return tokens;
+    }
+
+    /**
+     * Rows longer than {@link TransformerForward#SPLIT_POSITIONS} attend in parts merged by their
+     * maxima and sums: every row of a 2,600-token prompt (whole rows, two and three parts, in prompt
+     * batches that mix them) against the float64 forward.
+     */
+    @ParameterizedTest
+    @EnumSource(names = {"F32", "Q8_0"})
+    void rowsSplitIntoPartsMatchTheFloat64Forward(GGMLType type) throws Exception {
+        Path file = dir.resolve("long.gguf");
+        SyntheticModels.write(SHAPE, type, 5, file);
+        int[] tokens = longTokens(2 * Attention.SPLIT_POSITIONS + 552, 1);
+        double[][] expected;
+        try (GGUFFile f = GGUFFile.open(file)) {
+            expected = new ScalarQwen2Reference(f).logits(tokens);
+        }
+        for (int batch : new int[]{7, 64}) {
+            try (Model m = Model.load(file, ModelOptions.defaults().withThreads(2).withBatchSize(batch).withKvType(KvType.F32)
+                    .withInt8Activations(false).withContextSize(4096))) {
+                LogitsTrace trace = m.logits(tokens, 0);
+                double worst = 0, scale = 0;
+                for (int t = 0; t < tokens.length; t++) {
+                    for (int v = 0; v < SHAPE.vocabSize(); v++) {
+                        worst = Math.max(worst, Math.abs(trace.rows()[t][v] - expected[t][v]));
+                        scale = Math.max(scale, Math.abs(expected[t][v]));
+                    }
+                }
+                assertThat(worst).as("%s batch %d: max abs error vs float64 over %d rows (max |logit| %.1f)", type, batch, tokens.length, scale)
+                        .isLessThan(1e-4 * Math.max(1, scale));
+            }
+        }
+    }
+
+    /** A branch decoding past a split point (a 1,100-token prompt) samples the same tokens alone as among eight. */
+    @ParameterizedTest
+    @EnumSource(value = KvType.class, names = {"F32", "F16"})
+    void aBranchWithSplitAttentionDecodesTheSameAloneAsInABatchOfEight(KvType kv) throws Exception {
+        Path file = dir.resolve("branches.gguf");
+        SyntheticModels.write(SHAPE, GGMLType.Q8_0, 6, file);
+        SamplingParams sampling = BranchDecodingTest.SAMPLING;
+        try (Model m = Model.load(file, ModelOptions.defaults().withThreads(2).withKvType(kv).withContextSize(4096))) {
+            GenerationRequest.Builder request = GenerationRequest.tokens(longTokens(Attention.SPLIT_POSITIONS + 76, 2))
+                    .maxTokens(8).ignoreEndOfGeneration(true);
+            GenerationResult eight = m.generate(request.branches(8).sampling(sampling).build(), TokenListener.NONE);
+            for (int i = 0; i < 8; i++) {
+                GenerationResult alone = m.generate(request.branches(1).sampling(sampling.withSeed(sampling.seed() + i)).build(), TokenListener.NONE);
+                assertThat(eight.branches().get(i).tokens()).as("%s branch %d", kv, i).isEqualTo(alone.tokens());
+            }
+        }
+    }
+
     /** K-quant presets on a Qwen3 layout whose rows are whole super-blocks (queries 384 wide in a 256 wide model). */
     @ParameterizedTest
     @EnumSource(names = {"Q4_K_M", "Q6_K"})

@@ -41,7 +41,7 @@ interface LaneOps {
 
     void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int n, float eps);
 
-    void softmax(float[] x, int off, int n);
+    double softmax(float[] x, int off, int n);
 
     void siluMul(float[] gate, int gOff, float[] up, int uOff, int n);
 

@@ -113,7 +113,7 @@ public interface SimdKernels {
     void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int n, float eps);
 
     /** See {@link VectorOps#softmax}. */
-    void softmax(float[] x, int off, int n);
+    double softmax(float[] x, int off, int n);
 
     /** See {@link VectorOps#siluMul}. */
     void siluMul(float[] gate, int gOff, float[] up, int uOff, int n);

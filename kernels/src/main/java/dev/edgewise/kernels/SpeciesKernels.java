@@ -491,8 +491,8 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     }
 
     @Override
-    public void softmax(float[] x, int off, int n) {
-        OPS.softmax(x, off, n);
+    public double softmax(float[] x, int off, int n) {
+        return OPS.softmax(x, off, n);
     }
 
     @Override

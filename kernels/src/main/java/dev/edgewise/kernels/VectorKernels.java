@@ -174,9 +174,9 @@ final class VectorKernels implements LaneOps {
     }
 
     @Override
-    public void softmax(float[] x, int off, int n) {
+    public double softmax(float[] x, int off, int n) {
         Objects.checkFromIndexSize(off, n, x.length);
-        if (n == 0) return;
+        if (n == 0) return 0;
         FloatVector max = FloatVector.broadcast(F, max(x, off, n));
         float maxScalar = max.lane(0);
         DoubleVector lo = DoubleVector.zero(D), hi = lo;
@@ -195,6 +195,7 @@ final class VectorKernels implements LaneOps {
             sum += e;
         }
         scale(x, off, n, (float) (1.0 / sum));
+        return sum;
     }
 
     @Override

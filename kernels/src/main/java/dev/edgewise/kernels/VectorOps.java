@@ -38,9 +38,13 @@ public final class VectorOps {
         K.rmsnorm(out, outOff, x, xOff, weight, n, eps);
     }
 
-    /** In-place softmax: subtracts the maximum, exponentiates in float, normalises by the (double) sum. */
-    public static void softmax(float[] x, int off, int n) {
-        K.softmax(x, off, n);
+    /**
+     * In-place softmax: subtracts the maximum, exponentiates in float, normalises by the (double) sum.
+     * Returns that sum, {@code sum exp(x[i] - max)} (0 when {@code n == 0}): with the maximum, what a
+     * softmax over several parts needs to weight each part's normalised result.
+     */
+    public static double softmax(float[] x, int off, int n) {
+        return K.softmax(x, off, n);
     }
 
     /** SwiGLU's gate: {@code gate[i] = silu(gate[i]) * up[i]} with {@code silu(g) = g / (1 + exp(-g))}. */

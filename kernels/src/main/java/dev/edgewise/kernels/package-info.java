@@ -18,6 +18,10 @@
  *       rest), then multiplied by the batch in 4 rows x 4 vectors register tiles.</li>
  *   <li>{@link dev.edgewise.kernels.VectorOps}: dot, axpy, add, scale, rmsnorm (double sum of
  *       squares), softmax, SwiGLU's silu-times-up, max.</li>
+ *   <li>Attention over cached keys and values: {@link dev.edgewise.kernels.KeyColumns} scores a GQA
+ *       group's queries against keys stored as columns (a vector of positions per instruction, no
+ *       lane sums; floats or Q8_0 read in place), {@link dev.edgewise.kernels.KvKernels} adds weighted
+ *       value rows (floats or Q8_0, quants widened in registers) into the group's outputs.</li>
  *   <li>{@link dev.edgewise.kernels.Rope}: NeoX-style rotary embedding with double-precision angles.</li>
  *   <li>Integer kernels ({@code IntegerKernels}, the K-quants' in {@code KQuantIntegerKernels}):
  *       Q4_0 ({@link dev.edgewise.kernels.PackedQ4_0}), Q8_0, Q5_0, Q4_K, Q5_K and Q6_K

@@ -100,6 +100,33 @@ class KernelAllocationTest {
         });
     }
 
+    /**
+     * Attention over one block of Qwen2.5-0.5B's shape (GQA groups of 2, 7 and 12 query heads of 64, 16
+     * positions, a partial block of 5 too): key columns scored as floats and Q8_0, values summed as floats and Q8_0.
+     */
+    @ParameterizedTest(name = "attention, group of {0}")
+    @ValueSource(ints = {2, 7, 12})
+    void compiledAttentionKernelsAllocateNothing(int heads) {
+        Random rnd = new Random(10);
+        int n = 64, block = 16;
+        float[] q = RandomWeights.vectors(heads * n, rnd), keys = RandomWeights.vectors(n * block, rnd);
+        float[] values = RandomWeights.vectors(block * n, rnd), scores = new float[heads * block], out = new float[heads * n];
+        byte[] q8Keys = new byte[KvKernels.q8_0Bytes(n) * block], q8Values = new byte[KvKernels.q8_0Bytes(n) * block];
+        for (int p = 0; p < block; p++) {
+            KeyColumns.quantizeQ8_0(values, p * n, q8Keys, 0, block, p, n);
+            KvKernels.quantizeQ8_0(values, p * n, q8Values, p * KvKernels.q8_0Bytes(n), n);
+        }
+        assertAllocatesNothing("attention kernels, group of " + heads, () -> {
+            for (int slots : new int[] {block, 5}) {
+                KeyColumns.scores(q, 0, heads, keys, 0, block, slots, n, 0.125f, scores, 0, block);
+                KeyColumns.scoresQ8_0(q, 0, heads, q8Keys, 0, block, slots, n, 0.125f, scores, 0, block);
+                KvKernels.accumulate(scores, 0, block, heads, values, 0, slots, out, 0, n);
+                KvKernels.accumulateQ8_0(scores, 0, block, heads, q8Values, 0, slots, out, 0, n);
+            }
+            java.util.Arrays.fill(out, 0f);
+        });
+    }
+
     private static void assertAllocatesNothing(String what, Runnable call) {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long least = Long.MAX_VALUE;

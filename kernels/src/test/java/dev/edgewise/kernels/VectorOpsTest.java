@@ -106,9 +106,10 @@ class VectorOpsTest {
         for (int n : LENGTHS) for (int off : OFFSETS) {
             float[] x = random(rnd, n + off + 1, -20, 20);
             float[] got = x.clone();
-            k.softmax(got, off, n);
+            double returned = k.softmax(got, off, n);
             if (n == 0) {
                 assertThat(got).containsExactly(x);
+                assertEquals(0, returned);
                 continue;
             }
             double max = Double.NEGATIVE_INFINITY;
@@ -124,6 +125,7 @@ class VectorOpsTest {
                 total += got[off + i];
             }
             within(total, 1, 1e-5, "softmax sum n=" + n);
+            within(returned, sum, 1e-5 * sum, "softmax's returned denominator n=" + n);
             assertEquals(x[off + n], got[off + n], "element after the range");
         }
     }

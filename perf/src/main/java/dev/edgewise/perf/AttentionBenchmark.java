@@ -26,7 +26,9 @@ import java.util.concurrent.TimeUnit;
  * One decode row's attention for one layer and one KV head of Qwen2.5-0.5B (7 query heads of 64
  * over one KV head) at a depth, through the paged cache as the forward pass reads it: scores of the
  * group against every key, softmax, values accumulated. F16 against Q8_0 keys and values (and F32):
- * a decode step at depth 4096 runs this 24 layers x 2 KV heads times per branch.
+ * a decode step at depth 4096 runs this 24 layers x 2 KV heads times per branch. {@code scoresOnly}
+ * and {@code accumulateOnly} time its two halves (the softmax is the rest). On a shared machine run
+ * {@code -bm sample} and compare the minima (p0.00) of variants in the same run.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -41,8 +43,12 @@ public class AttentionBenchmark {
     @Param({"4096"})
     public int depth;
 
+    /** Query heads over the KV head: one row's GQA group (7), or eight branches' groups scored together over shared blocks (56). */
+    @Param({"7"})
+    public int heads;
+
     private static final ModelConfig SHAPE = new ModelConfig("qwen2.5-0.5b", 1, 896, 14, 2, 64, 4864, 151936, 32768, 1e6f, 1e-6f, true);
-    private static final int GROUP = 7, HEAD_DIM = 64, BLOCK = 16;
+    private static final int HEAD_DIM = 64, BLOCK = 16;
 
     private PagedKvCache cache;
     private KvSequence seq;
@@ -64,10 +70,10 @@ public class AttentionBenchmark {
             cache.store(seq, p, 0, k, 0, v, 0);
         }
         cache.advance(seq, depth);
-        q = new float[GROUP * HEAD_DIM];
+        q = new float[heads * HEAD_DIM];
         for (int i = 0; i < q.length; i++) q[i] = (float) r.nextGaussian();
-        scores = new float[GROUP * depth];
-        out = new float[GROUP * HEAD_DIM];
+        scores = new float[heads * depth];
+        out = new float[heads * HEAD_DIM];
         scratch = new float[BLOCK * HEAD_DIM];
     }
 
@@ -75,12 +81,33 @@ public class AttentionBenchmark {
     public float[] groupAttention() {
         int len = depth;
         for (int blk = 0; blk * BLOCK < len; blk++) {
-            cache.scores(seq, blk, 0, 1, Math.min(BLOCK, len - blk * BLOCK), q, 0, GROUP, 0.125f, scores, blk * BLOCK, len, scratch);
+            cache.scores(seq, blk, 0, 1, Math.min(BLOCK, len - blk * BLOCK), q, 0, heads, 0.125f, scores, blk * BLOCK, len, scratch);
         }
-        for (int h = 0; h < GROUP; h++) VectorOps.softmax(scores, h * len, len);
+        for (int h = 0; h < heads; h++) VectorOps.softmax(scores, h * len, len);
         Arrays.fill(out, 0f);
         for (int blk = 0; blk * BLOCK < len; blk++) {
-            cache.accumulate(seq, blk, 0, 1, Math.min(BLOCK, len - blk * BLOCK), scores, blk * BLOCK, len, GROUP, out, 0, scratch);
+            cache.accumulate(seq, blk, 0, 1, Math.min(BLOCK, len - blk * BLOCK), scores, blk * BLOCK, len, heads, out, 0, scratch);
+        }
+        return out;
+    }
+
+    /** The group's scores against every key (no softmax, no values). */
+    @Benchmark
+    public float[] scoresOnly() {
+        int len = depth;
+        for (int blk = 0; blk * BLOCK < len; blk++) {
+            cache.scores(seq, blk, 0, 1, Math.min(BLOCK, len - blk * BLOCK), q, 0, heads, 0.125f, scores, blk * BLOCK, len, scratch);
+        }
+        return scores;
+    }
+
+    /** The group's value sums over every position, weighted by whatever the scores array holds. */
+    @Benchmark
+    public float[] accumulateOnly() {
+        int len = depth;
+        Arrays.fill(out, 0f);
+        for (int blk = 0; blk * BLOCK < len; blk++) {
+            cache.accumulate(seq, blk, 0, 1, Math.min(BLOCK, len - blk * BLOCK), scores, blk * BLOCK, len, heads, out, 0, scratch);
         }
         return out;
     }

@@ -1,6 +1,7 @@
 package dev.edgewise.engine.kv;
 
 import dev.edgewise.engine.ModelConfig;
+import dev.edgewise.kernels.KeyColumns;
 import dev.edgewise.kernels.KvKernels;
 import dev.edgewise.kernels.VectorOps;
 import dev.edgewise.quant.LegacyQuants;
@@ -13,9 +14,11 @@ import java.util.function.IntConsumer;
  * Fixed-size blocks of KV storage with reference counts (vLLM's block manager, in miniature).
  *
  * <p>A block holds {@code blockSize} consecutive positions of one sequence for every layer, laid out
- * as [layer][K|V][kvHead][slot][headDim], so the keys of one head across the block's positions are
- * contiguous: attention converts or reads them in one run (Q8_0 rows are {@code headDim / 32} ggml
- * blocks of 34 bytes, read in place by {@link KvKernels}). Storage is allocated when a block is first
+ * as [layer][K|V][kvHead] parts: values as rows ([slot][headDim]; Q8_0 rows are {@code headDim / 32}
+ * ggml blocks of 34 bytes), keys as columns ([headDim][slot]: value {@code i} of every position
+ * together; Q8_0 in {@link KeyColumns}' layout), so a decode row's scores are a
+ * vector of positions per instruction and its value sum a vector of dimensions. Attention converts
+ * or reads a part in one run (Q8_0 in place, by {@link KeyColumns} and {@link KvKernels}). Storage is allocated when a block is first
  * handed out and kept for reuse; the pool never holds more than {@code capacity} blocks.
  *
  * <p>Accounting only; what a block holds is the business of its sequences and of the
@@ -206,10 +209,12 @@ public final class KvBlockPool {
     void copy(int src, int dst, int slots) {
         for (int part = 0; part < 2 * nLayers * nKvHeads; part++) {
             int off = part * blockSize * headDim;
+            // keys are columns (every slot's values spread over the part): copied whole; values row by row
+            int rows = (part / nKvHeads) % 2 == 0 ? blockSize : slots;
             switch (type) {
-                case F32 -> System.arraycopy(f32[src], off, f32[dst], off, slots * headDim);
-                case F16 -> System.arraycopy(f16[src], off, f16[dst], off, slots * headDim);
-                case Q8_0 -> System.arraycopy(q8[src], off / headDim * q8Row, q8[dst], off / headDim * q8Row, slots * q8Row);
+                case F32 -> System.arraycopy(f32[src], off, f32[dst], off, rows * headDim);
+                case F16 -> System.arraycopy(f16[src], off, f16[dst], off, rows * headDim);
+                case Q8_0 -> System.arraycopy(q8[src], off / headDim * q8Row, q8[dst], off / headDim * q8Row, rows * q8Row);
             }
         }
     }
@@ -218,21 +223,22 @@ public final class KvBlockPool {
         return (((layer * 2 + kOrV) * nKvHeads + kvHead) * blockSize + slot) * headDim;
     }
 
-    /** Stores the key and value vectors (all KV heads, {@code kvDim} floats each) of one position. */
+    /** Stores the key and value vectors (all KV heads, {@code kvDim} floats each) of one position: keys as columns, values as a row. */
     void store(int block, int slot, int layer, float[] k, int kOff, float[] v, int vOff) {
         for (int h = 0; h < nKvHeads; h++) {
-            int ko = offset(layer, 0, h, slot), vo = offset(layer, 1, h, slot);
+            int ko = offset(layer, 0, h, 0), vo = offset(layer, 1, h, slot);
             int src = h * headDim;
             if (type == KvType.F32) {
-                System.arraycopy(k, kOff + src, f32[block], ko, headDim);
-                System.arraycopy(v, vOff + src, f32[block], vo, headDim);
+                float[] dst = f32[block];
+                for (int i = 0; i < headDim; i++) dst[ko + i * blockSize + slot] = k[kOff + src + i];
+                System.arraycopy(v, vOff + src, dst, vo, headDim);
             } else if (type == KvType.Q8_0) {
-                KvKernels.quantizeQ8_0(k, kOff + src, q8[block], ko / headDim * q8Row, headDim);
+                KeyColumns.quantizeQ8_0(k, kOff + src, q8[block], ko / headDim * q8Row, blockSize, slot, headDim);
                 KvKernels.quantizeQ8_0(v, vOff + src, q8[block], vo / headDim * q8Row, headDim);
             } else {
                 short[] dst = f16[block];
                 for (int i = 0; i < headDim; i++) {
-                    dst[ko + i] = Float.floatToFloat16(k[kOff + src + i]);
+                    dst[ko + i * blockSize + slot] = Float.floatToFloat16(k[kOff + src + i]);
                     dst[vo + i] = Float.floatToFloat16(v[vOff + src + i]);
                 }
             }
@@ -242,23 +248,20 @@ public final class KvBlockPool {
     /**
      * Attention scores of {@code heads} query vectors (consecutive, {@code headDim} apart from
      * {@code qOff}) against the keys of one KV head for the first {@code slots} positions of a block:
-     * {@code scores[sOff + h*sStride + p] = scale * q_h · k_p}. Q8_0 keys are read in place; F16 keys
-     * are converted into {@code scratch} ({@code blockSize × headDim} floats) once for all heads.
+     * {@code scores[sOff + h*sStride + p] = scale * q_h · k_p}. Keys are stored as columns (value
+     * {@code i} of every slot together), so the kernels score a vector of positions per instruction;
+     * Q8_0 keys are read in place, F16 ones converted into {@code scratch} ({@code blockSize × headDim}
+     * floats) once for all heads.
      */
     void scores(int block, int layer, int kvHead, int slots, float[] q, int qOff, int heads, float scale,
                 float[] scores, int sOff, int sStride, float[] scratch) {
         int off = offset(layer, 0, kvHead, 0);
         if (type == KvType.Q8_0) {
-            KvKernels.scoresQ8_0(q, qOff, heads, q8[block], off / headDim * q8Row, slots, headDim, scale, scores, sOff, sStride);
+            KeyColumns.scoresQ8_0(q, qOff, heads, q8[block], off / headDim * q8Row, blockSize, slots, headDim, scale, scores, sOff, sStride);
             return;
         }
-        float[] keys = floats(block, off, slots, scratch);
-        int base = keys == scratch ? 0 : off;
-        for (int p = 0; p < slots; p++) {
-            for (int h = 0; h < heads; h++) {
-                scores[sOff + h * sStride + p] = VectorOps.dot(q, qOff + h * headDim, keys, base + p * headDim, headDim) * scale;
-            }
-        }
+        float[] keys = floats(block, off, blockSize, scratch);
+        KeyColumns.scores(q, qOff, heads, keys, keys == scratch ? 0 : off, blockSize, slots, headDim, scale, scores, sOff, sStride);
     }
 
     /**
@@ -279,14 +282,22 @@ public final class KvBlockPool {
 
     /** Decodes the keys ({@code kOrV} 0) or values (1) of every KV head at one slot into {@code out} (kvDim floats). */
     void read(int block, int slot, int layer, int kOrV, float[] out, int outOff) {
+        boolean columns = kOrV == 0;
         for (int h = 0; h < nKvHeads; h++) {
-            int off = offset(layer, kOrV, h, slot), dst = outOff + h * headDim;
+            int off = offset(layer, kOrV, h, columns ? 0 : slot), dst = outOff + h * headDim;
+            int step = columns ? blockSize : 1, at = columns ? off + slot : off;
             switch (type) {
-                case F32 -> System.arraycopy(f32[block], off, out, dst, headDim);
+                case F32 -> {
+                    for (int i = 0; i < headDim; i++) out[dst + i] = f32[block][at + i * step];
+                }
                 case F16 -> {
-                    for (int i = 0; i < headDim; i++) out[dst + i] = Float.float16ToFloat(f16[block][off + i]);
+                    for (int i = 0; i < headDim; i++) out[dst + i] = Float.float16ToFloat(f16[block][at + i * step]);
                 }
                 case Q8_0 -> {
+                    if (columns) {
+                        KeyColumns.dequantizeQ8_0(q8[block], off / headDim * q8Row, blockSize, slot, out, dst, headDim);
+                        continue;
+                    }
                     MemorySegment src = MemorySegment.ofArray(q8[block]);
                     for (int i = 0; i < headDim; i += KvKernels.Q8_0_VALUES) {
                         LegacyQuants.dequantizeQ8_0(src, off / headDim * q8Row + (long) i / KvKernels.Q8_0_VALUES * KvKernels.Q8_0_BYTES, out, dst + i);

@@ -38,7 +38,8 @@ public final class KvSequence {
         return Arrays.copyOf(blocks, blockCount);
     }
 
-    int block(int index) {
+    /** The pool block holding positions {@code [index·blockSize, (index+1)·blockSize)}: sequences reading the same id share those positions. */
+    public int block(int index) {
         return blocks[index];
     }
 
