@@ -42,10 +42,12 @@ final class ApiHandler extends Handler.Abstract {
             route(request, response);
             callback.succeeded();
         } catch (ApiException e) {
+            HttpIo.discardBody(request);
             answerError(response, callback, e);
         } catch (IOException e) {
             callback.failed(e); // the client went away
         } catch (RuntimeException | Error e) {
+            HttpIo.discardBody(request);
             answerError(response, callback, ApiException.internal("internal error: " + e));
         }
         return true;

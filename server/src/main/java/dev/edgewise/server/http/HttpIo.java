@@ -48,11 +48,21 @@ public final class HttpIo {
         return out.toByteArray();
     }
 
+    /**
+     * Reads and drops what is left of the request body (up to {@link #DRAIN_LIMIT}) before an error
+     * answer: a connection closed with unread request bytes is reset, and the reset can destroy the
+     * answer before the client reads it (a POST to an unknown path lost its 404 that way).
+     */
+    public static void discardBody(Request request) {
+        if (request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH) > DRAIN_LIMIT) return;
+        drain(request);
+    }
+
     private static void drain(Request request) {
         try (InputStream in = Request.asInputStream(request)) {
             drainRest(in, new byte[16384], 0);
-        } catch (IOException ignored) {
-            // the client went away: nothing to answer
+        } catch (IOException | RuntimeException ignored) {
+            // the client went away, or the body was read already: nothing more to drop
         }
     }
 
