@@ -187,4 +187,39 @@ class WorkerPoolTest {
             assertThatThrownBy(() -> pool.parallelFor(3, null)).isInstanceOf(NullPointerException.class);
         }
     }
+
+    @Test
+    void aHeldPoolKeepsItsWorkersAwakeBetweenLoopsAndParksThemOnceReleased() throws InterruptedException {
+        try (WorkerPool pool = new WorkerPool(3)) {
+            AtomicInteger ran = new AtomicInteger();
+            pool.parallelFor(64, (start, end) -> ran.addAndGet(end - start));
+            awaitParked(pool, 2); // idle, not held: parked after 50 µs of spinning
+
+            WorkerPool.Hold hold = pool.hold();
+            assertThat(pool.held()).isTrue();
+            pool.parallelFor(64, (start, end) -> ran.addAndGet(end - start)); // wakes them
+            for (int i = 0; i < 20; i++) { // 100 ms: 2,000 times the unheld spin
+                Thread.sleep(5);
+                assertThat(pool.parkedWorkers()).as("parked workers while held, after %d ms", 5 * (i + 1)).isZero();
+            }
+            try (WorkerPool.Hold nested = pool.hold()) {
+                assertThat(pool.held()).isTrue();
+            }
+            assertThat(pool.held()).as("the outer hold is still open").isTrue();
+            hold.close();
+            hold.close(); // twice is harmless
+            assertThat(pool.held()).isFalse();
+            pool.parallelFor(64, (start, end) -> ran.addAndGet(end - start));
+            awaitParked(pool, 2);
+            assertThat(ran.get()).isEqualTo(3 * 64);
+        }
+    }
+
+    private static void awaitParked(WorkerPool pool, int workers) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (pool.parkedWorkers() != workers) {
+            assertThat(System.nanoTime() - deadline).as("%d workers parked within 10 s", workers).isNegative();
+            Thread.sleep(1);
+        }
+    }
 }

@@ -44,6 +44,8 @@ public final class Scheduler implements AutoCloseable {
     private final Step step = new Step();
     private int runningSequences;
     private int idleCycles;
+    /** Open while jobs run, so the pool's threads spin between steps rather than park (WorkerPool#hold). */
+    private WorkerPool.Hold awake;
 
     private final List<StepListener> stepListeners = new CopyOnWriteArrayList<>();
     private volatile SchedulerStats stats;
@@ -181,12 +183,24 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private void loop() {
-        while (true) {
-            try {
-                if (!cycle()) return;
-            } catch (RuntimeException | Error e) { // a scheduler bug: fail what runs rather than hang its callers
-                for (Job<?> job : List.copyOf(running)) retire(job, e);
+        try {
+            while (true) {
+                try {
+                    if (!cycle()) return;
+                } catch (RuntimeException | Error e) { // a scheduler bug: fail what runs rather than hang its callers
+                    for (Job<?> job : List.copyOf(running)) retire(job, e);
+                }
             }
+        } finally {
+            keepPoolAwake(false);
+        }
+    }
+
+    private void keepPoolAwake(boolean on) {
+        if (on && awake == null) awake = pool.hold();
+        else if (!on && awake != null) {
+            awake.close();
+            awake = null;
         }
     }
 
@@ -194,6 +208,7 @@ public final class Scheduler implements AutoCloseable {
     private boolean cycle() {
         {
             if (!admit()) return false;
+            keepPoolAwake(!running.isEmpty());
             if (running.isEmpty()) return true;
             long t0 = System.nanoTime();
             step.reset(prefillChunk);
@@ -306,7 +321,10 @@ public final class Scheduler implements AutoCloseable {
     private boolean admit() {
         lock.lock();
         try {
-            while (running.isEmpty() && waiting.isEmpty() && !closed) work.awaitUninterruptibly();
+            while (running.isEmpty() && waiting.isEmpty() && !closed) {
+                keepPoolAwake(false);
+                work.awaitUninterruptibly();
+            }
             if (closed) {
                 shutDown();
                 return false;
