@@ -72,7 +72,15 @@ public class MatMulBenchmark {
     @Param({"float"})
     public String kernel;
 
-    private WeightMatrix w;
+    /**
+     * Copies of the matrix, used in turn: enough of them to exceed the last-level cache make every
+     * call stream its weights from memory, as decoding does (one copy of a small matrix stays cached).
+     */
+    @Param({"1"})
+    public int copies;
+
+    private WeightMatrix[] ws;
+    private int next;
     private float[] x, out;
     private WorkerPool pool;
     private Arena arena;
@@ -86,8 +94,19 @@ public class MatMulBenchmark {
         if (cols % t.blockSize != 0) {
             throw new IllegalArgumentException(t + " needs columns in multiples of " + t.blockSize + "; shape " + shape + " has " + cols);
         }
+        if (copies < 1) throw new IllegalArgumentException("copies must be at least 1, got " + copies);
+        ws = new WeightMatrix[copies];
+        for (int k = 0; k < copies; k++) ws[k] = matrix(t, rows, cols, k + 1);
+        x = new float[batch * cols];
+        SplittableRandom r = new SplittableRandom(0);
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        out = new float[batch * rows];
+        pool = new WorkerPool(threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
+    }
+
+    private WeightMatrix matrix(GGMLType t, int rows, int cols, long seed) {
         MemorySegment data = arena.allocate(rows * t.rowBytes(cols), 64);
-        SplittableRandom r = new SplittableRandom(1);
+        SplittableRandom r = new SplittableRandom(seed);
         int[] scaleFields = randomFillScaleFields(t);
         if (scaleFields != null) {
             for (long i = 0; i < data.byteSize(); i++) data.set(ValueLayout.JAVA_BYTE, i, (byte) r.nextInt());
@@ -101,7 +120,7 @@ public class MatMulBenchmark {
                 Quantize.row(t, row, 0, data, i * t.rowBytes(cols), cols);
             }
         }
-        w = new WeightMatrix(t, data, rows, cols);
+        WeightMatrix w = new WeightMatrix(t, data, rows, cols);
         if (kernel.equals("int8")) {
             int panel = SimdKernels.preferred().int8PanelRows();
             if (PackedQ4_0.canPack(w)) w = w.withPacked(PackedQ4_0.pack(w, panel, arena));
@@ -110,10 +129,7 @@ public class MatMulBenchmark {
         } else if (!kernel.equals("float")) {
             throw new IllegalArgumentException("kernel is float or int8, not " + kernel);
         }
-        x = new float[batch * cols];
-        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
-        out = new float[batch * rows];
-        pool = new WorkerPool(threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
+        return w;
     }
 
     private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -147,6 +163,8 @@ public class MatMulBenchmark {
 
     @Benchmark
     public float[] matmul(Work work) {
+        WeightMatrix w = ws[next];
+        next = next + 1 == ws.length ? 0 : next + 1;
         MatMul.matmul(pool, w, x, out, batch);
         work.weightGB += w.rows() * w.rowBytes() / 1e9;
         work.gflop += 2.0 * w.rows() * w.cols() * batch / 1e9;
