@@ -42,6 +42,17 @@ final class LoadTimePacking {
         return v == null ? type == GGMLType.Q4_K || type == GGMLType.Q5_K || type == GGMLType.Q6_K : Boolean.parseBoolean(v);
     }
 
+    /**
+     * {@link #blocksOn} for the output matrix, which packs by default whatever its type: it only ever
+     * multiplies the rows that want logits (one per sequence and step), decode-sized batches where
+     * the integer kernels win (MatMulBenchmark, 151936x896 Q8_0, one vector: 27 against 18 GB/s on
+     * one thread, 53 against 35 on two), never a prompt's hundreds of rows where Q8_0's float kernels
+     * are faster. {@code -Dedgewise.int8.blocks=false} still packs nothing.
+     */
+    static boolean outputBlocksOn(GGMLType type) {
+        return System.getProperty("edgewise.int8.blocks") == null || blocksOn(type);
+    }
+
     static ModelWeights pack(ModelWeights w, WorkerPool pool, Arena memory, MemorySegment file, Progress progress) {
         // One region for all packings, in 2 MiB pages like the file's mapping: decoding streams it
         // the same way, and 4 KiB pages cost the prefetchers and the TLB (see PageCache).
@@ -49,7 +60,7 @@ final class LoadTimePacking {
         int panel = SimdKernels.preferred().int8PanelRows();
         for (WeightMatrix m : matrices(w)) {
             if (PackedQ4_0.canPack(m)) bytes += PackedQ4_0.bytes(m, panel) + 64;
-            else if (blocksOn(m.type()) && PackedBlocks.canPack(m)) bytes += PackedBlocks.bytes(m, panel) + 64;
+            else if (packsBlocks(m, m == w.output())) bytes += PackedBlocks.bytes(m, panel) + 64;
         }
         SegmentAllocator arena = SegmentAllocator.slicingAllocator(PageCache.hugePageMemory(memory, bytes));
         FileRelease release = new FileRelease(w, file);
@@ -57,11 +68,12 @@ final class LoadTimePacking {
         for (int i = 0; i < layers.length; i++) {
             progress.update("packing weights", i, layers.length);
             LayerWeights l = w.layers()[i];
-            layers[i] = l.withMatrices(pack(l.wq(), pool, arena), pack(l.wk(), pool, arena), pack(l.wv(), pool, arena),
-                    pack(l.wo(), pool, arena), pack(l.gate(), pool, arena), pack(l.up(), pool, arena), pack(l.down(), pool, arena));
+            layers[i] = l.withMatrices(pack(l.wq(), false, pool, arena), pack(l.wk(), false, pool, arena), pack(l.wv(), false, pool, arena),
+                    pack(l.wo(), false, pool, arena), pack(l.gate(), false, pool, arena), pack(l.up(), false, pool, arena),
+                    pack(l.down(), false, pool, arena));
             release.packed(layerMatrices(l), layerMatrices(layers[i]));
         }
-        WeightMatrix output = pack(w.output(), pool, arena);
+        WeightMatrix output = pack(w.output(), true, pool, arena);
         progress.update("packing weights", layers.length, layers.length);
         release.packed(new WeightMatrix[] {w.output()}, new WeightMatrix[] {output});
         // a tied embedding looks its rows up in the output's packing (ModelWeights.embed)
@@ -69,9 +81,13 @@ final class LoadTimePacking {
         return new ModelWeights(embedding, layers, w.outputNorm(), output);
     }
 
-    /** Whether {@link #pack(WeightMatrix, WorkerPool, SegmentAllocator)} packs {@code m}. */
-    private static boolean willPack(WeightMatrix m) {
-        return PackedQ4_0.canPack(m) || blocksOn(m.type()) && PackedBlocks.canPack(m);
+    /** Whether {@link #pack(WeightMatrix, boolean, WorkerPool, SegmentAllocator)} packs {@code m}. */
+    private static boolean willPack(WeightMatrix m, boolean output) {
+        return PackedQ4_0.canPack(m) || packsBlocks(m, output);
+    }
+
+    private static boolean packsBlocks(WeightMatrix m, boolean output) {
+        return (output ? outputBlocksOn(m.type()) : blocksOn(m.type())) && PackedBlocks.canPack(m);
     }
 
     private static WeightMatrix[] layerMatrices(LayerWeights l) {
@@ -98,9 +114,9 @@ final class LoadTimePacking {
         FileRelease(ModelWeights w, MemorySegment file) {
             this.file = file;
             java.util.List<WeightMatrix> keep = new java.util.ArrayList<>();
-            for (WeightMatrix m : matrices(w)) if (!willPack(m)) keep.add(m);
+            for (WeightMatrix m : matrices(w)) if (!willPack(m, m == w.output())) keep.add(m);
             // the embedding's rows are read from the file for lookups unless it is the packed output
-            if (w.tokenEmbedding() != w.output() || !willPack(w.output())) keep.add(w.tokenEmbedding());
+            if (w.tokenEmbedding() != w.output() || !willPack(w.output(), true)) keep.add(w.tokenEmbedding());
             kept = new long[2 * keep.size()];
             for (int i = 0; i < keep.size(); i++) {
                 MemorySegment d = keep.get(i).hasData() ? keep.get(i).data() : MemorySegment.NULL;
@@ -153,14 +169,14 @@ final class LoadTimePacking {
         return all;
     }
 
-    private static WeightMatrix pack(WeightMatrix m, WorkerPool pool, SegmentAllocator arena) {
+    private static WeightMatrix pack(WeightMatrix m, boolean output, WorkerPool pool, SegmentAllocator arena) {
         int panel = SimdKernels.preferred().int8PanelRows();
         if (PackedQ4_0.canPack(m)) {
             PackedQ4_0 p = PackedQ4_0.allocate(m, panel, arena);
             pool.parallelFor(p.panels(), (p0, p1) -> p.packPanels(m, p0, p1));
             return m.withPacked(p);
         }
-        if (blocksOn(m.type()) && PackedBlocks.canPack(m)) {
+        if (packsBlocks(m, output)) {
             PackedBlocks p = PackedBlocks.allocate(m, panel, arena);
             pool.parallelFor(p.panels(), (p0, p1) -> p.packPanels(m, p0, p1));
             return m.withPacked(p);

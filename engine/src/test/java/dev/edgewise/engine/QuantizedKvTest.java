@@ -90,9 +90,12 @@ class QuantizedKvTest {
                         .sampling(BranchDecodingTest.SAMPLING.withSeed(BranchDecodingTest.SAMPLING.seed() + i)).build(), TokenListener.NONE);
                 BranchResult b = eight.branches().get(i);
                 assertThat(b.tokens()).as("%s branch %d", name, i).isEqualTo(alone.tokens());
+                // A batch's attention sums in another order (BranchDecodingTest: 5e-3), and here two roundings
+                // to 8 bits follow it, each able to turn a last-bit difference into a whole step: keys and
+                // values (Q8_0 KV) and the output matrix's activations (its integer kernel, as llama.cpp's).
                 for (int t = 0; t < b.logProbs().length; t++) {
                     assertThat(b.logProbs()[t]).as("%s branch %d log-prob %d", name, i, t)
-                            .isCloseTo(alone.logProbs()[t], org.assertj.core.data.Offset.offset(5e-3f));
+                            .isCloseTo(alone.logProbs()[t], org.assertj.core.data.Offset.offset(2e-2f));
                 }
             }
             assertThat(m.kvCache().pool().usedBlocks()).as("every block returned").isZero();
