@@ -34,8 +34,6 @@ final class ElementKernels implements FormatKernels {
     private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
     private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
 
-    /** F16 weights converted per step of the one-vector kernel (4 vectors, 2 per accumulator). */
-    private static final int HALF_CHUNK = 4 * L;
 
     /** 2^112: rebiases a half's exponent (bias 15) to a float's (bias 127), normals and subnormals alike. */
     private static final float HALF_EXPONENT_REBIAS = 0x1p112f;
@@ -90,7 +88,7 @@ final class ElementKernels implements FormatKernels {
     // 18x slower when these loops sat in matmulRows).
 
     private static void f16Rows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
-        float[] acc = new float[L + HALF_CHUNK]; // lane sums, then converted weights
+        float[] acc = new float[L];
         for (int r = r0; r < r1; r++) out[r] = f16Tile1(seg, r * rowBytes, cols, x, 0, acc);
     }
 
@@ -187,25 +185,31 @@ final class ElementKernels implements FormatKernels {
     }
 
     /**
-     * One F16 row against one vector: {@link #HALF_CHUNK} weights at a time converted into the
-     * scratch behind the lane sums ({@code acc[L ..]}), then multiplied from there.
+     * One F16 row against one vector, the halves converted in registers ({@link #halvesToFloats}
+     * written out twice). Over C2's FreqInlineSize, a compilation of its own (KernelRootsTest).
+     * Converting a chunk into scratch first and multiplying from there (to call halvesToFloats) had
+     * cost F16 decode 15-20% (0.5B: 25-30 against 31-34 tok/s).
      */
     private static float f16Tile1(MemorySegment seg, long row, int cols, float[] x, int x0, float[] acc) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         int c = 0;
-        for (; c <= cols - HALF_CHUNK; c += HALF_CHUNK) {
-            halvesToFloats(seg, row + 2L * c, acc, L, HALF_CHUNK);
-            for (int k = 0; k < HALF_CHUNK; k += 2 * L) {
-                a0 = FloatVector.fromArray(F, x, x0 + c + k).fma(FloatVector.fromArray(F, acc, L + k), a0);
-                a1 = FloatVector.fromArray(F, x, x0 + c + k + L).fma(FloatVector.fromArray(F, acc, 2 * L + k), a1);
-            }
+        for (int bound = HALF_SIMD ? cols - 2 * L : -1; c <= bound; c += 2 * L) {
+            IntVector h0 = (IntVector) ShortVector.fromMemorySegment(S, seg, row + 2L * c, LE).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+            IntVector m0 = h0.and(0x7FFF), s0 = m0.lanewise(VectorOperators.LSHL, 13);
+            FloatVector w0 = s0.reinterpretAsFloats().mul(HALF_EXPONENT_REBIAS).reinterpretAsInts()
+                    .blend(s0.or(0x7F80_0000), m0.compare(VectorOperators.GE, 0x7C00))
+                    .or(h0.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            a0 = FloatVector.fromArray(F, x, x0 + c).fma(w0, a0);
+            IntVector h1 = (IntVector) ShortVector.fromMemorySegment(S, seg, row + 2L * (c + L), LE).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+            IntVector m1 = h1.and(0x7FFF), s1 = m1.lanewise(VectorOperators.LSHL, 13);
+            FloatVector w1 = s1.reinterpretAsFloats().mul(HALF_EXPONENT_REBIAS).reinterpretAsInts()
+                    .blend(s1.or(0x7F80_0000), m1.compare(VectorOperators.GE, 0x7C00))
+                    .or(h1.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            a1 = FloatVector.fromArray(F, x, x0 + c + L).fma(w1, a1);
         }
-        int rest = cols - c, k = 0;
-        halvesToFloats(seg, row + 2L * c, acc, L, rest);
-        for (; k <= rest - L; k += L) a0 = FloatVector.fromArray(F, x, x0 + c + k).fma(FloatVector.fromArray(F, acc, L + k), a0);
         a0.add(a1).intoArray(acc, 0);
         float s = OPS.sumAt(acc, 0);
-        for (; k < rest; k++) s = Math.fma(acc[L + k], x[x0 + c + k], s);
+        for (; c < cols; c++) s = Math.fma(Float.float16ToFloat(seg.get(LE_SHORT, row + 2L * c)), x[x0 + c], s);
         return s;
     }
 

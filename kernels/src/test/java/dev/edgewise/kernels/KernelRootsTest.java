@@ -53,11 +53,12 @@ class KernelRootsTest {
     @CsvSource({
             "IntegerKernels, int8Tile1",          // packed Q4_0 against one vector: every Q4_0 decode step
             "IntegerKernels, int8Sums4",          // packed Q4_0 against four vectors: prompts and branches
-            "IntegerKernels, q8_0Tile1",
             "KQuantIntegerKernels, q4_KTile1",    // the K-quants on integers (the default): Q4_K_M files
             "KQuantIntegerKernels, q5_KTile1",
             "KQuantIntegerKernels, q6_KTile1",    // the output matrix of Q4_K_M files from 1.5B up
-            "QuantKernels, q8_0Rows",             // Q8_0 against one vector: the output matrix of Q4_0 files
+            "IntegerKernels, q8_0Tile1",          // packed Q8_0 against one vector: the output matrix of Q4_0 files
+            "QuantKernels, q8_0Rows",             // Q8_0 against one vector: Q8_0 files' layers
+            "ElementKernels, f16Tile1",           // F16 against one vector: F16 files
             "QuantKernels, q5_0Tile1",            // most of a 0.5B Q4_K_M file's layers
             "KQuantKernels, q6_KTile1",
     })
