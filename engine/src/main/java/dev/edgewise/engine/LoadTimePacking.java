@@ -14,7 +14,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 
 /**
- * Repacks a model's Q4_0 matrices, and the Q8_0, Q5_0 and K-quant ones {@link #blocksOn} names, at load
+ * Repacks a model's Q4_0 matrices, the Q8_0, Q5_0 and K-quant ones {@link #blocksOn} names, and its
+ * output matrix in any of these types ({@link #outputBlocksOn}), at load
  * for the integer kernels ({@link PackedQ4_0}, {@link PackedBlocks}): the engine then runs them as
  * llama.cpp does, on 8-bit activations, at every batch. Each packed matrix's file pages are released
  * from the process as soon as it is packed (they stay in the page cache; see {@code FileRelease}),
