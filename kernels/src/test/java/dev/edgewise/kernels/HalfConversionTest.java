@@ -55,4 +55,29 @@ class HalfConversionTest {
             }
         }
     }
+
+    /**
+     * The F16 one-vector matmul kernel converts in registers on its own (ElementKernels.f16Tile1):
+     * row h holds pattern h at column h % 64 and zeros elsewhere, x is all ones, so each row's
+     * product is that half's float exactly (Inf stays Inf, NaN NaN, subnormals exact; zeros may
+     * come out as +0), at every lane position of both accumulators.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.edgewise.kernels.TestKernels#all")
+    void theF16MatmulKernelConvertsEveryPatternExactly(SimdKernels k) {
+        int rows = 65536, cols = 64;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(2L * rows * cols);
+            for (int h = 0; h < rows; h++) seg.set(LE_SHORT, 2L * (h * cols + h % cols), (short) h);
+            float[] x = new float[cols];
+            java.util.Arrays.fill(x, 1f);
+            float[] out = new float[rows];
+            k.matmulRows(new WeightMatrix(dev.edgewise.quant.GGMLType.F16, seg, rows, cols), x, out, 1, 0, rows);
+            for (int h = 0; h < rows; h++) {
+                float want = Float.float16ToFloat((short) h);
+                boolean same = Float.isNaN(want) ? Float.isNaN(out[h]) : out[h] == want;
+                if (!same) fail(String.format("half 0x%04x: got %s (0x%08x), want %s", h, out[h], Float.floatToRawIntBits(out[h]), want));
+            }
+        }
+    }
 }
