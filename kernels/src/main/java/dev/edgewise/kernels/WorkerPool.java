@@ -69,11 +69,11 @@ public final class WorkerPool implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean();
     private volatile boolean closed;
 
-    // The current loop. Written by the driver before the volatile write of `claims`, read by a
+    // The current loop. Written by the driver before the volatile writes of `shares`, read by a
     // thread only after a successful claim of this generation's chunk (which proves the loop is
     // not finished, so these still hold its values), so plain fields suffice.
     private RangeTask task;
-    private int n;
+    private int n, chunks;
     private volatile long generation;
 
     /**
@@ -180,6 +180,7 @@ public final class WorkerPool implements AutoCloseable {
         int chunks = chunks(n, threads);
         this.task = task;
         this.n = n;
+        this.chunks = chunks;
         failure.set(null);
         driver = Thread.currentThread();
         unfinished.set(chunks);
@@ -227,7 +228,7 @@ public final class WorkerPool implements AutoCloseable {
             if (next >= end) return false;
             int chunk = front ? next : end - 1;
             if (!shares.compareAndSet(word, c, front ? c + 1 : c - (1L << CHUNK_BITS))) continue;
-            int n = this.n, chunks = chunks(n, threads);
+            int n = this.n, chunks = this.chunks;
             try {
                 task.run(chunkStart(n, chunks, chunk), chunkStart(n, chunks, chunk + 1));
             } catch (Throwable t) {
