@@ -39,8 +39,8 @@ final class ModelOptionsMixin {
     long kvBudgetMb;
 
     @Option(names = "--exact-activations",
-            description = "keep Q4_0 matmuls on float32 activations (exact to float rounding, 2-3x slower) instead of "
-                    + "llama.cpp's 8-bit integer products")
+            description = "keep quantized matmuls (Q4_0, Q8_0, Q5_0, K-quants) on float32 activations (exact to float "
+                    + "rounding, 1.5-3x slower) instead of llama.cpp's 8-bit integer products")
     boolean exactActivations;
 
     @Option(names = "--prefill-chunk", paramLabel = "N", defaultValue = "" + ModelOptions.DEFAULT_PREFILL_CHUNK,

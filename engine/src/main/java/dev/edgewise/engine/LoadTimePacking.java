@@ -14,9 +14,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 
 /**
- * Repacks a model's Q4_0 matrices, the Q8_0, Q5_0 and K-quant ones {@link #blocksOn} names, and its
- * output matrix in any of these types ({@link #outputBlocksOn}), at load
- * for the integer kernels ({@link PackedQ4_0}, {@link PackedBlocks}): the engine then runs them as
+ * Repacks a model's Q4_0 matrices and, unless {@link #blocksOn} says otherwise, its Q8_0, Q5_0 and
+ * K-quant ones at load for the integer kernels ({@link PackedQ4_0}, {@link PackedBlocks}): the engine then runs them as
  * llama.cpp does, on 8-bit activations, at every batch. Each packed matrix's file pages are released
  * from the process as soon as it is packed (they stay in the page cache; see {@code FileRelease}),
  * so resident memory stays about one copy of the weights. Not called at all with float32
@@ -26,32 +25,18 @@ final class LoadTimePacking {
     private LoadTimePacking() {}
 
     /**
-     * Whether a matrix of this type that {@link PackedBlocks#canPack} is packed for the integer kernels.
-     * {@code -Dedgewise.int8.blocks=true} packs Q8_0, Q5_0, Q4_K, Q5_K and Q6_K, {@code =false} none of them; by
-     * default the K-quants (Q4_K, Q5_K, Q6_K). Their kernels (4-vector tiles for prompts and batches) are exact to
-     * their scalar references and stay within llama.cpp's distance on the fixtures (ReferenceLogitsTest). Measured
-     * side by side (README, Performance): Q4_K gains on both sides (1.5B Q4_K_M decode 14.4 against 8.9 tok/s
-     * on the float kernels, pp128 59.8 against 56.6), while Q8_0 decodes faster (0.5B 48.0 against 41.5)
-     * but prompts at 0.54x llama.cpp against 0.85x, so Q8_0 and Q5_0 stay opt-in. Q6_K and Q5_K (MatMulBenchmark,
-     * float against int8 in one run, on a shared 2-core machine at load 5-7): one vector, Q6_K 1.8-2.6x on the
-     * ffn_down shapes (0.94-2.0x on the 1.5B output matrix), Q5_K 16-28x (its float path is the scalar decoder);
-     * 16 vectors, Q6_K 0.7-2.3x (three runs), Q5_K 4-8x. Synthetic 1.5B Q4_K_M (its tied output is Q6_K):
-     * decode 9.9-12.8 against 9.1-9.6 tok/s with Q4_K alone, prompts within the noise, load 3-4 s longer.
+     * Whether matrices of the types {@link PackedBlocks} packs (Q8_0, Q5_0, Q4_K, Q5_K, Q6_K) are packed for the
+     * integer kernels: by default all of them, the output matrix included; {@code -Dedgewise.int8.blocks=false}
+     * none (Q4_0 still packs: only {@code --exact-activations} keeps it on floats). Their kernels (4-vector tiles
+     * for prompts and batches) are exact to their scalar references and stay within llama.cpp's distance on the
+     * fixtures (ReferenceLogitsTest). Q8_0 and Q5_0 layers joined the K-quants once Q8_0 was packed as bytes
+     * rather than two nibble planes: side by side (README, Performance) decode gains 1.5-2x on Q8_0 files (1.5B
+     * 25.4 against 12.5-15.9 tok/s) and 0.5B Q4_K_M's Q5_0 layers 1.2-1.4x, prompts level (Q8_0) or within a few
+     * percent (Q5_0), where the nibble planes had prompted at 0.54x llama.cpp.
      */
-    static boolean blocksOn(GGMLType type) {
+    static boolean blocksOn() {
         String v = System.getProperty("edgewise.int8.blocks");
-        return v == null ? type == GGMLType.Q4_K || type == GGMLType.Q5_K || type == GGMLType.Q6_K : Boolean.parseBoolean(v);
-    }
-
-    /**
-     * {@link #blocksOn} for the output matrix, which packs by default whatever its type: it only ever
-     * multiplies the rows that want logits (one per sequence and step), decode-sized batches where
-     * the integer kernels win (MatMulBenchmark, 151936x896 Q8_0, one vector: 27 against 18 GB/s on
-     * one thread, 53 against 35 on two), never a prompt's hundreds of rows where Q8_0's float kernels
-     * are faster. {@code -Dedgewise.int8.blocks=false} still packs nothing.
-     */
-    static boolean outputBlocksOn(GGMLType type) {
-        return System.getProperty("edgewise.int8.blocks") == null || blocksOn(type);
+        return v == null || Boolean.parseBoolean(v);
     }
 
     static ModelWeights pack(ModelWeights w, WorkerPool pool, Arena memory, MemorySegment file, Progress progress) {
@@ -61,7 +46,7 @@ final class LoadTimePacking {
         int panel = SimdKernels.preferred().int8PanelRows();
         for (WeightMatrix m : matrices(w)) {
             if (PackedQ4_0.canPack(m)) bytes += PackedQ4_0.bytes(m, panel) + 64;
-            else if (packsBlocks(m, m == w.output())) bytes += PackedBlocks.bytes(m, panel) + 64;
+            else if (packsBlocks(m)) bytes += PackedBlocks.bytes(m, panel) + 64;
         }
         SegmentAllocator arena = SegmentAllocator.slicingAllocator(PageCache.hugePageMemory(memory, bytes));
         FileRelease release = new FileRelease(w, file);
@@ -69,12 +54,12 @@ final class LoadTimePacking {
         for (int i = 0; i < layers.length; i++) {
             progress.update("packing weights", i, layers.length);
             LayerWeights l = w.layers()[i];
-            layers[i] = l.withMatrices(pack(l.wq(), false, pool, arena), pack(l.wk(), false, pool, arena), pack(l.wv(), false, pool, arena),
-                    pack(l.wo(), false, pool, arena), pack(l.gate(), false, pool, arena), pack(l.up(), false, pool, arena),
-                    pack(l.down(), false, pool, arena));
+            layers[i] = l.withMatrices(pack(l.wq(), pool, arena), pack(l.wk(), pool, arena), pack(l.wv(), pool, arena),
+                    pack(l.wo(), pool, arena), pack(l.gate(), pool, arena), pack(l.up(), pool, arena),
+                    pack(l.down(), pool, arena));
             release.packed(layerMatrices(l), layerMatrices(layers[i]));
         }
-        WeightMatrix output = pack(w.output(), true, pool, arena);
+        WeightMatrix output = pack(w.output(), pool, arena);
         progress.update("packing weights", layers.length, layers.length);
         release.packed(new WeightMatrix[] {w.output()}, new WeightMatrix[] {output});
         // a tied embedding looks its rows up in the output's packing (ModelWeights.embed)
@@ -82,13 +67,13 @@ final class LoadTimePacking {
         return new ModelWeights(embedding, layers, w.outputNorm(), output);
     }
 
-    /** Whether {@link #pack(WeightMatrix, boolean, WorkerPool, SegmentAllocator)} packs {@code m}. */
-    private static boolean willPack(WeightMatrix m, boolean output) {
-        return PackedQ4_0.canPack(m) || packsBlocks(m, output);
+    /** Whether {@link #pack(WeightMatrix, WorkerPool, SegmentAllocator)} packs {@code m}. */
+    private static boolean willPack(WeightMatrix m) {
+        return PackedQ4_0.canPack(m) || packsBlocks(m);
     }
 
-    private static boolean packsBlocks(WeightMatrix m, boolean output) {
-        return (output ? outputBlocksOn(m.type()) : blocksOn(m.type())) && PackedBlocks.canPack(m);
+    private static boolean packsBlocks(WeightMatrix m) {
+        return blocksOn() && PackedBlocks.canPack(m);
     }
 
     private static WeightMatrix[] layerMatrices(LayerWeights l) {
@@ -101,7 +86,7 @@ final class LoadTimePacking {
      * the file, at most {@value #GAP} bytes apart (the small vectors between them live on the heap),
      * form one run, released as a whole as it grows, across matrices and layers: one matrix alone
      * rarely covers a whole 2 MiB page, and releases only ever take whole ones. A run never reaches
-     * over a matrix still read from the file (one that does not pack, such as Q6_K, or an untied
+     * over a matrix still read from the file (one that does not pack, such as an F16 one, or an untied
      * embedding).
      */
     private static final class FileRelease {
@@ -115,9 +100,9 @@ final class LoadTimePacking {
         FileRelease(ModelWeights w, MemorySegment file) {
             this.file = file;
             java.util.List<WeightMatrix> keep = new java.util.ArrayList<>();
-            for (WeightMatrix m : matrices(w)) if (!willPack(m, m == w.output())) keep.add(m);
+            for (WeightMatrix m : matrices(w)) if (!willPack(m)) keep.add(m);
             // the embedding's rows are read from the file for lookups unless it is the packed output
-            if (w.tokenEmbedding() != w.output() || !willPack(w.output(), true)) keep.add(w.tokenEmbedding());
+            if (w.tokenEmbedding() != w.output() || !willPack(w.output())) keep.add(w.tokenEmbedding());
             kept = new long[2 * keep.size()];
             for (int i = 0; i < keep.size(); i++) {
                 MemorySegment d = keep.get(i).hasData() ? keep.get(i).data() : MemorySegment.NULL;
@@ -170,14 +155,14 @@ final class LoadTimePacking {
         return all;
     }
 
-    private static WeightMatrix pack(WeightMatrix m, boolean output, WorkerPool pool, SegmentAllocator arena) {
+    private static WeightMatrix pack(WeightMatrix m, WorkerPool pool, SegmentAllocator arena) {
         int panel = SimdKernels.preferred().int8PanelRows();
         if (PackedQ4_0.canPack(m)) {
             PackedQ4_0 p = PackedQ4_0.allocate(m, panel, arena);
             pool.parallelFor(p.panels(), (p0, p1) -> p.packPanels(m, p0, p1));
             return m.withPacked(p);
         }
-        if (packsBlocks(m, output)) {
+        if (packsBlocks(m)) {
             PackedBlocks p = PackedBlocks.allocate(m, panel, arena);
             pool.parallelFor(p.panels(), (p0, p1) -> p.packPanels(m, p0, p1));
             return m.withPacked(p);

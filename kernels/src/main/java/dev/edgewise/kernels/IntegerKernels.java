@@ -43,18 +43,22 @@ final class IntegerKernels implements Int8Kernels {
     /**
      * The packings' layout at this width: a chunk of 2L shorts, a block's L F16 scales, a Q4_0
      * block's quants of 4 chunks, and a pair of blocks (both blocks' scales, then both blocks'
-     * planes): Q4_0 one plane, Q5_0 one plane and a fifth-bit chunk, Q8_0 two planes.
+     * planes): Q4_0 one plane, Q5_0 one plane and a fifth-bit chunk, Q8_0 eight chunks of byte quants.
      */
     private static final long PANEL_CHUNK = 4L * PANEL, PANEL_BLOCK = 4 * PANEL_CHUNK, PANEL_SCALES = 2L * PANEL,
             PANEL_PAIR = 2 * (PANEL_SCALES + PANEL_BLOCK);
     private static final long Q5_0_BLOCK = 5 * PANEL_CHUNK, Q5_0_PAIR = 2 * (PANEL_SCALES + Q5_0_BLOCK);
     private static final long Q8_0_BLOCK = 8 * PANEL_CHUNK, Q8_0_PAIR = 2 * (PANEL_SCALES + Q8_0_BLOCK);
+    /** Q8_0: 32768 in each lane pair's even (low) short, and what it adds up to over a block's 8 chunks. */
+    private static final int Q8_0_BIAS = 0x8000, Q8_0_BIASES = 8 * 0x8000;
     /** This width's K-quant integer kernels (Q4_K, Q5_K, Q6_K packings go there once checked). */
     private static final BlockKernels K_QUANTS = KernelsBySpecies.kernels(KQuantIntegerKernels.class, BlockKernels.class, F);
 
 
     /** Per-thread block sums of the integer tile (shorts), grown on demand. */
     private static final ThreadLocal<short[]> INT_SCRATCH = new ThreadLocal<>();
+    /** Per-thread int block sums of the Q8_0 tile, grown on demand. */
+    private static final ThreadLocal<int[]> INT32_SCRATCH = new ThreadLocal<>();
     /** Per-thread row scales of one packed panel, as floats (converted once for all its tiles). */
     private static final ThreadLocal<float[]> PANEL_SCALE_SCRATCH = new ThreadLocal<>();
 
@@ -276,8 +280,9 @@ final class IntegerKernels implements Int8Kernels {
     // ---------------------------------------------------------------------------------------------
     // Packed Q8_0 and Q5_0 against 8-bit activations (PackedBlocks explains the planes; the
     // K-quants' are in KQuantIntegerKernels). As for Q4_0: tiles of 4 vectors decode each chunk
-    // once for all four into 16-bit block sums (a per-thread scratch), which a second pass per
-    // vector scales with the panel's row scales converted to floats once per panel; a last 2 or 3
+    // once for all four into exact block sums (a per-thread scratch: shorts for Q5_0, ints for
+    // Q8_0), which a second pass per vector scales with the panel's row scales converted to floats
+    // once per panel; a last 2 or 3
     // vectors run the same tile with the last vector repeated in the unused places, a last single
     // one the one-vector pass. Every block sum is an exact integer and the scaling is the same float
     // operations in the same order in both passes, so a vector's result does not depend on the tile
@@ -295,10 +300,11 @@ final class IntegerKernels implements Int8Kernels {
         long panelStride = w.panelStride();
         boolean q8 = w.type() == dev.edgewise.quant.GGMLType.Q8_0;
         short[] sums = null;
+        int[] q8Sums = null;
         float[] rowScales = null;
         if (batch >= 2) {
-            // Q8_0 keeps two planes' sums per block
-            sums = intScratch((q8 ? 2 : 1) * blocks * 8 * PANEL);
+            if (q8) q8Sums = int32Scratch(blocks * 4 * PANEL);
+            else sums = intScratch(blocks * 8 * PANEL);
             rowScales = scaleScratch(blocks * PANEL);
         }
         for (int r = rowStart; r < rowEnd; r += PANEL) {
@@ -308,17 +314,17 @@ final class IntegerKernels implements Int8Kernels {
                 blockPanelScales(seg, panel, blocks, q8 ? Q8_0_PAIR : Q5_0_PAIR, rowScales);
                 for (; batch - b >= 2; b += 4) {
                     int n = Math.min(4, batch - b);
-                    if (q8) q8_0Sums4(seg, panel, blocks, x.pairs, x.zeroPoints, b, n, x.cols, sums);
+                    if (q8) q8_0Sums4(seg, panel, blocks, x.pairs, b, n, x.cols, q8Sums);
                     else q5_0Sums4(seg, panel, blocks, x.pairs, x.zeroPoints, b, n, x.cols, sums);
                     for (int t = 0; t < n; t++) {
                         int s0 = (b + t) * blocks, o = (b + t) * rows + r;
-                        if (q8) q8_0Scale(rowScales, blocks, sums, t, x.scales, s0, out, o);
+                        if (q8) q8_0Scale(rowScales, blocks, q8Sums, t, x.scales, s0, out, o);
                         else int8Scale(rowScales, blocks, sums, t, x.scales, s0, out, o);
                     }
                 }
             }
             for (; b < batch; b++) {
-                if (q8) q8_0Tile1(seg, panel, blocks, x.pairs, b * x.cols / 2, x.zeroPoints, x.scales, b * blocks, out, b * rows + r);
+                if (q8) q8_0Tile1(seg, panel, blocks, x.pairs, b * x.cols / 2, x.scales, b * blocks, out, b * rows + r);
                 else q5_0Tile1(seg, panel, blocks, x.pairs, b * x.cols / 2, x.zeroPoints, x.scales, b * blocks, out, b * rows + r);
             }
         }
@@ -330,6 +336,16 @@ final class IntegerKernels implements Int8Kernels {
         if (sums == null || sums.length < n) {
             sums = new short[n];
             INT_SCRATCH.set(sums);
+        }
+        return sums;
+    }
+
+    /** This thread's int block-sum scratch (Q8_0), at least {@code n} ints. */
+    private static int[] int32Scratch(int n) {
+        int[] sums = INT32_SCRATCH.get();
+        if (sums == null || sums.length < n) {
+            sums = new int[n];
+            INT32_SCRATCH.set(sums);
         }
         return sums;
     }
@@ -350,40 +366,44 @@ final class IntegerKernels implements Int8Kernels {
     }
 
     /**
-     * 16-bit sums of the Q8_0 panel's nibble planes (h and l per block, h with the Q4_0 zero point)
-     * against vectors {@code b + min(t, n - 1)}, t < 4, into sums[(plane*4 + t) * 2L ..].
+     * Block sums of the Q8_0 panel (byte quants, PackedBlocks) against vectors {@code b + min(t, n - 1)},
+     * t < 4, as ints into sums[(blk*4 + t) * L ..], each exactly as {@link #q8_0Tile1} forms it.
      */
-    private static void q8_0Sums4(MemorySegment seg, long panel, int blocks, int[] pairs, int[] zeroPoints,
-                                  int b, int n, int cols, short[] sums) {
-        int half = cols / 2, nb = cols / 32, lanes = 2 * PANEL;
+    private static void q8_0Sums4(MemorySegment seg, long panel, int blocks, int[] pairs, int b, int n, int cols, int[] sums) {
+        int half = cols / 2;
         int v1 = b + Math.min(1, n - 1), v2 = b + Math.min(2, n - 1), v3 = b + n - 1; // a short tile repeats its last vector
         int x0 = b * half, x1 = v1 * half, x2 = v2 * half, x3 = v3 * half;
-        int z0 = b * nb, z1 = v1 * nb, z2 = v2 * nb, z3 = v3 * nb;
-        ShortVector mask = ShortVector.broadcast(SI, (short) 0x0F);
-        for (int k = 0; k < 2 * blocks; k++) {
-            int blk = k >> 1;
-            long plane = panel + (blk >> 1) * Q8_0_PAIR + 2 * PANEL_SCALES + (blk & 1) * Q8_0_BLOCK + (k & 1) * PANEL_BLOCK;
-            int zp = (k & 1) == 0 ? -1 : 0; // the zero point on the high plane only
-            ShortVector a0 = IntVector.broadcast(I, zeroPoints[z0 + blk] & zp).reinterpretAsShorts();
-            ShortVector a1 = IntVector.broadcast(I, zeroPoints[z1 + blk] & zp).reinterpretAsShorts();
-            ShortVector a2 = IntVector.broadcast(I, zeroPoints[z2 + blk] & zp).reinterpretAsShorts();
-            ShortVector a3 = IntVector.broadcast(I, zeroPoints[z3 + blk] & zp).reinterpretAsShorts();
+        ShortVector bias = IntVector.broadcast(I, Q8_0_BIAS).reinterpretAsShorts();
+        for (int blk = 0; blk < blocks; blk++) {
+            long block = panel + (blk >> 1) * Q8_0_PAIR + 2 * PANEL_SCALES + (blk & 1) * Q8_0_BLOCK;
+            IntVector all0 = IntVector.zero(I), all1 = all0, all2 = all0, all3 = all0;
+            IntVector odd0 = all0, odd1 = all0, odd2 = all0, odd3 = all0;
             int m = 16 * blk;
-            for (int c = 0; c < 4; c++) {
-                ShortVector q = ShortVector.fromMemorySegment(SI, seg, plane + c * PANEL_CHUNK, LE);
-                for (int j = 0; j < 4; j++, m++, q = q.lanewise(VectorOperators.LSHR, 4)) {
-                    ShortVector w = q.and(mask);
-                    a0 = a0.add(w.mul(IntVector.broadcast(I, pairs[x0 + m]).reinterpretAsShorts()));
-                    a1 = a1.add(w.mul(IntVector.broadcast(I, pairs[x1 + m]).reinterpretAsShorts()));
-                    a2 = a2.add(w.mul(IntVector.broadcast(I, pairs[x2 + m]).reinterpretAsShorts()));
-                    a3 = a3.add(w.mul(IntVector.broadcast(I, pairs[x3 + m]).reinterpretAsShorts()));
-                }
+            for (int c = 0; c < 8; c++, m += 2) {
+                ShortVector q = ShortVector.fromMemorySegment(SI, seg, block + c * PANEL_CHUNK, LE);
+                ShortVector lo = q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8), hi = q.lanewise(VectorOperators.ASHR, 8);
+                IntVector s0 = bias.add(lo.mul(IntVector.broadcast(I, pairs[x0 + m]).reinterpretAsShorts()))
+                        .add(hi.mul(IntVector.broadcast(I, pairs[x0 + m + 1]).reinterpretAsShorts())).reinterpretAsInts();
+                IntVector s1 = bias.add(lo.mul(IntVector.broadcast(I, pairs[x1 + m]).reinterpretAsShorts()))
+                        .add(hi.mul(IntVector.broadcast(I, pairs[x1 + m + 1]).reinterpretAsShorts())).reinterpretAsInts();
+                IntVector s2 = bias.add(lo.mul(IntVector.broadcast(I, pairs[x2 + m]).reinterpretAsShorts()))
+                        .add(hi.mul(IntVector.broadcast(I, pairs[x2 + m + 1]).reinterpretAsShorts())).reinterpretAsInts();
+                IntVector s3 = bias.add(lo.mul(IntVector.broadcast(I, pairs[x3 + m]).reinterpretAsShorts()))
+                        .add(hi.mul(IntVector.broadcast(I, pairs[x3 + m + 1]).reinterpretAsShorts())).reinterpretAsInts();
+                all0 = all0.add(s0);
+                all1 = all1.add(s1);
+                all2 = all2.add(s2);
+                all3 = all3.add(s3);
+                odd0 = odd0.add(s0.lanewise(VectorOperators.ASHR, 16));
+                odd1 = odd1.add(s1.lanewise(VectorOperators.ASHR, 16));
+                odd2 = odd2.add(s2.lanewise(VectorOperators.ASHR, 16));
+                odd3 = odd3.add(s3.lanewise(VectorOperators.ASHR, 16));
             }
-            int s = k * 4 * lanes;
-            a0.intoArray(sums, s);
-            a1.intoArray(sums, s + lanes);
-            a2.intoArray(sums, s + 2 * lanes);
-            a3.intoArray(sums, s + 3 * lanes);
+            int s = blk * 4 * L;
+            all0.sub(odd0.mul(0xFFFF)).sub(Q8_0_BIASES).intoArray(sums, s);
+            all1.sub(odd1.mul(0xFFFF)).sub(Q8_0_BIASES).intoArray(sums, s + L);
+            all2.sub(odd2.mul(0xFFFF)).sub(Q8_0_BIASES).intoArray(sums, s + 2 * L);
+            all3.sub(odd3.mul(0xFFFF)).sub(Q8_0_BIASES).intoArray(sums, s + 3 * L);
         }
     }
 
@@ -405,12 +425,15 @@ final class IntegerKernels implements Int8Kernels {
             a1 = a1.add(a1);
             a2 = a2.add(a2);
             a3 = a3.add(a3);
-            ShortVector fifth = ShortVector.fromMemorySegment(SI, seg, block + 4 * PANEL_CHUNK, LE);
+            // nibble j of chunk c has its fifth bit at bit 4c + j of the chunk: moved to bit 4 by one shift per nibble,
+            // left by 4 for chunk 0 and from the unshifted chunk on from chunk 1 (bits 12-15 do not survive the left shift)
+            ShortVector bits = ShortVector.fromMemorySegment(SI, seg, block + 4 * PANEL_CHUNK, LE), fifth = bits.lanewise(VectorOperators.LSHL, 4);
             int m = 16 * blk;
             for (int c = 0; c < 4; c++) {
+                if (c == 1) fifth = bits;
                 ShortVector q = ShortVector.fromMemorySegment(SI, seg, block + c * PANEL_CHUNK, LE);
                 for (int j = 0; j < 4; j++, m++) {
-                    ShortVector w = q.and(mask).or(fifth.lanewise(VectorOperators.LSHL, 4).and(bit4));
+                    ShortVector w = q.and(mask).or(fifth.and(bit4));
                     a0 = a0.add(w.mul(IntVector.broadcast(I, pairs[x0 + m]).reinterpretAsShorts()));
                     a1 = a1.add(w.mul(IntVector.broadcast(I, pairs[x1 + m]).reinterpretAsShorts()));
                     a2 = a2.add(w.mul(IntVector.broadcast(I, pairs[x2 + m]).reinterpretAsShorts()));
@@ -427,46 +450,47 @@ final class IntegerKernels implements Int8Kernels {
         }
     }
 
-    /** Scales tile vector t's Q8_0 plane sums (from q8_0Sums4) into out[o .. o + L), as q8_0Tile1 does. */
-    private static void q8_0Scale(float[] rowScales, int blocks, short[] sums, int t, float[] scales, int s0, float[] out, int o) {
-        int lanes = 2 * PANEL;
+    /** Scales tile vector t's Q8_0 block sums (from q8_0Sums4) into out[o .. o + L), as q8_0Tile1 does. */
+    private static void q8_0Scale(float[] rowScales, int blocks, int[] sums, int t, float[] scales, int s0, float[] out, int o) {
         FloatVector acc = FloatVector.zero(F);
         for (int blk = 0; blk < blocks; blk++) {
-            IntVector h = pairSumsInt(ShortVector.fromArray(SI, sums, (blk * 8 + t) * lanes));
-            IntVector l = pairSumsInt(ShortVector.fromArray(SI, sums, (blk * 8 + 4 + t) * lanes));
-            FloatVector s = (FloatVector) h.lanewise(VectorOperators.LSHL, 4).add(l).convert(VectorOperators.I2F, 0);
+            FloatVector s = (FloatVector) IntVector.fromArray(I, sums, (blk * 4 + t) * L).convert(VectorOperators.I2F, 0);
             acc = s.fma(FloatVector.fromArray(F, rowScales, blk * PANEL).mul(scales[s0 + blk]), acc);
         }
         acc.intoArray(out, o);
     }
 
     /**
-     * Q8_0 panel against one vector: per block, the high plane's sums (with the Q4_0 zero point,
-     * so {@code sum (h - 8) a}) and the low plane's, combined as {@code 16 H + L} in ints.
+     * Q8_0 panel against one vector. Per chunk, each 16-bit lane sums its two products (at most
+     * 2 x 128 x 127, within 16 bits) plus {@link #Q8_0_BIAS} in the even lanes, which makes a lane
+     * pair read as an int exactly {@code 65536 odd + (even + 32768)}; the block adds those ints and
+     * the odd halves (an arithmetic shift), and {@code all - 65535 odd - 8 x 32768} is then
+     * {@code even + odd} exactly (the wrapped int arithmetic ends in range). Five operations per
+     * chunk where the nibble planes took twice the multiplies and a shift and a mask per nibble.
+     * Two chunks per pass keep it over C2's FreqInlineSize (KernelRootsTest).
      */
-    private static void q8_0Tile1(MemorySegment seg, long panel, int blocks, int[] pairs, int p0, int[] zeroPoints,
-                                  float[] scales, int s0, float[] out, int o) {
+    private static void q8_0Tile1(MemorySegment seg, long panel, int blocks, int[] pairs, int p0, float[] scales, int s0,
+                                  float[] out, int o) {
         FloatVector acc = FloatVector.zero(F);
-        ShortVector mask = ShortVector.broadcast(SI, (short) 0x0F);
+        ShortVector bias = IntVector.broadcast(I, Q8_0_BIAS).reinterpretAsShorts();
         for (int blk = 0; blk < blocks; blk++) {
             long pair = panel + (blk >> 1) * Q8_0_PAIR;
             long block = pair + 2 * PANEL_SCALES + (blk & 1) * Q8_0_BLOCK;
-            ShortVector h = IntVector.broadcast(I, zeroPoints[s0 + blk]).reinterpretAsShorts();
-            ShortVector l = ShortVector.zero(SI);
+            IntVector all = IntVector.zero(I), odd = all;
             int m = p0 + 16 * blk;
-            for (int c = 0; c < 4; c++) {
-                ShortVector qh = ShortVector.fromMemorySegment(SI, seg, block + c * PANEL_CHUNK, LE);
-                ShortVector ql = ShortVector.fromMemorySegment(SI, seg, block + (4 + c) * PANEL_CHUNK, LE);
-                // one nibble per pass: unrolled, the two planes' chains outgrow C2's node budget (measured ~40x slower)
-                for (int j = 0; j < 4; j++, m++) {
-                    ShortVector a = IntVector.broadcast(I, pairs[m]).reinterpretAsShorts();
-                    h = h.add(qh.and(mask).mul(a));
-                    l = l.add(ql.and(mask).mul(a));
-                    qh = qh.lanewise(VectorOperators.LSHR, 4);
-                    ql = ql.lanewise(VectorOperators.LSHR, 4);
-                }
+            for (int c = 0; c < 8; c += 2, m += 4) { // chunk c: low bytes against pair m, high bytes against m + 1; two per pass
+                ShortVector q = ShortVector.fromMemorySegment(SI, seg, block + c * PANEL_CHUNK, LE);
+                IntVector s = bias.add(q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(IntVector.broadcast(I, pairs[m]).reinterpretAsShorts()))
+                        .add(q.lanewise(VectorOperators.ASHR, 8).mul(IntVector.broadcast(I, pairs[m + 1]).reinterpretAsShorts())).reinterpretAsInts();
+                all = all.add(s);
+                odd = odd.add(s.lanewise(VectorOperators.ASHR, 16));
+                q = ShortVector.fromMemorySegment(SI, seg, block + (c + 1) * PANEL_CHUNK, LE);
+                s = bias.add(q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(IntVector.broadcast(I, pairs[m + 2]).reinterpretAsShorts()))
+                        .add(q.lanewise(VectorOperators.ASHR, 8).mul(IntVector.broadcast(I, pairs[m + 3]).reinterpretAsShorts())).reinterpretAsInts();
+                all = all.add(s);
+                odd = odd.add(s.lanewise(VectorOperators.ASHR, 16));
             }
-            FloatVector sums = (FloatVector) pairSumsInt(h).lanewise(VectorOperators.LSHL, 4).add(pairSumsInt(l)).convert(VectorOperators.I2F, 0);
+            FloatVector sums = (FloatVector) all.sub(odd.mul(0xFFFF)).sub(Q8_0_BIASES).convert(VectorOperators.I2F, 0);
             acc = sums.fma(packedScales(seg, pair + (blk & 1) * PANEL_SCALES).mul(scales[s0 + blk]), acc);
         }
         acc.intoArray(out, o);
@@ -485,12 +509,15 @@ final class IntegerKernels implements Int8Kernels {
             long block = pair + 2 * PANEL_SCALES + (blk & 1) * Q5_0_BLOCK;
             ShortVector a = IntVector.broadcast(I, zeroPoints[s0 + blk]).reinterpretAsShorts();
             a = a.add(a);
-            ShortVector fifth = ShortVector.fromMemorySegment(SI, seg, block + 4 * PANEL_CHUNK, LE);
+            // nibble j of chunk c has its fifth bit at bit 4c + j of the chunk: moved to bit 4 by one shift per nibble,
+            // left by 4 for chunk 0 and from the unshifted chunk on from chunk 1 (bits 12-15 do not survive the left shift)
+            ShortVector bits = ShortVector.fromMemorySegment(SI, seg, block + 4 * PANEL_CHUNK, LE), fifth = bits.lanewise(VectorOperators.LSHL, 4);
             int m = p0 + 16 * blk;
             for (int c = 0; c < 4; c++) {
+                if (c == 1) fifth = bits;
                 ShortVector q = ShortVector.fromMemorySegment(SI, seg, block + c * PANEL_CHUNK, LE);
-                for (int j = 0; j < 4; j++, m++) { // nibble j's fifth bit is bit 4c + j of `fifth`
-                    a = a.add(q.and(mask).or(fifth.lanewise(VectorOperators.LSHL, 4).and(bit4)).mul(IntVector.broadcast(I, pairs[m]).reinterpretAsShorts()));
+                for (int j = 0; j < 4; j++, m++) {
+                    a = a.add(q.and(mask).or(fifth.and(bit4)).mul(IntVector.broadcast(I, pairs[m]).reinterpretAsShorts()));
                     q = q.lanewise(VectorOperators.LSHR, 4);
                     fifth = fifth.lanewise(VectorOperators.LSHR, 1);
                 }
@@ -498,11 +525,5 @@ final class IntegerKernels implements Int8Kernels {
             acc = pairSums(a).fma(packedScales(seg, pair + (blk & 1) * PANEL_SCALES).mul(scales[s0 + blk]), acc);
         }
         acc.intoArray(out, o);
-    }
-
-    /** Even plus odd 16-bit lane of each pair, as L ints (one per panel row). */
-    private static IntVector pairSumsInt(ShortVector a) {
-        IntVector i = a.reinterpretAsInts();
-        return i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(i.lanewise(VectorOperators.ASHR, 16));
     }
 }

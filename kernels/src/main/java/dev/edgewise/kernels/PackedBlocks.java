@@ -17,9 +17,12 @@ import java.util.Objects;
  * shorts per 32 columns; chunk c covers columns {@code 8c .. 8c + 7}, short lane {@code 2i + p}
  * holds row i's columns {@code 8c + 2j + p} in nibble j):
  * <ul>
- *   <li>Q8_0, {@code q} in [-128, 127]: {@code q + 128 = 16 h + l}, a plane of {@code h} and one of
- *       {@code l}. A lane sums 16 products of each: {@code sum (h - 8) a} (the Q4_0 zero point
- *       folded in) and {@code sum l a} each stay within 16 bits, and {@code q = 16 (h - 8) + l}.
+ *   <li>Q8_0, {@code q} in [-128, 127]: not planes but the quants as bytes, eight chunks per block,
+ *       chunk c's lane {@code 2i + p} holding row i's column {@code 4c + p} in its low byte and
+ *       {@code 4c + 2 + p} in its high byte. A 16-bit lane holds the sum of those two products
+ *       only ({@code 2 x 128 x 127}), so the kernels widen every chunk's sums to ints; with one
+ *       shift or two per quant that is still about two thirds of the operations that two nibble
+ *       planes of {@code q + 128 = 16 h + l} took (twice the multiplies, a mask per nibble).
  *   <li>Q5_0, {@code q} in [0, 31]: the plane of the low four bits, then one chunk of 2P shorts
  *       whose lanes hold the fifth bits of their four chunks (bit {@code 4c + j}); with the zero
  *       point {@code -16 sum a} folded in, a lane's {@code sum (q - 16) a} stays within 16 bits.
@@ -133,7 +136,7 @@ public final class PackedBlocks {
 
     MemorySegment data() { return data; }
 
-    /** Bytes of one block's planes per row: two nibble planes (Q8_0) or one and a fifth-bit chunk (Q5_0), per 32 columns. */
+    /** Bytes of one block's quants per row, per 32 columns: Q8_0's bytes, or Q5_0's plane and fifth-bit chunk. */
     private static long planeBytesPerRow(GGMLType type) {
         return type == GGMLType.Q8_0 ? 32 : 20;
     }
@@ -300,18 +303,12 @@ public final class PackedBlocks {
         return ((src.get(ValueLayout.JAVA_BYTE, scales + j + 4) & 0xFF) >>> 4) | ((src.get(ValueLayout.JAVA_BYTE, scales + j) & 0xFF) >>> 6) << 4;
     }
 
-    /** One row's Q8_0 block (32 signed bytes at qs): plane h then plane l, each four chunks of lanes. */
+    /** One row's Q8_0 block (32 signed bytes at qs): eight chunks, lane p of chunk c holding columns 4c + p and 4c + 2 + p. */
     private static void packQ8_0(MemorySegment src, long qs, short[] quants, int at, int lanes) {
-        for (int c = 0; c < 4; c++) {
+        for (int c = 0; c < 8; c++) {
             for (int parity = 0; parity < 2; parity++) {
-                int high = 0, low = 0;
-                for (int j = 0; j < 4; j++) {
-                    int u = src.get(ValueLayout.JAVA_BYTE, qs + 8 * c + 2 * j + parity) + 128;
-                    high |= (u >>> 4) << (4 * j);
-                    low |= (u & 0x0F) << (4 * j);
-                }
-                quants[at + c * lanes + parity] = (short) high;
-                quants[at + (4 + c) * lanes + parity] = (short) low;
+                int low = src.get(ValueLayout.JAVA_BYTE, qs + 4 * c + parity) & 0xFF, high = src.get(ValueLayout.JAVA_BYTE, qs + 4 * c + 2 + parity);
+                quants[at + c * lanes + parity] = (short) (low | high << 8);
             }
         }
     }
@@ -353,11 +350,8 @@ public final class PackedBlocks {
             return low | (data.get(LE_SHORT, plane + 2L * ((4 + (c >> 1)) * lanes + 2 * i + parity)) >>> (2 * (4 * (c & 1) + j)) & 3) << 4;
         }
         long q = p * panelStride() + quantsOffset(b);
+        if (type == GGMLType.Q8_0) return data.get(LE_SHORT, q + 2L * ((kk >>> 2) * lanes + 2 * i + parity)) >> (8 * (kk >>> 1 & 1)) << 24 >> 24;
         int first = data.get(LE_SHORT, q + 2L * (c * lanes + 2 * i + parity)) >>> (4 * j) & 0x0F;
-        if (type == GGMLType.Q8_0) {
-            int low = data.get(LE_SHORT, q + 2L * ((4 + c) * lanes + 2 * i + parity)) >>> (4 * j) & 0x0F;
-            return 16 * first + low - 128;
-        }
         int fifth = data.get(LE_SHORT, q + 2L * (4 * lanes + 2 * i + parity)) >>> (4 * c + j) & 1;
         return first | fifth << 4;
     }
