@@ -1,5 +1,10 @@
 package dev.edgewise.kernels;
 
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.util.Objects;
 
 /**
@@ -13,13 +18,27 @@ import java.util.Objects;
  * and over the odd positions, as a pair of 16-bit halves; and per 16 values the plain sums of the
  * even and of the odd positions (Q6_K's zero points, {@code -32} times them, per 16 columns).
  *
+ * <p>Also the pairs "chained" for 4-bit planes ({@link #chains}): within each run of 4 pairs (the
+ * 4 nibbles of a packed 16-bit lane), pair {@code j > 0} minus 16 times pair {@code j - 1}, per
+ * 16-bit half and wrapping. A kernel can then multiply the lane shifted right by {@code 4j},
+ * {@code v_j = n_j + 16 n_(j+1) + 256 n_(j+2) + ...}, with no mask: the higher nibbles' products
+ * cancel, {@code sum_j v_j c_j = sum_j n_j a_j} exactly modulo 2^16, and so exactly wherever the
+ * true sum fits 16 bits, which the packings guarantee. One shift per nibble instead of a shift and
+ * a mask.
+ *
  * <p>Buffers grow on demand and are reused: one instance per thread ({@link #forThisThread}) keeps
  * the decode loop free of allocation.
  */
 public final class Int8Activations {
     private static final ThreadLocal<Int8Activations> PER_THREAD = ThreadLocal.withInitial(Int8Activations::new);
+    private static final VectorSpecies<Integer> CHAIN_INTS = IntVector.SPECIES_PREFERRED;
+    /** Lanes {@code 4k} of {@link #CHAIN_INTS}, which start a run of 4 and are not chained (null: too narrow to bother). */
+    private static final VectorMask<Integer> CHAIN_KEEP = CHAIN_INTS.length() >= 4
+            ? VectorMask.fromLong(CHAIN_INTS, 0x1111_1111_1111_1111L) : null;
 
     int[] pairs = new int[0];
+    /** {@link #pairs} chained per run of 4 for the 4-bit planes (see the class comment). */
+    int[] chains = new int[0];
     float[] scales = new float[0];
     int[] zeroPoints = new int[0];
     /** Per 16 values (two per block): the sums of the even and of the odd positions' quants, as a pair of 16-bit halves. */
@@ -45,13 +64,50 @@ public final class Int8Activations {
     public Int8Activations quantize(float[] x, int batch, int cols) {
         int blocks = prepare(x, batch, cols);
         ((KernelInternals) KernelsBySpecies.PREFERRED).quantizeBlocks(x, blocks, pairs, scales, zeroPoints, halfSums, blockQuants);
+        chain(batch * cols / 2);
         return this;
+    }
+
+    /**
+     * Fills {@link #chains} from the first {@code n} pairs (a multiple of 16): a vector of pairs
+     * against itself moved up one lane, keeping every fourth lane. It runs on the calling thread
+     * before every quantized matmul, so it is vectorised.
+     */
+    private void chain(int n) {
+        int[] pairs = this.pairs, chains = this.chains;
+        int m = 0;
+        if (CHAIN_KEEP != null) {
+            for (; m + CHAIN_INTS.length() <= n; m += CHAIN_INTS.length()) {
+                IntVector v = IntVector.fromArray(CHAIN_INTS, pairs, m);
+                ShortVector below = v.unslice(1).reinterpretAsShorts();
+                v.reinterpretAsShorts().sub(below.mul((short) 16)).reinterpretAsInts().blend(v, CHAIN_KEEP).intoArray(chains, m);
+            }
+        }
+        chainScalar(m, n);
+    }
+
+    /** The scalar definition of {@link #chain}, for pairs {@code [from, n)}. */
+    private void chainScalar(int from, int n) {
+        int[] pairs = this.pairs, chains = this.chains;
+        for (int m = from; m < n; m += 4) {
+            int p0 = pairs[m], p1 = pairs[m + 1], p2 = pairs[m + 2], p3 = pairs[m + 3];
+            chains[m] = p0;
+            chains[m + 1] = chained(p1, p0);
+            chains[m + 2] = chained(p2, p1);
+            chains[m + 3] = chained(p3, p2);
+        }
+    }
+
+    /** {@code p - 16 q} per 16-bit half, wrapping. */
+    private static int chained(int p, int q) {
+        return ((p - 16 * q) & 0xFFFF) | (((p >> 16) - 16 * (q >> 16)) << 16);
     }
 
     /** The scalar definition the SIMD quantizer must equal (tests). */
     void quantizeScalar(float[] x, int batch, int cols) {
         int blocks = prepare(x, batch, cols);
         for (int blk = 0; blk < blocks; blk++) quantizeBlock(x, blk);
+        chainScalar(0, batch * cols / 2);
     }
 
     /** Checks the shape, sizes the buffers; returns the number of blocks. */
@@ -62,7 +118,10 @@ public final class Int8Activations {
             throw new IllegalArgumentException("x holds " + x.length + " floats, a batch of " + batch + " x " + cols + " needs more");
         }
         int nPairs = batch * cols / 2, blocks = batch * (cols / 32);
-        if (pairs.length < nPairs) pairs = new int[nPairs];
+        if (pairs.length < nPairs) {
+            pairs = new int[nPairs];
+            chains = new int[nPairs];
+        }
         if (scales.length < blocks) {
             scales = new float[blocks];
             zeroPoints = new int[blocks];

@@ -126,10 +126,10 @@ final class IntegerKernels implements Int8Kernels {
             int b = 0;
             if (batch >= 4) panelScales(seg, panel, blocks, rowScales);
             for (; b + 4 <= batch; b += 4) {
-                int8Sums4(seg, panel, blocks, x.pairs, x.zeroPoints, b, x.cols, sums);
+                int8Sums4(seg, panel, blocks, x.chains, x.zeroPoints, b, x.cols, sums);
                 for (int t = 0; t < 4; t++) int8Scale(rowScales, blocks, sums, t, x.scales, (b + t) * blocks, out, (b + t) * rows + r);
             }
-            for (; b < batch; b++) int8Tile1(seg, panel, blocks, x.pairs, b * x.cols / 2, x.zeroPoints, x.scales, b * blocks, out, b * rows + r);
+            for (; b < batch; b++) int8Tile1(seg, panel, blocks, x.chains, b * x.cols / 2, x.zeroPoints, x.scales, b * blocks, out, b * rows + r);
         }
     }
 
@@ -181,20 +181,19 @@ final class IntegerKernels implements Int8Kernels {
      * decoded at 9-18 instead of 60 tok/s, with a young collection every few milliseconds).
      * {@code KernelRootsTest} holds both properties.
      */
-    private static void int8Tile1(MemorySegment seg, long panel, int blocks, int[] pairs, int p0, int[] zeroPoints,
+    private static void int8Tile1(MemorySegment seg, long panel, int blocks, int[] chains, int p0, int[] zeroPoints,
                                   float[] scales, int s0, float[] out, int o) {
         FloatVector acc = FloatVector.zero(F);
-        ShortVector mask = ShortVector.broadcast(SI, (short) 0x0F);
         for (int blk = 0; blk < blocks; blk++) {
             long block = blockQuants(panel, blk);
             ShortVector a = IntVector.broadcast(I, zeroPoints[s0 + blk]).reinterpretAsShorts();
             int m = p0 + 16 * blk;
-            for (int c = 0; c < 4; c++, m += 4) { // activation quants 2m, 2m + 1 broadcast as (even, odd) short pairs
+            for (int c = 0; c < 4; c++, m += 4) { // chained activation pairs m .. m + 3 (Int8Activations) against the unmasked shifts
                 ShortVector q = ShortVector.fromMemorySegment(SI, seg, block + c * PANEL_CHUNK, LE);
-                a = a.add(q.and(mask).mul(IntVector.broadcast(I, pairs[m]).reinterpretAsShorts()))
-                        .add(q.lanewise(VectorOperators.LSHR, 4).and(mask).mul(IntVector.broadcast(I, pairs[m + 1]).reinterpretAsShorts()))
-                        .add(q.lanewise(VectorOperators.LSHR, 8).and(mask).mul(IntVector.broadcast(I, pairs[m + 2]).reinterpretAsShorts()))
-                        .add(q.lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I, pairs[m + 3]).reinterpretAsShorts()));
+                a = a.add(q.mul(IntVector.broadcast(I, chains[m]).reinterpretAsShorts()))
+                        .add(q.lanewise(VectorOperators.LSHR, 4).mul(IntVector.broadcast(I, chains[m + 1]).reinterpretAsShorts()))
+                        .add(q.lanewise(VectorOperators.LSHR, 8).mul(IntVector.broadcast(I, chains[m + 2]).reinterpretAsShorts()))
+                        .add(q.lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I, chains[m + 3]).reinterpretAsShorts()));
             }
             // even plus odd 16-bit lane of each pair as ints, then floats (as pairSums)
             IntVector lanePairs = a.reinterpretAsInts();
@@ -217,11 +216,10 @@ final class IntegerKernels implements Int8Kernels {
     }
 
     /** Block sums of the panel against vectors b .. b + 3 into sums[(blk*4 + t) * 2L ..]. */
-    private static void int8Sums4(MemorySegment seg, long panel, int blocks, int[] pairs, int[] zeroPoints, int b, int cols,
+    private static void int8Sums4(MemorySegment seg, long panel, int blocks, int[] chains, int[] zeroPoints, int b, int cols,
                                   short[] sums) {
         int half = cols / 2, nb = cols / 32, lanes = 2 * PANEL;
         int x0 = b * half, x1 = x0 + half, x2 = x1 + half, x3 = x2 + half;
-        ShortVector mask = ShortVector.broadcast(SI, (short) 0x0F);
         for (int blk = 0; blk < blocks; blk++) {
             long block = blockQuants(panel, blk);
             int z = b * nb + blk;
@@ -233,12 +231,11 @@ final class IntegerKernels implements Int8Kernels {
             for (int c = 0; c < 4; c++) {
                 ShortVector q = ShortVector.fromMemorySegment(SI, seg, block + c * PANEL_CHUNK, LE);
                 // one nibble per pass: a rolled loop keeps the parsed method under C2's node budget
-                for (int j = 0; j < 4; j++, m++, q = q.lanewise(VectorOperators.LSHR, 4)) {
-                    ShortVector w = q.and(mask);
-                    a0 = a0.add(w.mul(IntVector.broadcast(I, pairs[x0 + m]).reinterpretAsShorts()));
-                    a1 = a1.add(w.mul(IntVector.broadcast(I, pairs[x1 + m]).reinterpretAsShorts()));
-                    a2 = a2.add(w.mul(IntVector.broadcast(I, pairs[x2 + m]).reinterpretAsShorts()));
-                    a3 = a3.add(w.mul(IntVector.broadcast(I, pairs[x3 + m]).reinterpretAsShorts()));
+                for (int j = 0; j < 4; j++, m++, q = q.lanewise(VectorOperators.LSHR, 4)) { // no mask: chained pairs (Int8Activations)
+                    a0 = a0.add(q.mul(IntVector.broadcast(I, chains[x0 + m]).reinterpretAsShorts()));
+                    a1 = a1.add(q.mul(IntVector.broadcast(I, chains[x1 + m]).reinterpretAsShorts()));
+                    a2 = a2.add(q.mul(IntVector.broadcast(I, chains[x2 + m]).reinterpretAsShorts()));
+                    a3 = a3.add(q.mul(IntVector.broadcast(I, chains[x3 + m]).reinterpretAsShorts()));
                 }
             }
             int s = blk * 4 * lanes;

@@ -85,7 +85,7 @@ final class KQuantIntegerKernels implements BlockKernels {
                     int n = Math.min(4, batch - b);
                     if (q6) q6_KSums4(seg, panel, blocks, x.pairs, x.halfSums, b, n, x.cols, sums);
                     else if (q5) q5_KSums4(seg, panel, blocks, x.pairs, x.zeroPoints, b, n, x.cols, sums);
-                    else q4_KSums4(seg, panel, blocks, x.pairs, b, n, x.cols, sums);
+                    else q4_KSums4(seg, panel, blocks, x.chains, b, n, x.cols, sums);
                     for (int t = 0; t < n; t++) {
                         int s0 = (b + t) * blocks, o = (b + t) * rows + r;
                         if (q6) q6_KScale(rowScales, superBlocks, sums, t, x.scales, s0, out, o);
@@ -97,7 +97,7 @@ final class KQuantIntegerKernels implements BlockKernels {
                 int p0 = b * x.cols / 2, s0 = b * blocks, o = b * rows + r;
                 if (q6) q6_KTile1(seg, panel, superBlocks, x.pairs, p0, x.halfSums, x.scales, s0, out, o);
                 else if (q5) q5_KTile1(seg, panel, superBlocks, x.pairs, p0, x.zeroPoints, x.scales, s0, out, o);
-                else q4_KTile1(seg, panel, superBlocks, x.pairs, p0, x.zeroPoints, x.scales, s0, out, o);
+                else q4_KTile1(seg, panel, superBlocks, x.chains, p0, x.zeroPoints, x.scales, s0, out, o);
             }
         }
     }
@@ -139,10 +139,9 @@ final class KQuantIntegerKernels implements BlockKernels {
      * {@code dmin * sum_j m_j d_a sum a} taken off. Its vector helpers are written out (see
      * {@link #q6_KTile1}).
      */
-    private static void q4_KTile1(MemorySegment seg, long panel, int superBlocks, int[] pairs, int p0, int[] zeroPoints,
+    private static void q4_KTile1(MemorySegment seg, long panel, int superBlocks, int[] chains, int p0, int[] zeroPoints,
                                   float[] scales, int s0, float[] out, int o) {
         FloatVector acc = FloatVector.zero(F);
-        ShortVector mask = ShortVector.broadcast(SI, (short) 0x0F);
         for (int sb = 0; sb < superBlocks; sb++) {
             long base = panel + sb * Q4_K_SUPER;
             FloatVector sums = FloatVector.zero(F), mins = sums;
@@ -151,12 +150,12 @@ final class KQuantIntegerKernels implements BlockKernels {
                 long plane = base + HEADER + j * Q4_K_SUB;
                 ShortVector a = ShortVector.zero(SI);
                 int m = p0 + 16 * blk;
-                for (int c = 0; c < 4; c++, m += 4) {
+                for (int c = 0; c < 4; c++, m += 4) { // unmasked shifts against chained pairs (Int8Activations)
                     ShortVector q = ShortVector.fromMemorySegment(SI, seg, plane + c * CHUNK, LE);
-                    a = a.add(q.and(mask).mul(IntVector.broadcast(I, pairs[m]).reinterpretAsShorts()))
-                            .add(q.lanewise(VectorOperators.LSHR, 4).and(mask).mul(IntVector.broadcast(I, pairs[m + 1]).reinterpretAsShorts()))
-                            .add(q.lanewise(VectorOperators.LSHR, 8).and(mask).mul(IntVector.broadcast(I, pairs[m + 2]).reinterpretAsShorts()))
-                            .add(q.lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I, pairs[m + 3]).reinterpretAsShorts()));
+                    a = a.add(q.mul(IntVector.broadcast(I, chains[m]).reinterpretAsShorts()))
+                            .add(q.lanewise(VectorOperators.LSHR, 4).mul(IntVector.broadcast(I, chains[m + 1]).reinterpretAsShorts()))
+                            .add(q.lanewise(VectorOperators.LSHR, 8).mul(IntVector.broadcast(I, chains[m + 2]).reinterpretAsShorts()))
+                            .add(q.lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I, chains[m + 3]).reinterpretAsShorts()));
                 }
                 float da = scales[s0 + blk];
                 float aSum = da * activationSum(zeroPoints[s0 + blk]);
@@ -236,10 +235,9 @@ final class KQuantIntegerKernels implements BlockKernels {
     }
 
     /** Q4_K sub-block sums {@code sum q a} against vectors {@code b + min(t, n - 1)}, t < 4, into sums[(blk*4 + t) * 2L ..]. */
-    private static void q4_KSums4(MemorySegment seg, long panel, int blocks, int[] pairs, int b, int n, int cols, short[] sums) {
+    private static void q4_KSums4(MemorySegment seg, long panel, int blocks, int[] chains, int b, int n, int cols, short[] sums) {
         int half = cols / 2, lanes = 2 * PANEL;
         int x0 = b * half, x1 = (b + Math.min(1, n - 1)) * half, x2 = (b + Math.min(2, n - 1)) * half, x3 = (b + n - 1) * half;
-        ShortVector mask = ShortVector.broadcast(SI, (short) 0x0F);
         for (int blk = 0; blk < blocks; blk++) {
             long plane = panel + (blk >> 3) * Q4_K_SUPER + HEADER + (blk & 7) * Q4_K_SUB;
             ShortVector a0 = ShortVector.zero(SI), a1 = a0, a2 = a0, a3 = a0;
@@ -247,12 +245,11 @@ final class KQuantIntegerKernels implements BlockKernels {
             for (int c = 0; c < 4; c++) {
                 ShortVector q = ShortVector.fromMemorySegment(SI, seg, plane + c * CHUNK, LE);
                 // one nibble per pass: a rolled loop keeps the parsed method under C2's node budget
-                for (int j = 0; j < 4; j++, m++, q = q.lanewise(VectorOperators.LSHR, 4)) {
-                    ShortVector w = q.and(mask);
-                    a0 = a0.add(w.mul(IntVector.broadcast(I, pairs[x0 + m]).reinterpretAsShorts()));
-                    a1 = a1.add(w.mul(IntVector.broadcast(I, pairs[x1 + m]).reinterpretAsShorts()));
-                    a2 = a2.add(w.mul(IntVector.broadcast(I, pairs[x2 + m]).reinterpretAsShorts()));
-                    a3 = a3.add(w.mul(IntVector.broadcast(I, pairs[x3 + m]).reinterpretAsShorts()));
+                for (int j = 0; j < 4; j++, m++, q = q.lanewise(VectorOperators.LSHR, 4)) { // no mask: chained pairs
+                    a0 = a0.add(q.mul(IntVector.broadcast(I, chains[x0 + m]).reinterpretAsShorts()));
+                    a1 = a1.add(q.mul(IntVector.broadcast(I, chains[x1 + m]).reinterpretAsShorts()));
+                    a2 = a2.add(q.mul(IntVector.broadcast(I, chains[x2 + m]).reinterpretAsShorts()));
+                    a3 = a3.add(q.mul(IntVector.broadcast(I, chains[x3 + m]).reinterpretAsShorts()));
                 }
             }
             int s = blk * 4 * lanes;

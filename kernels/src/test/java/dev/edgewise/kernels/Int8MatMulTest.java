@@ -57,6 +57,7 @@ class Int8MatMulTest {
         assertThat(simd.scales).containsExactly(scalar.scales);
         assertThat(simd.zeroPoints).containsExactly(scalar.zeroPoints);
         assertThat(simd.halfSums).containsExactly(scalar.halfSums);
+        assertThat(simd.chains).containsExactly(scalar.chains);
         for (int b = 0; b < 5; b++) {
             for (int h = 0; h < 256 / 16; h++) { // the sums of 16 values' even and odd quants, as Q6_K's zero points use them
                 int even = 0, odd = 0;
