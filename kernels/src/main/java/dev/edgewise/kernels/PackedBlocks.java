@@ -10,12 +10,12 @@ import java.util.Objects;
 
 /**
  * Q8_0, Q5_0, Q4_K, Q5_K and Q6_K weights repacked at load for the integer kernels, in {@link PackedQ4_0}'s panel
- * layout: the same quants and scales, exactly, with 4-bit planes that 16-bit lanes multiply
- * against 8-bit activations without overflow.
+ * layout: the same quants and scales, exactly, in chunks that 16-bit lanes multiply against 8-bit
+ * activations without overflow.
  *
- * <p>Every quant becomes 4-bit "nibble planes" laid out like a Q4_0 block (four chunks of 2P
- * shorts per 32 columns; chunk c covers columns {@code 8c .. 8c + 7}, short lane {@code 2i + p}
- * holds row i's columns {@code 8c + 2j + p} in nibble j):
+ * <p>Q8_0 keeps its quants as bytes; the others become 4-bit "nibble planes" laid out like a Q4_0
+ * block (four chunks of 2P shorts per 32 columns; chunk c covers columns {@code 8c .. 8c + 7}, short
+ * lane {@code 2i + p} holds row i's columns {@code 8c + 2j + p} in nibble j) plus their high bits:
  * <ul>
  *   <li>Q8_0, {@code q} in [-128, 127]: not planes but the quants as bytes, eight chunks per block,
  *       chunk c's lane {@code 2i + p} holding row i's column {@code 4c + p} in its low byte and

@@ -81,8 +81,8 @@
  * llama.cpp quantizes activations to Q8 for its integer dot products; that is faster but changes the
  * results. The engine is verified against an exact float64 reference to about 1e-3, and float32
  * activations with float32 FMA accumulation keep it there: each matmul output differs from the exact
- * product of the (exactly dequantized) weights by float rounding only. The one exception is opt-in
- * per matrix: a {@link dev.edgewise.kernels.WeightMatrix} carrying a
+ * product of the (exactly dequantized) weights by float rounding only. The exception is per
+ * matrix: a {@link dev.edgewise.kernels.WeightMatrix} carrying a
  * {@link dev.edgewise.kernels.PackedQ4_0} or a
  * {@link dev.edgewise.kernels.PackedBlocks} (Q8_0, Q5_0, Q4_K, Q5_K, Q6_K) runs, at every batch, llama.cpp's
  * integer arithmetic on 8-bit activations ({@link dev.edgewise.kernels.Int8Activations}); the
