@@ -7,7 +7,6 @@ import dev.edgewise.kernels.WeightMatrix;
 import dev.edgewise.kernels.WorkerPool;
 import dev.edgewise.loader.PageCache;
 import dev.edgewise.loader.Progress;
-import dev.edgewise.quant.GGMLType;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -31,8 +30,8 @@ final class LoadTimePacking {
      * for prompts and batches) are exact to their scalar references and stay within llama.cpp's distance on the
      * fixtures (ReferenceLogitsTest). Q8_0 and Q5_0 layers joined the K-quants once Q8_0 was packed as bytes
      * rather than two nibble planes: side by side (README, Performance) decode gains 1.5-2x on Q8_0 files (1.5B
-     * 25.4 against 12.5-15.9 tok/s) and 0.5B Q4_K_M's Q5_0 layers 1.2-1.4x, prompts level (Q8_0) or within a few
-     * percent (Q5_0), where the nibble planes had prompted at 0.54x llama.cpp.
+     * 25.4 against 12.5-15.9 tok/s) and 0.5B Q4_K_M's Q5_0 layers 1.2-1.4x; prompts level on 1.5B Q8_0, 10-15%
+     * lower on 0.5B Q8_0, within a few percent with Q5_0, where the nibble planes had prompted at 0.54x llama.cpp.
      */
     static boolean blocksOn() {
         String v = System.getProperty("edgewise.int8.blocks");
