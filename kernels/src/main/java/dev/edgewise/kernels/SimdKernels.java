@@ -68,6 +68,7 @@ public interface SimdKernels {
             }
             return;
         }
+        if (w.type() == dev.edgewise.quant.GGMLType.F16 && w.hasData()) w.finiteHalves(); // its one scan here, not in every worker
         if (pool.threads() == 1 || groups == 1) {
             matmulRows(w, x, out, batch, 0, rows);
             return;

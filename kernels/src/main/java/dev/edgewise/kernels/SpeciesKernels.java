@@ -105,7 +105,8 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
         int rows = w.rows();
         int cols = w.cols();
         // one vector: the format's fused kernel; two: its pair kernel if it has one; else decoded rows
-        boolean fused = simd(f) && (batch == 1 || batch == 2 && f.pairKernel);
+        // (F16's fused kernel converts finite halves only: a matrix with Inf or NaN takes the exact decoder)
+        boolean fused = simd(f) && (batch == 1 || batch == 2 && f.pairKernel) && (f != WeightFormat.F16 || w.finiteHalves());
         if (!fused) {
             decodedRows(w.type(), simd(f) ? f : WeightFormat.OTHER, seg, rowBytes, rows, cols, x, out, batch, rowStart, rowEnd);
             return;

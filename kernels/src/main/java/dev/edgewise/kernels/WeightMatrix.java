@@ -3,6 +3,8 @@ package dev.edgewise.kernels;
 import dev.edgewise.quant.GGMLType;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
@@ -18,6 +20,8 @@ public final class WeightMatrix {
     private final long rowBytes;
     private final PackedQ4_0 packed;
     private final PackedBlocks packedBlocks;
+    /** F16 only: 0 until {@link #finiteHalves} has scanned the matrix, then 1 (all finite) or -1. */
+    private volatile int finiteHalves;
 
     /**
      * @throws IllegalArgumentException if the shape is not positive, {@code cols} is not a whole
@@ -88,6 +92,38 @@ public final class WeightMatrix {
     public PackedBlocks packedBlocks() { return packedBlocks; }
 
     public GGMLType type() { return type; }
+
+    /**
+     * F16 only: whether no value is Inf or NaN (none has a half exponent of all ones), so the one-vector
+     * kernel may convert halves without that case. Found by one scan of the matrix on first call (a
+     * sound file is finite; a matrix that is not goes through the exact decoder instead).
+     *
+     * @throws IllegalStateException if the matrix is not F16 in the file's layout
+     */
+    public boolean finiteHalves() {
+        if (type != GGMLType.F16 || data == null) throw new IllegalStateException(this + " is not an F16 matrix in the file's layout");
+        int known = finiteHalves;
+        if (known == 0) finiteHalves = known = noInfOrNaN(data, rows * rowBytes) ? 1 : -1;
+        return known > 0;
+    }
+
+    private static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final long EXPONENTS = 0x7C00_7C00_7C00_7C00L, ONES = 0x0001_0001_0001_0001L, TOPS = 0x8000_8000_8000_8000L;
+
+    /**
+     * Whether none of the halves in the first {@code bytes} (even) bytes of seg has an exponent of all
+     * ones: four at a time in a long, where a half's exponent bits xor 0x7C00 is zero exactly for Inf
+     * and NaN, and a zero 16-bit field is found by the exact borrow test (t - 1) & ~t & 0x8000.
+     */
+    static boolean noInfOrNaN(MemorySegment seg, long bytes) {
+        long i = 0;
+        for (; i + 8 <= bytes; i += 8) {
+            long t = (seg.get(LE_LONG, i) & EXPONENTS) ^ EXPONENTS;
+            if (((t - ONES) & ~t & TOPS) != 0) return false;
+        }
+        for (; i < bytes; i += 2) if ((seg.get(ValueLayout.JAVA_SHORT_UNALIGNED, i) & 0x7C00) == 0x7C00) return false;
+        return true;
+    }
 
     /** Whether the matrix has its bytes in the file's layout ({@link #data()}): all but {@link #packedOnly} ones. */
     public boolean hasData() { return data != null; }

@@ -9,6 +9,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** The SIMD 16-bit conversions against the JDK's scalar ones on every one of the 65536 bit patterns. */
@@ -57,26 +60,64 @@ class HalfConversionTest {
     }
 
     /**
-     * The F16 one-vector matmul kernel converts in registers on its own (ElementKernels.f16Tile1):
-     * row h holds pattern h at column h % 64 and zeros elsewhere, x is all ones, so each row's
-     * product is that half's float exactly (Inf stays Inf, NaN NaN, subnormals exact; zeros may
-     * come out as +0), at every lane position of both accumulators.
+     * The F16 one-vector matmul kernel converts in registers on its own (ElementKernels.f16Tile1),
+     * finite halves only: row h holds pattern h at column h % 64 (0 for Inf and NaN patterns) and
+     * zeros elsewhere, x is all ones, so each row's product is that half's float exactly
+     * (subnormals exact; zeros may come out as +0), at every lane position of both accumulators.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.edgewise.kernels.TestKernels#all")
-    void theF16MatmulKernelConvertsEveryPatternExactly(SimdKernels k) {
+    void theF16MatmulKernelConvertsEveryFinitePatternExactly(SimdKernels k) {
+        everyPattern(k, false);
+    }
+
+    /** A matrix holding Inf and NaN is found by its scan and goes through the exact decoder: Inf stays Inf, NaN NaN. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.edgewise.kernels.TestKernels#all")
+    void anF16MatrixWithInfOrNaNIsStillExact(SimdKernels k) {
+        everyPattern(k, true);
+    }
+
+    private static void everyPattern(SimdKernels k, boolean withInfAndNaN) {
         int rows = 65536, cols = 64;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment seg = arena.allocate(2L * rows * cols);
-            for (int h = 0; h < rows; h++) seg.set(LE_SHORT, 2L * (h * cols + h % cols), (short) h);
+            for (int h = 0; h < rows; h++) {
+                if (withInfAndNaN || (h & 0x7C00) != 0x7C00) seg.set(LE_SHORT, 2L * (h * cols + h % cols), (short) h);
+            }
             float[] x = new float[cols];
             java.util.Arrays.fill(x, 1f);
             float[] out = new float[rows];
-            k.matmulRows(new WeightMatrix(dev.edgewise.quant.GGMLType.F16, seg, rows, cols), x, out, 1, 0, rows);
+            WeightMatrix w = new WeightMatrix(dev.edgewise.quant.GGMLType.F16, seg, rows, cols);
+            assertEquals(!withInfAndNaN, w.finiteHalves());
+            k.matmulRows(w, x, out, 1, 0, rows);
             for (int h = 0; h < rows; h++) {
-                float want = Float.float16ToFloat((short) h);
+                float want = withInfAndNaN || (h & 0x7C00) != 0x7C00 ? Float.float16ToFloat((short) h) : 0f;
                 boolean same = Float.isNaN(want) ? Float.isNaN(out[h]) : out[h] == want;
                 if (!same) fail(String.format("half 0x%04x: got %s (0x%08x), want %s", h, out[h], Float.floatToRawIntBits(out[h]), want));
+            }
+        }
+    }
+
+    /** The scan finds one Inf or NaN at any position, in the long-at-a-time part and in the tail, among any finite neighbours. */
+    @org.junit.jupiter.api.Test
+    void theFiniteScanFindsAnyInfOrNaNAnywhere() {
+        short[] bad = {0x7C00, (short) 0xFC00, 0x7C01, 0x7E00, (short) 0xFFFF, 0x7FFF};
+        short[] neighbours = {0, 0x7BFF, (short) 0xFBFF, 0x0001, (short) 0x8000, 0x3C00, 0x03FF};
+        try (Arena arena = Arena.ofConfined()) {
+            for (int n = 1; n <= 13; n++) {
+                MemorySegment seg = arena.allocate(2L * n + 1);
+                for (short fill : neighbours) {
+                    for (int i = 0; i < n; i++) seg.set(LE_SHORT, 2L * i, fill);
+                    assertTrue(WeightMatrix.noInfOrNaN(seg, 2L * n), "all " + fill);
+                    for (int at = 0; at < n; at++) {
+                        for (short b : bad) {
+                            seg.set(LE_SHORT, 2L * at, b);
+                            assertFalse(WeightMatrix.noInfOrNaN(seg, 2L * n), String.format("0x%04x at %d of %d among 0x%04x", b, at, n, fill));
+                            seg.set(LE_SHORT, 2L * at, fill);
+                        }
+                    }
+                }
             }
         }
     }
