@@ -26,6 +26,11 @@ import java.util.Objects;
  * true sum fits 16 bits, which the packings guarantee. One shift per nibble instead of a shift and
  * a mask.
  *
+ * <p>And chained the same way for Q6_K's 2-bit high parts ({@link #highChains}): within each run of
+ * 8 pairs (the 8 two-bit fields of a 16-bit lane), 16 times pair {@code k} minus 64 times pair
+ * {@code k - 1}, so that {@code sum_k (h >>> 2k) e_k = 16 sum_k h_k a_k} modulo 2^16: the high parts
+ * times 16, their place in a 6-bit quant, with one shift per field and no mask.
+ *
  * <p>Buffers grow on demand and are reused: one instance per thread ({@link #forThisThread}) keeps
  * the decode loop free of allocation.
  */
@@ -35,10 +40,15 @@ public final class Int8Activations {
     /** Lanes {@code 4k} of {@link #CHAIN_INTS}, which start a run of 4 and are not chained (null: too narrow to bother). */
     private static final VectorMask<Integer> CHAIN_KEEP = CHAIN_INTS.length() >= 4
             ? VectorMask.fromLong(CHAIN_INTS, 0x1111_1111_1111_1111L) : null;
+    /** Lanes {@code 8k}, which start a run of 8 for {@link #highChains} (null: narrower than a run). */
+    private static final VectorMask<Integer> HIGH_CHAIN_KEEP = CHAIN_INTS.length() >= 8
+            ? VectorMask.fromLong(CHAIN_INTS, 0x0101_0101_0101_0101L) : null;
 
     int[] pairs = new int[0];
     /** {@link #pairs} chained per run of 4 for the 4-bit planes (see the class comment). */
     int[] chains = new int[0];
+    /** {@link #pairs} chained per run of 8 for Q6_K's 2-bit high parts, times 16 (see the class comment). */
+    int[] highChains = new int[0];
     float[] scales = new float[0];
     int[] zeroPoints = new int[0];
     /** Per 16 values (two per block): the sums of the even and of the odd positions' quants, as a pair of 16-bit halves. */
@@ -74,7 +84,7 @@ public final class Int8Activations {
      * before every quantized matmul, so it is vectorised.
      */
     private void chain(int n) {
-        int[] pairs = this.pairs, chains = this.chains;
+        int[] pairs = this.pairs, chains = this.chains, highChains = this.highChains;
         int m = 0;
         if (CHAIN_KEEP != null) {
             for (; m + CHAIN_INTS.length() <= n; m += CHAIN_INTS.length()) {
@@ -84,23 +94,33 @@ public final class Int8Activations {
             }
         }
         chainScalar(m, n);
+        m = 0;
+        if (HIGH_CHAIN_KEEP != null) {
+            for (; m + CHAIN_INTS.length() <= n; m += CHAIN_INTS.length()) {
+                IntVector v = IntVector.fromArray(CHAIN_INTS, pairs, m);
+                ShortVector times16 = v.reinterpretAsShorts().mul((short) 16);
+                ShortVector below = v.unslice(1).reinterpretAsShorts();
+                times16.sub(below.mul((short) 64)).reinterpretAsInts().blend(times16.reinterpretAsInts(), HIGH_CHAIN_KEEP).intoArray(highChains, m);
+            }
+        }
+        highChainScalar(m, n);
     }
 
-    /** The scalar definition of {@link #chain}, for pairs {@code [from, n)}. */
+    /** The scalar definition of {@link #chain}'s {@link #chains}, for pairs {@code [from, n)}. */
     private void chainScalar(int from, int n) {
         int[] pairs = this.pairs, chains = this.chains;
-        for (int m = from; m < n; m += 4) {
-            int p0 = pairs[m], p1 = pairs[m + 1], p2 = pairs[m + 2], p3 = pairs[m + 3];
-            chains[m] = p0;
-            chains[m + 1] = chained(p1, p0);
-            chains[m + 2] = chained(p2, p1);
-            chains[m + 3] = chained(p3, p2);
-        }
+        for (int m = from; m < n; m++) chains[m] = m % 4 == 0 ? pairs[m] : chained(pairs[m], 1, pairs[m - 1], 16);
     }
 
-    /** {@code p - 16 q} per 16-bit half, wrapping. */
-    private static int chained(int p, int q) {
-        return ((p - 16 * q) & 0xFFFF) | (((p >> 16) - 16 * (q >> 16)) << 16);
+    /** The scalar definition of {@link #chain}'s {@link #highChains}, for pairs {@code [from, n)}. */
+    private void highChainScalar(int from, int n) {
+        int[] pairs = this.pairs, highChains = this.highChains;
+        for (int m = from; m < n; m++) highChains[m] = chained(pairs[m], 16, m % 8 == 0 ? 0 : pairs[m - 1], 64);
+    }
+
+    /** {@code a p - b q} per 16-bit half, wrapping. */
+    private static int chained(int p, int a, int q, int b) {
+        return ((a * p - b * q) & 0xFFFF) | ((a * (p >> 16) - b * (q >> 16)) << 16);
     }
 
     /** The scalar definition the SIMD quantizer must equal (tests). */
@@ -108,6 +128,7 @@ public final class Int8Activations {
         int blocks = prepare(x, batch, cols);
         for (int blk = 0; blk < blocks; blk++) quantizeBlock(x, blk);
         chainScalar(0, batch * cols / 2);
+        highChainScalar(0, batch * cols / 2);
     }
 
     /** Checks the shape, sizes the buffers; returns the number of blocks. */
@@ -121,6 +142,7 @@ public final class Int8Activations {
         if (pairs.length < nPairs) {
             pairs = new int[nPairs];
             chains = new int[nPairs];
+            highChains = new int[nPairs];
         }
         if (scales.length < blocks) {
             scales = new float[blocks];

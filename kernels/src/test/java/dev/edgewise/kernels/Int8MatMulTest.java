@@ -58,6 +58,7 @@ class Int8MatMulTest {
         assertThat(simd.zeroPoints).containsExactly(scalar.zeroPoints);
         assertThat(simd.halfSums).containsExactly(scalar.halfSums);
         assertThat(simd.chains).containsExactly(scalar.chains);
+        assertThat(simd.highChains).containsExactly(scalar.highChains);
         for (int b = 0; b < 5; b++) {
             for (int h = 0; h < 256 / 16; h++) { // the sums of 16 values' even and odd quants, as Q6_K's zero points use them
                 int even = 0, odd = 0;
