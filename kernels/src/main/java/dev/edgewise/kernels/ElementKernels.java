@@ -190,7 +190,8 @@ final class ElementKernels implements FormatKernels {
      * so without {@link #halvesToFloats}' Inf/NaN blend and separate sign: the sign-extended half
      * shifted to the float's mantissa top keeps its sign in bit 31, its copies in bits 28-30 are
      * cleared, and 2^112 rebiases (5 operations per L weights with the multiply-add, against 11; JMH
-     * 4864x896 two threads 72-77 against 51-53 GB/s). Four accumulators, then one vector at a time. Over C2's FreqInlineSize, a compilation of its own (KernelRootsTest).
+     * 4864x896 two threads 72-77 against 51-53 GB/s). Four accumulators, then one vector at a time.
+     * Over C2's FreqInlineSize, a compilation of its own (KernelRootsTest).
      * Converting a chunk into scratch first and multiplying from there (to call halvesToFloats) had
      * cost F16 decode 15-20% (0.5B: 25-30 against 31-34 tok/s).
      */

@@ -108,6 +108,7 @@ public final class WeightMatrix {
     }
 
     private static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final long EXPONENTS = 0x7C00_7C00_7C00_7C00L, ONES = 0x0001_0001_0001_0001L, TOPS = 0x8000_8000_8000_8000L;
 
     /**
@@ -121,7 +122,7 @@ public final class WeightMatrix {
             long t = (seg.get(LE_LONG, i) & EXPONENTS) ^ EXPONENTS;
             if (((t - ONES) & ~t & TOPS) != 0) return false;
         }
-        for (; i < bytes; i += 2) if ((seg.get(ValueLayout.JAVA_SHORT_UNALIGNED, i) & 0x7C00) == 0x7C00) return false;
+        for (; i < bytes; i += 2) if ((seg.get(LE_SHORT, i) & 0x7C00) == 0x7C00) return false;
         return true;
     }
 
