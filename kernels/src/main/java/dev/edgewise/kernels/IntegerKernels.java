@@ -55,12 +55,6 @@ final class IntegerKernels implements Int8Kernels {
     private static final BlockKernels K_QUANTS = KernelsBySpecies.kernels(KQuantIntegerKernels.class, BlockKernels.class, F);
 
 
-    /** Per-thread block sums of the integer tile (shorts), grown on demand. */
-    private static final ThreadLocal<short[]> INT_SCRATCH = new ThreadLocal<>();
-    /** Per-thread int block sums of the Q8_0 tile, grown on demand. */
-    private static final ThreadLocal<int[]> INT32_SCRATCH = new ThreadLocal<>();
-    /** Per-thread row scales of one packed panel, as floats (converted once for all its tiles). */
-    private static final ThreadLocal<float[]> PANEL_SCALE_SCRATCH = new ThreadLocal<>();
 
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /** 2^112: rebiases a half's exponent (bias 15) to a float's (bias 127), normals and subnormals alike. */
@@ -118,8 +112,8 @@ final class IntegerKernels implements Int8Kernels {
         short[] sums = null;
         float[] rowScales = null;
         if (batch >= 4) {
-            sums = intScratch(blocks * 8 * PANEL);
-            rowScales = scaleScratch(blocks * PANEL);
+            sums = Scratch.SHORT_SUMS.atLeast(blocks * 8 * PANEL);
+            rowScales = Scratch.ROW_SCALES.atLeast(blocks * PANEL);
         }
         for (int r = rowStart; r < rowEnd; r += PANEL) {
             long panel = (r / PANEL) * panelStride;
@@ -300,9 +294,9 @@ final class IntegerKernels implements Int8Kernels {
         int[] q8Sums = null;
         float[] rowScales = null;
         if (batch >= 2) {
-            if (q8) q8Sums = int32Scratch(blocks * 4 * PANEL);
-            else sums = intScratch(blocks * 8 * PANEL);
-            rowScales = scaleScratch(blocks * PANEL);
+            if (q8) q8Sums = Scratch.INT_SUMS.atLeast(blocks * 4 * PANEL);
+            else sums = Scratch.SHORT_SUMS.atLeast(blocks * 8 * PANEL);
+            rowScales = Scratch.ROW_SCALES.atLeast(blocks * PANEL);
         }
         for (int r = rowStart; r < rowEnd; r += PANEL) {
             long panel = (r / PANEL) * panelStride;
@@ -325,36 +319,6 @@ final class IntegerKernels implements Int8Kernels {
                 else q5_0Tile1(seg, panel, blocks, x.pairs, b * x.cols / 2, x.zeroPoints, x.scales, b * blocks, out, b * rows + r);
             }
         }
-    }
-
-    /** This thread's block-sum scratch, at least {@code n} shorts (width-independent: KQuantIntegerKernels' copies share it). */
-    static short[] intScratch(int n) {
-        short[] sums = INT_SCRATCH.get();
-        if (sums == null || sums.length < n) {
-            sums = new short[n];
-            INT_SCRATCH.set(sums);
-        }
-        return sums;
-    }
-
-    /** This thread's int block-sum scratch (Q8_0), at least {@code n} ints. */
-    private static int[] int32Scratch(int n) {
-        int[] sums = INT32_SCRATCH.get();
-        if (sums == null || sums.length < n) {
-            sums = new int[n];
-            INT32_SCRATCH.set(sums);
-        }
-        return sums;
-    }
-
-    /** This thread's panel-scale scratch, at least {@code n} floats (width-independent, shared as {@link #intScratch}). */
-    static float[] scaleScratch(int n) {
-        float[] scales = PANEL_SCALE_SCRATCH.get();
-        if (scales == null || scales.length < n) {
-            scales = new float[n];
-            PANEL_SCALE_SCRATCH.set(scales);
-        }
-        return scales;
     }
 
     /** A Q8_0 or Q5_0 panel's F16 row scales as floats, L per block (pairs of blocks {@code pairBytes} apart). */

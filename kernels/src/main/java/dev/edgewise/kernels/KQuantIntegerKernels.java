@@ -72,8 +72,8 @@ final class KQuantIntegerKernels implements BlockKernels {
         short[] sums = null;
         float[] rowScales = null;
         if (batch >= 2) {
-            sums = IntegerKernels.intScratch((q6 ? 2 : 1) * blocks * 8 * PANEL); // Q6_K: per 16 columns
-            rowScales = IntegerKernels.scaleScratch(superBlocks * (q6 ? Q6_K_SCALES : Q4_K_SCALES) * PANEL);
+            sums = Scratch.SHORT_SUMS.atLeast((q6 ? 2 : 1) * blocks * 8 * PANEL); // Q6_K: per 16 columns
+            rowScales = Scratch.ROW_SCALES.atLeast(superBlocks * (q6 ? Q6_K_SCALES : Q4_K_SCALES) * PANEL);
         }
         for (int r = rowStart; r < rowEnd; r += PANEL) {
             long panel = (r / PANEL) * panelStride;

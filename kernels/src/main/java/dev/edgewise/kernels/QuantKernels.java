@@ -363,16 +363,9 @@ final class QuantKernels implements FormatKernels {
         }
     }
 
-    /** Per-thread sums of 32-element blocks of the activation, for the one-vector Q4_0 and Q5_0 kernels. */
-    private static final ThreadLocal<float[]> BLOCK_SUMS = new ThreadLocal<>();
-
     /** {@code sums[b]} = x[32b] + .. + x[32b + 31] for each of {@code blocks} blocks, in a per-thread array. */
     private static float[] blockSums(float[] x, int blocks) {
-        float[] sums = BLOCK_SUMS.get();
-        if (sums == null || sums.length < blocks) {
-            sums = new float[blocks];
-            BLOCK_SUMS.set(sums);
-        }
+        float[] sums = Scratch.BLOCK_SUMS.atLeast(blocks);
         float[] acc = new float[L];
         for (int b = 0; b < blocks; b++) {
             FloatVector v = FloatVector.fromArray(F, x, 32 * b);

@@ -52,8 +52,6 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     /** The integer kernels' panel rows: L, or 0 below 4 float lanes. */
     private static final int PANEL = L >= 4 ? L : 0;
 
-    /** Per-thread decoded rows of {@code decodedRows} (allocated once per thread, grown on demand). */
-    private static final ThreadLocal<float[]> ROW_SCRATCH = new ThreadLocal<>();
 
     SpeciesKernels() {}
 
@@ -167,19 +165,10 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     // go in pairs (2 x 4 tiles), then singly. Decoding is paid once per row whatever the batch,
     // so a batch costs little more than its FMAs and prompt chunks become compute-bound.
 
-    private static float[] scratch(int n) {
-        float[] s = ROW_SCRATCH.get();
-        if (s == null || s.length < n) {
-            s = new float[n];
-            ROW_SCRATCH.set(s);
-        }
-        return s;
-    }
-
     /** Rows {@code [r0, r1)} decoded by {@code decoder} ({@link WeightFormat#OTHER}: quant's scalar decoding of {@code type}), then float tiles. */
     private static void decodedRows(GGMLType type, WeightFormat decoder, MemorySegment seg, long rowBytes, int rows, int cols,
                                     float[] x, float[] out, int batch, int r0, int r1) {
-        float[] w = scratch(4 * cols + 16 * L); // four decoded rows, then a 4 x 4 tile's accumulators
+        float[] w = Scratch.DECODED_ROWS.atLeast(4 * cols + 16 * L); // four decoded rows, then a 4 x 4 tile's accumulators
         int r = r0;
         if (batch >= 2) {
             for (; r + 3 < r1; r += 4) {
