@@ -6,6 +6,7 @@ import dev.edgewise.kernels.PackedQ4_0;
 import dev.edgewise.kernels.SimdKernels;
 import dev.edgewise.kernels.WeightMatrix;
 import dev.edgewise.kernels.WorkerPool;
+import dev.edgewise.loader.PageCache;
 import dev.edgewise.quant.GGMLType;
 import dev.edgewise.quant.Quantize;
 import org.openjdk.jmh.annotations.AuxCounters;
@@ -25,6 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.SplittableRandom;
@@ -79,6 +81,16 @@ public class MatMulBenchmark {
     @Param({"1"})
     public int copies;
 
+    /**
+     * Weights (and their packings) in 2 MiB pages, as the engine holds them (a file mapping advised
+     * MADV_HUGEPAGE; LoadTimePacking's region from PageCache.hugePageMemory); {@code false}: ordinary
+     * allocations, 4 KiB pages where transparent huge pages are in "madvise" mode. Streaming from
+     * memory through 4 KiB pages costs the prefetchers and the TLB, so only the default measures
+     * what decoding runs.
+     */
+    @Param({"true"})
+    public boolean hugePages;
+
     private WeightMatrix[] ws;
     private int next;
     private float[] x, out;
@@ -105,7 +117,7 @@ public class MatMulBenchmark {
     }
 
     private WeightMatrix matrix(GGMLType t, int rows, int cols, long seed) {
-        MemorySegment data = arena.allocate(rows * t.rowBytes(cols), 64);
+        MemorySegment data = memory(rows * t.rowBytes(cols));
         SplittableRandom r = new SplittableRandom(seed);
         int[] scaleFields = randomFillScaleFields(t);
         if (scaleFields != null) {
@@ -123,13 +135,17 @@ public class MatMulBenchmark {
         WeightMatrix w = new WeightMatrix(t, data, rows, cols);
         if (kernel.equals("int8")) {
             int panel = SimdKernels.preferred().int8PanelRows();
-            if (PackedQ4_0.canPack(w)) w = w.withPacked(PackedQ4_0.pack(w, panel, arena));
-            else if (PackedBlocks.canPack(w)) w = w.withPacked(PackedBlocks.pack(w, panel, arena));
+            if (PackedQ4_0.canPack(w)) w = w.withPacked(PackedQ4_0.pack(w, panel, SegmentAllocator.slicingAllocator(memory(PackedQ4_0.bytes(w, panel) + 64))));
+            else if (PackedBlocks.canPack(w)) w = w.withPacked(PackedBlocks.pack(w, panel, SegmentAllocator.slicingAllocator(memory(PackedBlocks.bytes(w, panel) + 64))));
             else throw new IllegalArgumentException("kernel=int8 runs packed Q4_0, Q8_0, Q5_0, Q4_K, Q5_K and Q6_K, not " + w);
         } else if (!kernel.equals("float")) {
             throw new IllegalArgumentException("kernel is float or int8, not " + kernel);
         }
         return w;
+    }
+
+    private MemorySegment memory(long bytes) {
+        return hugePages ? PageCache.hugePageMemory(arena, bytes) : arena.allocate(bytes, 64);
     }
 
     private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
