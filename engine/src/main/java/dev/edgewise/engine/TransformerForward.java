@@ -20,7 +20,10 @@ import dev.edgewise.kernels.WorkerPool;
  * <p>A pass evaluates a {@link ForwardBatch}: rows from one or many sequences (a prompt, or one new
  * token of every live branch). Every matmul runs once over the weights for all rows, which is what
  * makes both prompt processing and multi-branch decoding cheap: decoding is bound by streaming the
- * weights, and a batch of branches streams them once. Keys and values go to a {@link PagedKvCache};
+ * weights, and a batch of branches streams them once. Projections of one input (q, k and v; gate and
+ * up) run as one loop over all their rows, so the input is quantized once and a GQA model's small key
+ * and value matrices do not each wake the pool (0.5B Q4_0 decode +4-8%, 1.5B +8%, alternated).
+ * Keys and values go to a {@link PagedKvCache};
  * attention ({@link Attention}) reads each row's own sequence through its block table.
  *
  * <p>Scratch buffers are allocated once for the largest chunk, so steady-state decoding does not
@@ -37,6 +40,9 @@ public final class TransformerForward {
     // activations of one chunk, [row][width] row-major
     private final float[] x, xb, q, k, v, att, proj, gate, up;
     private final int[] chunkAdapters;
+    /** Per layer, the matrices that share an input and run as one loop: {wq, wk, wv} and {gate, up}; and their outputs. */
+    private final WeightMatrix[][] qkv, gateUp;
+    private final float[][] qkvOut, gateUpOut;
     private float[] logits = new float[0];
     private float[] chunkLogits = new float[0];
     private final Attention attention;
@@ -68,6 +74,16 @@ public final class TransformerForward {
         gate = new float[maxBatch * config.ffnDim()];
         up = new float[maxBatch * config.ffnDim()];
         chunkAdapters = new int[maxBatch];
+        int layers = weights.layers().length;
+        qkv = new WeightMatrix[layers][];
+        gateUp = new WeightMatrix[layers][];
+        for (int l = 0; l < layers; l++) {
+            LayerWeights lw = weights.layers()[l];
+            qkv[l] = new WeightMatrix[] {lw.wq(), lw.wk(), lw.wv()};
+            gateUp[l] = new WeightMatrix[] {lw.gate(), lw.up()};
+        }
+        qkvOut = new float[][] {q, k, v};
+        gateUpOut = new float[][] {gate, up};
         attention = new Attention(config, pool, attentionScale);
     }
 
@@ -163,9 +179,10 @@ public final class TransformerForward {
         for (int l = 0; l < c.nLayers(); l++) {
             LayerWeights lw = w.layers()[l];
             rmsnormRows(lw.attnNorm(), b);
-            project(l, LoraTarget.ATTN_Q, lw.wq(), xb, q, b, adapters);
-            project(l, LoraTarget.ATTN_K, lw.wk(), xb, k, b, adapters);
-            project(l, LoraTarget.ATTN_V, lw.wv(), xb, v, b, adapters);
+            MatMul.matmul(pool, qkv[l], xb, qkvOut, b);
+            deltas.apply(l, LoraTarget.ATTN_Q, xb, q, b, adapters);
+            deltas.apply(l, LoraTarget.ATTN_K, xb, k, b, adapters);
+            deltas.apply(l, LoraTarget.ATTN_V, xb, v, b, adapters);
             for (int t = 0; t < b; t++) {
                 int pos = batch.positions[start + t];
                 if (lw.bq() != null) {
@@ -186,8 +203,9 @@ public final class TransformerForward {
             VectorOps.add(proj, 0, x, 0, b * d);
 
             rmsnormRows(lw.ffnNorm(), b);
-            project(l, LoraTarget.FFN_GATE, lw.gate(), xb, gate, b, adapters);
-            project(l, LoraTarget.FFN_UP, lw.up(), xb, up, b, adapters);
+            MatMul.matmul(pool, gateUp[l], xb, gateUpOut, b);
+            deltas.apply(l, LoraTarget.FFN_GATE, xb, gate, b, adapters);
+            deltas.apply(l, LoraTarget.FFN_UP, xb, up, b, adapters);
             VectorOps.siluMul(gate, 0, up, 0, b * c.ffnDim());
             project(l, LoraTarget.FFN_DOWN, lw.down(), gate, proj, b, adapters);
             VectorOps.add(proj, 0, x, 0, b * d);

@@ -130,27 +130,56 @@ final class IntegerKernels implements Int8Kernels {
     /** 1.5 * 2^23: adding and subtracting it rounds a float of magnitude below 2^22 to the nearest integer, ties to even (as Math.rint). */
     private static final float ROUNDING_MAGIC = 0x1.8p23f;
 
+    /** Per int lane, 0 for an even index and 16 for an odd one: a half's quants shifted by these sum to {@code sumEven + 65536 sumOdd}. */
+    private static final IntVector PAIR_SHIFTS = IntVector.fromArray(I, pairShifts(), 0);
+
+    private static int[] pairShifts() {
+        int[] shifts = new int[L];
+        for (int i = 1; i < L; i += 2) shifts[i] = 16;
+        return shifts;
+    }
+
     @Override
     public void quantizeBlocks(float[] x, int blocks, int[] pairs, float[] scales, int[] zeroPoints, int[] halfSums, int[] q) {
+        boolean vectorPairs = S != null && L >= 4 && L <= 16; // whole vectors per half block
         for (int blk = 0; blk < blocks; blk++) {
             int x0 = 32 * blk;
             FloatVector amax = FloatVector.zero(F);
             for (int i = 0; i < 32; i += L) amax = amax.max(FloatVector.fromArray(F, x, x0 + i).abs());
             float d = amax.reduceLanes(VectorOperators.MAX) / 127;
             float id = d != 0 ? 1 / d : 0;
-            for (int i = 0; i < 32; i += L) {
-                FloatVector r = FloatVector.fromArray(F, x, x0 + i).mul(id).add(ROUNDING_MAGIC).sub(ROUNDING_MAGIC);
-                ((IntVector) r.convert(VectorOperators.F2I, 0)).intoArray(q, i);
+            if (vectorPairs) {
+                // quants narrowed to shorts are the pairs (low half the even index); a half's quants
+                // shifted by PAIR_SHIFTS sum exactly to sumEven + 65536 sumOdd (|sums| <= 8 * 127)
+                IntVector halfSum = IntVector.zero(I);
+                for (int i = 0; i < 32; i += L) {
+                    IntVector qi = (IntVector) FloatVector.fromArray(F, x, x0 + i).mul(id).add(ROUNDING_MAGIC).sub(ROUNDING_MAGIC)
+                            .convert(VectorOperators.F2I, 0);
+                    ((ShortVector) qi.convertShape(VectorOperators.I2S, S, 0)).reinterpretAsInts().intoArray(pairs, 16 * blk + i / 2);
+                    halfSum = halfSum.add(qi.lanewise(VectorOperators.LSHL, PAIR_SHIFTS));
+                    if ((i + L) % 16 == 0) {
+                        int sum = halfSum.reduceLanes(VectorOperators.ADD), even = (short) sum;
+                        halfSums[2 * blk + (i + L) / 16 - 1] = (even & 0xFFFF) | (((sum - even) >> 16) << 16);
+                        halfSum = IntVector.zero(I);
+                    }
+                }
+            } else {
+                for (int i = 0; i < 32; i += L) {
+                    FloatVector r = FloatVector.fromArray(F, x, x0 + i).mul(id).add(ROUNDING_MAGIC).sub(ROUNDING_MAGIC);
+                    ((IntVector) r.convert(VectorOperators.F2I, 0)).intoArray(q, i);
+                }
+                for (int h = 0; h < 2; h++) {
+                    int sumEven = 0, sumOdd = 0;
+                    for (int i = 16 * h; i < 16 * h + 16; i += 2) {
+                        sumEven += q[i];
+                        sumOdd += q[i + 1];
+                        pairs[16 * blk + i / 2] = (q[i] & 0xFFFF) | (q[i + 1] << 16);
+                    }
+                    halfSums[2 * blk + h] = (sumEven & 0xFFFF) | (sumOdd << 16);
+                }
             }
-            int sumEven = 0, sumOdd = 0;
-            for (int i = 0; i < 16; i++) {
-                int even = q[2 * i], odd = q[2 * i + 1];
-                sumEven += even;
-                sumOdd += odd;
-                pairs[16 * blk + i] = (even & 0xFFFF) | (odd << 16);
-                if (i == 7) halfSums[2 * blk] = (sumEven & 0xFFFF) | (sumOdd << 16);
-            }
-            halfSums[2 * blk + 1] = ((sumEven - (short) halfSums[2 * blk]) & 0xFFFF) | ((sumOdd - (halfSums[2 * blk] >> 16)) << 16);
+            int h0 = halfSums[2 * blk], h1 = halfSums[2 * blk + 1];
+            int sumEven = (short) h0 + (short) h1, sumOdd = (h0 >> 16) + (h1 >> 16);
             scales[blk] = d;
             zeroPoints[blk] = ((-8 * sumEven) & 0xFFFF) | ((-8 * sumOdd) << 16);
         }

@@ -23,6 +23,20 @@ public final class MatMul {
         KernelsBySpecies.PREFERRED.matmul(pool, w, x, out, batch);
     }
 
+    /**
+     * {@link #matmul(WorkerPool, WeightMatrix, float[], float[], int)} for several matrices of one
+     * input ({@code ws[i]}'s products into {@code outs[i]}), as one parallel loop over all their
+     * rows: a transformer block's query, key and value projections, or its gate and up projections.
+     * The input is quantized to 8 bits once for all of them, and the small matrices (a GQA model's
+     * keys and values) ride in the larger one's loop instead of each waking the pool for a few
+     * microseconds of work.
+     *
+     * @throws IllegalArgumentException if the matrices differ in width, or {@code outs} does not have one array per matrix
+     */
+    public static void matmul(WorkerPool pool, WeightMatrix[] ws, float[] x, float[][] outs, int batch) {
+        KernelsBySpecies.PREFERRED.matmul(pool, ws, x, outs, batch);
+    }
+
     /** Same as {@link #matmul}, restricted to rows {@code [rowStart, rowEnd)} and run on the calling thread. */
     public static void matmulRows(WeightMatrix w, float[] x, float[] out, int batch, int rowStart, int rowEnd) {
         KernelsBySpecies.PREFERRED.matmulRows(w, x, out, batch, rowStart, rowEnd);

@@ -39,42 +39,64 @@ public interface SimdKernels {
     /** See {@link MatMul#matmulRows}. */
     void matmulRows(WeightMatrix w, float[] x, float[] out, int batch, int rowStart, int rowEnd);
 
-    /** See {@link MatMul#matmul}: rows are split across {@code pool} in groups of {@link MatMul#ROW_GROUP}. */
+    /** See {@link MatMul#matmul(WorkerPool, WeightMatrix, float[], float[], int)}. */
     default void matmul(WorkerPool pool, WeightMatrix w, float[] x, float[] out, int batch) {
+        matmul(pool, new WeightMatrix[] {w}, x, new float[][] {out}, batch);
+    }
+
+    /**
+     * See {@link MatMul#matmul(WorkerPool, WeightMatrix[], float[], float[][], int)}: the matrices'
+     * rows, in groups of {@link MatMul#ROW_GROUP}, are one loop split across {@code pool}, and the
+     * input is quantized to 8 bits once for all the matrices whose packing runs on integers.
+     */
+    default void matmul(WorkerPool pool, WeightMatrix[] ws, float[] x, float[][] outs, int batch) {
         Objects.requireNonNull(pool, "pool");
-        MatMul.checkArguments(Objects.requireNonNull(w, "w"), x, out, batch, 0, w.rows());
-        int rows = w.rows();
+        Objects.requireNonNull(ws, "ws");
+        Objects.requireNonNull(outs, "outs");
+        if (ws.length == 0 || ws.length != outs.length) {
+            throw new IllegalArgumentException(ws.length + " matrices need as many outputs (and at least one), got " + outs.length);
+        }
+        int groups = 0, cols = Objects.requireNonNull(ws[0], "ws[0]").cols();
+        boolean int8 = false;
+        for (int i = 0; i < ws.length; i++) {
+            WeightMatrix w = Objects.requireNonNull(ws[i], "ws[" + i + "]");
+            if (w.cols() != cols) throw new IllegalArgumentException("matrices sharing an input need one width: " + ws[0] + " and " + w);
+            MatMul.checkArguments(w, x, outs[i], batch, 0, w.rows());
+            groups += Math.ceilDiv(w.rows(), MatMul.ROW_GROUP);
+            if (int8Packing(w)) int8 = true;
+            else if (w.type() == dev.edgewise.quant.GGMLType.F16 && w.hasData()) w.finiteHalves(); // its one scan here, not in every worker
+        }
         if (batch == 0) return;
-        int groups = Math.ceilDiv(rows, MatMul.ROW_GROUP);
-        PackedQ4_0 packed = w.packed();
-        if (packed != null && packed.panelRows() == int8PanelRows()) { // panels (4-16 rows) divide ROW_GROUP
-            Int8Activations q = Int8Activations.forThisThread().quantize(x, batch, w.cols());
-            if (pool.threads() == 1 || groups == 1) {
-                matmulRowsInt8(packed, q, out, 0, rows);
-            } else {
-                pool.parallelFor(groups, (g0, g1) ->
-                        matmulRowsInt8(packed, q, out, g0 * MatMul.ROW_GROUP, Math.min(rows, g1 * MatMul.ROW_GROUP)));
-            }
-            return;
-        }
-        PackedBlocks blocks = w.packedBlocks();
-        if (blocks != null && blocks.panelRows() == int8PanelRows()) {
-            Int8Activations q = Int8Activations.forThisThread().quantize(x, batch, w.cols());
-            if (pool.threads() == 1 || groups == 1) {
-                matmulRowsInt8(blocks, q, out, 0, rows);
-            } else {
-                pool.parallelFor(groups, (g0, g1) ->
-                        matmulRowsInt8(blocks, q, out, g0 * MatMul.ROW_GROUP, Math.min(rows, g1 * MatMul.ROW_GROUP)));
-            }
-            return;
-        }
-        if (w.type() == dev.edgewise.quant.GGMLType.F16 && w.hasData()) w.finiteHalves(); // its one scan here, not in every worker
+        Int8Activations q = int8 ? Int8Activations.forThisThread().quantize(x, batch, cols) : null;
         if (pool.threads() == 1 || groups == 1) {
-            matmulRows(w, x, out, batch, 0, rows);
+            rowGroups(ws, q, x, outs, batch, 0, groups);
             return;
         }
-        pool.parallelFor(groups, (g0, g1) ->
-                matmulRows(w, x, out, batch, g0 * MatMul.ROW_GROUP, Math.min(rows, g1 * MatMul.ROW_GROUP)));
+        pool.parallelFor(groups, (g0, g1) -> rowGroups(ws, q, x, outs, batch, g0, g1));
+    }
+
+    /** Whether {@code w} runs on 8-bit activations here: packed in this width's panels (4-16 rows, dividing ROW_GROUP). */
+    private boolean int8Packing(WeightMatrix w) {
+        PackedQ4_0 packed = w.packed();
+        if (packed != null) return packed.panelRows() == int8PanelRows();
+        PackedBlocks blocks = w.packedBlocks();
+        return blocks != null && blocks.panelRows() == int8PanelRows();
+    }
+
+    /** Row groups {@code [g0, g1)} of the matrices taken in order, each matrix's rows by its kernel. */
+    private void rowGroups(WeightMatrix[] ws, Int8Activations q, float[] x, float[][] outs, int batch, int g0, int g1) {
+        for (int i = 0, base = 0; i < ws.length && base < g1; i++) {
+            WeightMatrix w = ws[i];
+            int rows = w.rows(), end = base + Math.ceilDiv(rows, MatMul.ROW_GROUP);
+            int lo = Math.max(g0, base), hi = Math.min(g1, end);
+            if (lo < hi) {
+                int r0 = (lo - base) * MatMul.ROW_GROUP, r1 = Math.min(rows, (hi - base) * MatMul.ROW_GROUP);
+                if (!int8Packing(w)) matmulRows(w, x, outs[i], batch, r0, r1);
+                else if (w.packed() != null) matmulRowsInt8(w.packed(), q, outs[i], r0, r1);
+                else matmulRowsInt8(w.packedBlocks(), q, outs[i], r0, r1);
+            }
+            base = end;
+        }
     }
 
     /**

@@ -73,6 +73,28 @@ class Int8MatMulTest {
         }
     }
 
+    /** Every width's quantizer (vector pairs and sums at 4-16 lanes, the scalar pairing elsewhere) equals the scalar definition. */
+    @ParameterizedTest
+    @MethodSource("dev.edgewise.kernels.TestKernels#all")
+    void everyWidthsQuantizerEqualsTheScalarOne(SimdKernels k) {
+        Random rnd = new Random(11);
+        int blocks = 24;
+        float[] x = new float[32 * blocks];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian() * (i % 89 == 0 ? 300 : 1);
+        for (int i = 0; i < 64; i++) x[i] = (i % 4 - 1.5f); // ties at every scale
+        for (int i = 96; i < 128; i++) x[i] = 0; // a block of zeros
+        for (int i = 128; i < 160; i++) x[i] = i % 2 == 0 ? -127 : 127; // extreme quants in both parities
+        Int8Activations scalar = new Int8Activations();
+        scalar.quantizeScalar(x, 1, x.length);
+        int[] pairs = new int[16 * blocks], zeroPoints = new int[blocks], halfSums = new int[2 * blocks];
+        float[] scales = new float[blocks];
+        ((KernelInternals) k).quantizeBlocks(x, blocks, pairs, scales, zeroPoints, halfSums, new int[32]);
+        assertThat(pairs).as("pairs").containsExactly(java.util.Arrays.copyOf(scalar.pairs, pairs.length));
+        assertThat(scales).as("scales").containsExactly(java.util.Arrays.copyOf(scalar.scales, blocks));
+        assertThat(zeroPoints).as("zero points").containsExactly(java.util.Arrays.copyOf(scalar.zeroPoints, blocks));
+        assertThat(halfSums).as("half sums").containsExactly(java.util.Arrays.copyOf(scalar.halfSums, 2 * blocks));
+    }
+
     @Test
     void packingKeepsEveryQuantAndScale() {
         Random rnd = new Random(2);
