@@ -152,10 +152,11 @@ final class KQuantIntegerKernels implements BlockKernels {
                 int m = p0 + 16 * blk;
                 for (int c = 0; c < 4; c++, m += 4) { // unmasked shifts against chained pairs (Int8Activations)
                     ShortVector q = ShortVector.fromMemorySegment(SI, seg, plane + c * CHUNK, LE);
-                    a = a.add(q.mul(IntVector.broadcast(I, chains[m]).reinterpretAsShorts()))
-                            .add(q.lanewise(VectorOperators.LSHR, 4).mul(IntVector.broadcast(I, chains[m + 1]).reinterpretAsShorts()))
-                            .add(q.lanewise(VectorOperators.LSHR, 8).mul(IntVector.broadcast(I, chains[m + 2]).reinterpretAsShorts()))
+                    ShortVector lo = q.mul(IntVector.broadcast(I, chains[m]).reinterpretAsShorts())
+                            .add(q.lanewise(VectorOperators.LSHR, 4).mul(IntVector.broadcast(I, chains[m + 1]).reinterpretAsShorts()));
+                    ShortVector hi = q.lanewise(VectorOperators.LSHR, 8).mul(IntVector.broadcast(I, chains[m + 2]).reinterpretAsShorts())
                             .add(q.lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I, chains[m + 3]).reinterpretAsShorts()));
+                    a = a.add(lo.add(hi)); // a tree, as IntegerKernels.int8Tile1
                 }
                 float da = scales[s0 + blk];
                 float aSum = da * activationSum(zeroPoints[s0 + blk]);
@@ -362,10 +363,12 @@ final class KQuantIntegerKernels implements BlockKernels {
                     ShortVector a = IntVector.broadcast(I, halfSums[2 * (s0 + blk) + h]).reinterpretAsShorts().mul((short) -32);
                     for (int c = 2 * h; c < 2 * h + 2; c++) { // the low four bits: unmasked shifts against chained pairs
                         ShortVector q = ShortVector.fromMemorySegment(SI, seg, plane + c * CHUNK, LE);
-                        a = a.add(q.mul(IntVector.broadcast(I, chains[m + 4 * (c & 1)]).reinterpretAsShorts()))
-                                .add(q.lanewise(VectorOperators.LSHR, 4).mul(IntVector.broadcast(I, chains[m + 4 * (c & 1) + 1]).reinterpretAsShorts()))
-                                .add(q.lanewise(VectorOperators.LSHR, 8).mul(IntVector.broadcast(I, chains[m + 4 * (c & 1) + 2]).reinterpretAsShorts()))
-                                .add(q.lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I, chains[m + 4 * (c & 1) + 3]).reinterpretAsShorts()));
+                        int n = m + 4 * (c & 1);
+                        ShortVector lo = q.mul(IntVector.broadcast(I, chains[n]).reinterpretAsShorts())
+                                .add(q.lanewise(VectorOperators.LSHR, 4).mul(IntVector.broadcast(I, chains[n + 1]).reinterpretAsShorts()));
+                        ShortVector hi = q.lanewise(VectorOperators.LSHR, 8).mul(IntVector.broadcast(I, chains[n + 2]).reinterpretAsShorts())
+                                .add(q.lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I, chains[n + 3]).reinterpretAsShorts()));
+                        a = a.add(lo.add(hi)); // a tree, as IntegerKernels.int8Tile1
                     }
                     ShortVector hi = ShortVector.fromMemorySegment(SI, seg, plane + PLANE + h * CHUNK, LE);
                     for (int k = 0; k < 8; k++, hi = hi.lanewise(VectorOperators.LSHR, 2)) { // the high parts, times 16 by their chains
