@@ -185,7 +185,7 @@ final class BenchCommand implements Callable<Integer> {
             if (json) out.print(JsonWriter.write(toJson(context, results)));
             else printTable(out, context, results);
             out.flush();
-            HugePageHint.printIfLow(hugePages, m.file().path(), m.file().segment().byteSize(), err);
+            HugePageHint.printIfLow(hugePages, m.file().path(), m.fileBytesReadPerToken(), err);
         }
         return 0;
     }
@@ -380,6 +380,7 @@ final class BenchCommand implements Callable<Integer> {
         for (var t : m.file().tensors()) params += t.elements();
         c.put("params", params);
         c.put("weight_bytes_per_token", weightBytesPerToken(m));
+        c.put("file_bytes_per_token", m.fileBytesReadPerToken());
         c.put("backend", "Java Vector API " + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit");
         c.put("java", Runtime.version().toString());
         c.put("os_arch", System.getProperty("os.arch"));
@@ -411,6 +412,12 @@ final class BenchCommand implements Callable<Integer> {
         return bytes;
     }
 
+    /** The file mapping's share in 2 MiB pages, or that decoding reads none of it (every matrix packed in memory). */
+    private static String hugePageFigure(double share, long fileBytesPerToken) {
+        if (fileBytesPerToken == 0) return "packed in memory";
+        return share < 0 ? "n/a" : String.format(Locale.ROOT, "%.0f%% of the file", 100 * share);
+    }
+
     /** Peak resident set size from /proc (Linux), or -1 where unavailable. */
     static long peakRss() {
         try {
@@ -438,7 +445,7 @@ final class BenchCommand implements Callable<Integer> {
         double huge = (double) c.get("weights_in_huge_pages");
         out.printf(Locale.ROOT, "load: %.0f ms | peak RSS: %s | KV cache: %s, %d bytes per position | weights in 2 MiB pages: %s | weights read per token: %.1f MB | %s, %d cores, Java %s%n", c.get("load_ms"),
                 ((Number) c.get("peak_rss_bytes")).longValue() < 0 ? "n/a" : String.format(Locale.ROOT, "%.1f MiB", ((Number) c.get("peak_rss_bytes")).longValue() / 1048576.0),
-                c.get("kv_type"), ((Number) c.get("kv_bytes_per_position")).longValue(), huge < 0 ? "n/a" : String.format(Locale.ROOT, "%.0f%%", 100 * huge),
+                c.get("kv_type"), ((Number) c.get("kv_bytes_per_position")).longValue(), hugePageFigure(huge, ((Number) c.get("file_bytes_per_token")).longValue()),
                 ((Number) c.get("weight_bytes_per_token")).longValue() / 1e6, c.get("os_arch"), c.get("cores"), c.get("java"));
         for (Result r : results) {
             if (r.extra().containsKey("extra_time_fraction")) {

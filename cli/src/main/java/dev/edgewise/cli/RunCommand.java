@@ -149,7 +149,7 @@ final class RunCommand implements Callable<Integer> {
                     t.promptTokens(), t.promptTokensPerSecond(), t.timeToFirstTokenMillis(), t.generatedTokens(),
                     t.decodeTokensPerSecond(), t.stepMillis(), m.loadNanos() / 1e6, model.options().threads(), sampling.resolvedSeed(),
                     result.finishReason().name().toLowerCase(Locale.ROOT));
-            HugePageHint.printIfLow(HugePageHint.share(m), m.file().path(), m.file().segment().byteSize(), err);
+            HugePageHint.printIfLow(HugePageHint.share(m), m.file().path(), m.fileBytesReadPerToken(), err);
         }
         return 0;
     }

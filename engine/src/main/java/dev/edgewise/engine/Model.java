@@ -139,6 +139,15 @@ public final class Model implements AutoCloseable {
         return gguf;
     }
 
+    /**
+     * Bytes of weights a decode step reads from the model file's mapping (the matrices not packed
+     * into memory at load): what the file's page size can slow down. See
+     * {@link ModelWeights#bytesReadPerTokenFrom}.
+     */
+    public long fileBytesReadPerToken() {
+        return scheduler.forward().weights().bytesReadPerTokenFrom(gguf.segment());
+    }
+
     public int contextSize() {
         return contextSize;
     }

@@ -7,6 +7,7 @@ import dev.edgewise.loader.ModelFormatException;
 import dev.edgewise.quant.Dequantize;
 import dev.edgewise.quant.GGMLType;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
@@ -72,6 +73,27 @@ public record ModelWeights(
             return;
         }
         Dequantize.row(e.type(), e.data(), token * e.rowBytes(), dst, offset, e.cols());
+    }
+
+    /**
+     * Bytes a decode step streams from {@code mapping} (the model file): the layer and output
+     * matrices that are not packed (a packing is a copy in memory, and the file's pages under it
+     * are released) and whose data lies in the mapping. Zero when every matrix is packed: then the
+     * file's page size does not matter to decoding.
+     */
+    public long bytesReadPerTokenFrom(MemorySegment mapping) {
+        long bytes = fileBytes(output, mapping);
+        for (LayerWeights l : layers) {
+            for (WeightMatrix m : new WeightMatrix[] {l.wq(), l.wk(), l.wv(), l.wo(), l.gate(), l.up(), l.down()}) bytes += fileBytes(m, mapping);
+        }
+        return bytes;
+    }
+
+    private static long fileBytes(WeightMatrix m, MemorySegment mapping) {
+        if (m.packed() != null || m.packedBlocks() != null || !m.hasData()) return 0;
+        long start = m.data().address() - mapping.address();
+        boolean inside = mapping.isNative() && m.data().isNative() && start >= 0 && start + m.data().byteSize() <= mapping.byteSize();
+        return inside ? (long) m.rows() * m.rowBytes() : 0;
     }
 
     /** Reads tensors by name, checking shape and type so a mismatch names the tensor. */
