@@ -69,7 +69,7 @@ final class ElementKernels implements FormatKernels {
     // a copy, because the 4 x 4 tiles there measured 1.5-2x faster than these 1 x 4 tiles.)
 
     private static void f32Rows(MemorySegment seg, long rowBytes, int rows, int cols, float[] x, float[] out, int batch, int r0, int r1) {
-        float[] acc = new float[4 * L];
+        float[] acc = Scratch.LANE_SUMS.atLeast(4 * L);
         for (int r = r0; r < r1; r++) {
             long row = r * rowBytes;
             int b = 0;
@@ -88,12 +88,12 @@ final class ElementKernels implements FormatKernels {
     // 18x slower when these loops sat in matmulRows).
 
     private static void f16Rows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
-        float[] acc = new float[L];
+        float[] acc = Scratch.LANE_SUMS.atLeast(L);
         for (int r = r0; r < r1; r++) out[r] = f16Tile1(seg, r * rowBytes, cols, x, 0, acc);
     }
 
     private static void bf16Rows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
-        float[] acc = new float[L];
+        float[] acc = Scratch.LANE_SUMS.atLeast(L);
         for (int r = r0; r < r1; r++) out[r] = bf16Tile1(seg, r * rowBytes, cols, x, 0, acc);
     }
 

@@ -67,12 +67,12 @@ final class KQuantKernels implements FormatKernels {
     // One vector: one row at a time, each format's loop its own small method (see QuantKernels).
 
     private static void q6_KRows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
-        float[] acc = new float[L];
+        float[] acc = Scratch.LANE_SUMS.atLeast(L);
         for (int r = r0; r < r1; r++) out[r] = q6_KTile1(seg, r * rowBytes, cols / Q6_K_BLOCK, x, acc);
     }
 
     private static void q4_KRows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
-        float[] acc = new float[L];
+        float[] acc = Scratch.LANE_SUMS.atLeast(L);
         for (int r = r0; r < r1; r++) out[r] = q4_KTile1(seg, r * rowBytes, cols / Q4_K_BLOCK, x, acc);
     }
 

@@ -87,7 +87,7 @@ final class QuantKernels implements FormatKernels {
 
     private static void q5_0Rows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
         int blocks = cols / Q5_0_BLOCK;
-        float[] xSums = blockSums(x, blocks), acc = new float[L];
+        float[] xSums = blockSums(x, blocks), acc = Scratch.LANE_SUMS.atLeast(L);
         for (int r = r0; r < r1; r++) out[r] = q5_0Tile1(seg, r * rowBytes, blocks, x, xSums, acc);
     }
 
@@ -95,7 +95,7 @@ final class QuantKernels implements FormatKernels {
 
     private static void q4_0Rows(MemorySegment seg, long rowBytes, int cols, float[] x, float[] out, int r0, int r1) {
         int blocks = cols / Q4_0_BLOCK, r = r0;
-        float[] xSums = blockSums(x, blocks), acc = new float[2 * L];
+        float[] xSums = blockSums(x, blocks), acc = Scratch.LANE_SUMS.atLeast(2 * L);
         for (; r + 1 < r1; r += 2) q4_0Rows2(seg, r * rowBytes, (r + 1) * rowBytes, blocks, x, xSums, out, r, acc);
         if (r < r1) out[r] = q4_0Tile1(seg, r * rowBytes, blocks, x, xSums, acc);
     }
@@ -149,7 +149,7 @@ final class QuantKernels implements FormatKernels {
      * (KernelRootsTest). (Rows in pairs, as Q4_0 takes them, decoded 0.5B Q4_0 files 15% slower.)
      */
     private static void q8_0Rows(MemorySegment seg, long rowBytes, int blocks, float[] x, float[] out, int r0, int r1) {
-        float[] acc = new float[L];
+        float[] acc = Scratch.LANE_SUMS.atLeast(L);
         for (int r = r0; r < r1; r++) {
             long row = r * rowBytes;
             FloatVector a0 = FloatVector.zero(F), a1 = a0;
@@ -266,12 +266,12 @@ final class QuantKernels implements FormatKernels {
 
     private static void q4_0RowsFor2(MemorySegment seg, long rowBytes, int rows, int cols, float[] x, float[] out, int r0, int r1) {
         int blocks = cols / Q4_0_BLOCK;
-        float[] xSums = blockSums(x, 2 * blocks), acc = new float[2 * L]; // the second vector's blocks follow the first's
+        float[] xSums = blockSums(x, 2 * blocks), acc = Scratch.LANE_SUMS.atLeast(2 * L); // the second vector's blocks follow the first's
         for (int r = r0; r < r1; r++) q4_0Tile2(seg, r * rowBytes, blocks, x, cols, xSums, out, r, rows + r, acc);
     }
 
     private static void q8_0RowsFor2(MemorySegment seg, long rowBytes, int rows, int cols, float[] x, float[] out, int r0, int r1) {
-        float[] acc = new float[2 * L];
+        float[] acc = Scratch.LANE_SUMS.atLeast(2 * L);
         for (int r = r0; r < r1; r++) q8_0Tile2(seg, r * rowBytes, cols / Q8_0_BLOCK, x, cols, out, r, rows + r, acc);
     }
 
@@ -366,7 +366,7 @@ final class QuantKernels implements FormatKernels {
     /** {@code sums[b]} = x[32b] + .. + x[32b + 31] for each of {@code blocks} blocks, in a per-thread array. */
     private static float[] blockSums(float[] x, int blocks) {
         float[] sums = Scratch.BLOCK_SUMS.atLeast(blocks);
-        float[] acc = new float[L];
+        float[] acc = Scratch.LANE_SUMS.atLeast(L);
         for (int b = 0; b < blocks; b++) {
             FloatVector v = FloatVector.fromArray(F, x, 32 * b);
             for (int k = L; k < 32; k += L) v = v.add(FloatVector.fromArray(F, x, 32 * b + k));

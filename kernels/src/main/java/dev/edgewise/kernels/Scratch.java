@@ -18,6 +18,8 @@ final class Scratch<A> {
     static final Scratch<float[]> ROW_SCALES = new Scratch<>(float[]::new, a -> a.length);
     /** Decoded weight rows and a tile's accumulators of the float tiles. */
     static final Scratch<float[]> DECODED_ROWS = new Scratch<>(float[]::new, a -> a.length);
+    /** The float kernels' vector accumulators, stored for their fixed-order lane sums (1 to 4 vectors). */
+    static final Scratch<float[]> LANE_SUMS = new Scratch<>(float[]::new, a -> a.length);
     /** Sums of the activation's 32-element blocks for the float Q4_0 and Q5_0 kernels. */
     static final Scratch<float[]> BLOCK_SUMS = new Scratch<>(float[]::new, a -> a.length);
 
