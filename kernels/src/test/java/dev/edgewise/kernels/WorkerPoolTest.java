@@ -198,6 +198,9 @@ class WorkerPoolTest {
             WorkerPool.Hold hold = pool.hold();
             assertThat(pool.held()).isTrue();
             pool.parallelFor(64, (start, end) -> ran.addAndGet(end - start)); // wakes them
+            // unparked is not yet running: on a loaded 2-core machine a woken worker can wait several
+            // milliseconds for a core (CI saw one still parked after 5 ms), so wait for both to be up
+            awaitParked(pool, 0);
             for (int i = 0; i < 20; i++) { // 100 ms: 2,000 times the unheld spin
                 Thread.sleep(5);
                 assertThat(pool.parkedWorkers()).as("parked workers while held, after %d ms", 5 * (i + 1)).isZero();
@@ -218,7 +221,7 @@ class WorkerPoolTest {
     private static void awaitParked(WorkerPool pool, int workers) throws InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (pool.parkedWorkers() != workers) {
-            assertThat(System.nanoTime() - deadline).as("%d workers parked within 10 s", workers).isNegative();
+            assertThat(System.nanoTime() - deadline).as("%d workers parked within 10 s", workers).isNegative(); // 0: all awake
             Thread.sleep(1);
         }
     }
