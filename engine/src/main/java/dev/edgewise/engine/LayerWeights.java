@@ -25,6 +25,11 @@ public record LayerWeights(
         this(attnNorm, wq, bq, wk, bk, wv, bv, null, null, wo, ffnNorm, gate, up, down);
     }
 
+    /** The seven matrices, in {@link #withMatrices}' order. */
+    public WeightMatrix[] matrices() {
+        return new WeightMatrix[] {wq, wk, wv, wo, gate, up, down};
+    }
+
     /** A copy with the seven matrices replaced (packed, fused ...) and every vector shared. */
     public LayerWeights withMatrices(WeightMatrix wq, WeightMatrix wk, WeightMatrix wv, WeightMatrix wo,
                                      WeightMatrix gate, WeightMatrix up, WeightMatrix down) {

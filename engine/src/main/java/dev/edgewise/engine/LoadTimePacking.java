@@ -43,7 +43,7 @@ final class LoadTimePacking {
         // the same way, and 4 KiB pages cost the prefetchers and the TLB (see PageCache).
         long bytes = 0;
         int panel = SimdKernels.preferred().int8PanelRows();
-        for (WeightMatrix m : matrices(w)) {
+        for (WeightMatrix m : w.matrices()) {
             if (PackedQ4_0.canPack(m)) bytes += PackedQ4_0.bytes(m, panel) + 64;
             else if (packsBlocks(m)) bytes += PackedBlocks.bytes(m, panel) + 64;
         }
@@ -56,7 +56,7 @@ final class LoadTimePacking {
             layers[i] = l.withMatrices(pack(l.wq(), pool, arena), pack(l.wk(), pool, arena), pack(l.wv(), pool, arena),
                     pack(l.wo(), pool, arena), pack(l.gate(), pool, arena), pack(l.up(), pool, arena),
                     pack(l.down(), pool, arena));
-            release.packed(layerMatrices(l), layerMatrices(layers[i]));
+            release.packed(l.matrices(), layers[i].matrices());
         }
         WeightMatrix output = pack(w.output(), pool, arena);
         progress.update("packing weights", layers.length, layers.length);
@@ -75,9 +75,6 @@ final class LoadTimePacking {
         return blocksOn() && PackedBlocks.canPack(m);
     }
 
-    private static WeightMatrix[] layerMatrices(LayerWeights l) {
-        return new WeightMatrix[] {l.wq(), l.wk(), l.wv(), l.wo(), l.gate(), l.up(), l.down()};
-    }
 
     /**
      * Releases the file pages of packed matrices as they are packed (so resident memory stays about
@@ -99,7 +96,7 @@ final class LoadTimePacking {
         FileRelease(ModelWeights w, MemorySegment file) {
             this.file = file;
             java.util.List<WeightMatrix> keep = new java.util.ArrayList<>();
-            for (WeightMatrix m : matrices(w)) if (!willPack(m)) keep.add(m);
+            for (WeightMatrix m : w.matrices()) if (!willPack(m)) keep.add(m);
             // the embedding's rows are read from the file for lookups unless it is the packed output
             if (w.tokenEmbedding() != w.output() || !willPack(w.output())) keep.add(w.tokenEmbedding());
             kept = new long[2 * keep.size()];
@@ -118,7 +115,7 @@ final class LoadTimePacking {
             for (int i : order) {
                 MemorySegment d = unpacked[i].data();
                 boolean inFile = d.address() >= file.address() && d.address() + d.byteSize() <= file.address() + file.byteSize();
-                if (!isPacked(packed[i]) || !inFile || isKept(d.address(), d.address() + d.byteSize())) {
+                if (!packed[i].isPacked() || !inFile || isKept(d.address(), d.address() + d.byteSize())) {
                     end = 0;
                     continue;
                 }
@@ -140,18 +137,6 @@ final class LoadTimePacking {
             for (int i = 0; i < kept.length; i += 2) if (kept[i] < to && kept[i + 1] > from && kept[i + 1] > kept[i]) return true;
             return false;
         }
-    }
-
-    /** Whether {@code m} runs on a packing at every batch (so its file pages are not read any more). */
-    private static boolean isPacked(WeightMatrix m) {
-        return m.packed() != null || m.packedBlocks() != null;
-    }
-
-    private static java.util.List<WeightMatrix> matrices(ModelWeights w) {
-        java.util.List<WeightMatrix> all = new java.util.ArrayList<>();
-        for (LayerWeights l : w.layers()) all.addAll(java.util.List.of(l.wq(), l.wk(), l.wv(), l.wo(), l.gate(), l.up(), l.down()));
-        all.add(w.output());
-        return all;
     }
 
     private static WeightMatrix pack(WeightMatrix m, WorkerPool pool, SegmentAllocator arena) {

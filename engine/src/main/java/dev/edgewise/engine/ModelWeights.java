@@ -8,8 +8,10 @@ import dev.edgewise.quant.Dequantize;
 import dev.edgewise.quant.GGMLType;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -82,18 +84,22 @@ public record ModelWeights(
      * file's page size does not matter to decoding.
      */
     public long bytesReadPerTokenFrom(MemorySegment mapping) {
-        long bytes = fileBytes(output, mapping);
-        for (LayerWeights l : layers) {
-            for (WeightMatrix m : new WeightMatrix[] {l.wq(), l.wk(), l.wv(), l.wo(), l.gate(), l.up(), l.down()}) bytes += fileBytes(m, mapping);
+        long bytes = 0;
+        for (WeightMatrix m : matrices()) {
+            if (m.isPacked() || !m.hasData()) continue;
+            long start = m.data().address() - mapping.address();
+            boolean inside = mapping.isNative() && m.data().isNative() && start >= 0 && start + m.data().byteSize() <= mapping.byteSize();
+            if (inside) bytes += (long) m.rows() * m.rowBytes();
         }
         return bytes;
     }
 
-    private static long fileBytes(WeightMatrix m, MemorySegment mapping) {
-        if (m.packed() != null || m.packedBlocks() != null || !m.hasData()) return 0;
-        long start = m.data().address() - mapping.address();
-        boolean inside = mapping.isNative() && m.data().isNative() && start >= 0 && start + m.data().byteSize() <= mapping.byteSize();
-        return inside ? (long) m.rows() * m.rowBytes() : 0;
+    /** The matrices a decode step reads whole: every layer's seven ({@link LayerWeights#matrices}), then the output. */
+    public List<WeightMatrix> matrices() {
+        List<WeightMatrix> all = new ArrayList<>();
+        for (LayerWeights l : layers) all.addAll(Arrays.asList(l.matrices()));
+        all.add(output);
+        return all;
     }
 
     /** Reads tensors by name, checking shape and type so a mismatch names the tensor. */

@@ -52,7 +52,6 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     /** The integer kernels' panel rows: L, or 0 below 4 float lanes. */
     private static final int PANEL = L >= 4 ? L : 0;
 
-
     SpeciesKernels() {}
 
     @Override

@@ -91,6 +91,9 @@ public final class WeightMatrix {
     /** The integer kernels' packing of this Q8_0, Q5_0, Q4_K, Q5_K or Q6_K matrix, or null. */
     public PackedBlocks packedBlocks() { return packedBlocks; }
 
+    /** Whether the matrix has an integer packing ({@link #packed} or {@link #packedBlocks}), a copy in memory its kernels read instead of the data. */
+    public boolean isPacked() { return packed != null || packedBlocks != null; }
+
     public GGMLType type() { return type; }
 
     /**
