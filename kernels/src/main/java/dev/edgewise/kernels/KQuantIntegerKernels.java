@@ -109,7 +109,7 @@ final class KQuantIntegerKernels implements BlockKernels {
         return (FloatVector) sum.convert(VectorOperators.I2F, 0);
     }
 
-    /** L F16 row scales as floats (finite: PackedBlocks.canPack; IntegerKernels.packedScales explains the bits). */
+    /** L F16 row scales as floats (finite: PackedBlocks.canPack; IntegerKernels.rawScales explains the bits). */
     private static FloatVector packedScales(MemorySegment seg, long offset) {
         IntVector h = (IntVector) ShortVector.fromMemorySegment(S, seg, offset, LE).convertShape(VectorOperators.S2I, I, 0);
         IntVector bits = h.lanewise(VectorOperators.LSHL, 13).and(0x0FFF_E000).or(h.and(0x8000_0000));

@@ -17,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Makes one copy of the kernel classes per vector species: {@link SpeciesKernels} (the
  * {@link SimdKernels} of that width) and the per-concern classes it and they hold
  * ({@link VectorKernels}, {@link ElementKernels}, {@link QuantKernels}, {@link KQuantKernels},
- * {@link IntegerKernels}, {@link KQuantIntegerKernels}).
+ * {@link IntegerKernels}, {@link Q8Q5IntegerKernels}, {@link KQuantIntegerKernels}).
  *
  * <p>Why copies: C2 compiles Vector API code to SIMD instructions only when the species is a
  * compile-time constant; a species held in an instance field or passed as an argument makes every

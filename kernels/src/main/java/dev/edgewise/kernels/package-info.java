@@ -23,7 +23,8 @@
  *       lane sums; floats or Q8_0 read in place), {@link dev.edgewise.kernels.KvKernels} adds weighted
  *       value rows (floats or Q8_0, quants widened in registers) into the group's outputs.</li>
  *   <li>{@link dev.edgewise.kernels.Rope}: NeoX-style rotary embedding with double-precision angles.</li>
- *   <li>Integer kernels ({@code IntegerKernels}, the K-quants' in {@code KQuantIntegerKernels}):
+ *   <li>Integer kernels ({@code IntegerKernels}, Q8_0's and Q5_0's in {@code Q8Q5IntegerKernels}, the
+ *       K-quants' in {@code KQuantIntegerKernels}):
  *       Q4_0 ({@link dev.edgewise.kernels.PackedQ4_0}), Q8_0, Q5_0, Q4_K, Q5_K and Q6_K
  *       ({@link dev.edgewise.kernels.PackedBlocks}) repacked at load into panels of 4-bit planes
  *       (and their high bits), multiplied against 8-bit activations in 16-bit lanes.</li>
@@ -70,8 +71,9 @@
  *   <li>{@code ElementKernels}, {@code QuantKernels}, {@code KQuantKernels}: the fused
  *       kernels and row decoders of F32/F16/BF16, of the 32-element block quants (Q8_0, Q4_0,
  *       Q5_0) and of the K-quants (Q4_K, Q6_K);</li>
- *   <li>{@code IntegerKernels}, {@code KQuantIntegerKernels}: packed weights against 8-bit
- *       activations (the second for the K-quants' super-blocks).</li>
+ *   <li>{@code IntegerKernels}, {@code Q8Q5IntegerKernels}, {@code KQuantIntegerKernels}: packed
+ *       weights against 8-bit activations (Q4_0 and the quantizer; Q8_0 and Q5_0; the K-quants'
+ *       super-blocks).</li>
  * </ul>
  * Each holds its width's copies of the others it calls in {@code static final} fields: the
  * receiver is then a constant, so C2 binds and inlines those calls as it would a static call

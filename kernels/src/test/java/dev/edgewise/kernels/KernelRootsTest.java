@@ -56,8 +56,8 @@ class KernelRootsTest {
             "KQuantIntegerKernels, q4_KTile1",    // the K-quants on integers (the default): Q4_K_M files
             "KQuantIntegerKernels, q5_KTile1",
             "KQuantIntegerKernels, q6_KTile1",    // the output matrix of Q4_K_M files from 1.5B up
-            "IntegerKernels, q8_0Tile1",          // packed Q8_0 against one vector: Q8_0 files, the output matrix of 0.5B Q4_0 files
-            "IntegerKernels, q5_0Tile1",          // packed Q5_0: most of a 0.5B Q4_K_M file's layers
+            "Q8Q5IntegerKernels, q8_0Tile1",       // packed Q8_0 against one vector: Q8_0 files, the output matrix of 0.5B Q4_0 files
+            "Q8Q5IntegerKernels, q5_0Tile1",       // packed Q5_0: most of a 0.5B Q4_K_M file's layers
             "QuantKernels, q8_0Rows",             // Q8_0 on float activations (--exact-activations, -Dedgewise.int8.blocks=false)
             "ElementKernels, f16Tile1",           // F16 against one vector: F16 files
             "QuantKernels, q5_0Tile1",
