@@ -41,7 +41,7 @@ interface LaneOps {
 
     void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int n, float eps);
 
-    double softmax(float[] x, int off, int n);
+    void softmaxRows(float[] x, int off, int rows, int n, float[] maxes, int maxOff, double[] sums, int sumOff);
 
     void siluMul(float[] gate, int gOff, float[] up, int uOff, int n);
 

@@ -135,8 +135,8 @@ public interface SimdKernels {
     /** See {@link VectorOps#rmsnorm}. */
     void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int n, float eps);
 
-    /** See {@link VectorOps#softmax}. */
-    double softmax(float[] x, int off, int n);
+    /** See {@link VectorOps#softmaxRows}. */
+    void softmaxRows(float[] x, int off, int rows, int n, float[] maxes, int maxOff, double[] sums, int sumOff);
 
     /** See {@link VectorOps#siluMul}. */
     void siluMul(float[] gate, int gOff, float[] up, int uOff, int n);

@@ -480,8 +480,8 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     }
 
     @Override
-    public double softmax(float[] x, int off, int n) {
-        return OPS.softmax(x, off, n);
+    public void softmaxRows(float[] x, int off, int rows, int n, float[] maxes, int maxOff, double[] sums, int sumOff) {
+        OPS.softmaxRows(x, off, rows, n, maxes, maxOff, sums, sumOff);
     }
 
     @Override

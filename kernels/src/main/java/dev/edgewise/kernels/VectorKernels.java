@@ -173,29 +173,49 @@ final class VectorKernels implements LaneOps {
         for (; i < n; i++) out[outOff + i] = x[xOff + i] * inverseRms * weight[i];
     }
 
+    /**
+     * Its three passes per row (maximum, exponentials and their sum, normalising) are written out
+     * here, not calls to max and scale: attention calls it for every head of every layer from a
+     * parallel loop's body, and a small softmax inlined there with its callees took that compilation
+     * past C2's node budget once (JFR: VectorOps.max running boxed in a steady-state F16 decode).
+     * Over FreqInlineSize, it is always a compilation of its own (KernelRootsTest).
+     */
     @Override
-    public double softmax(float[] x, int off, int n) {
-        Objects.checkFromIndexSize(off, n, x.length);
-        if (n == 0) return 0;
-        FloatVector max = FloatVector.broadcast(F, max(x, off, n));
-        float maxScalar = max.lane(0);
-        DoubleVector lo = DoubleVector.zero(D), hi = lo;
-        int i = 0;
+    public void softmaxRows(float[] x, int off, int rows, int n, float[] maxes, int maxOff, double[] sums, int sumOff) {
+        if (rows < 0 || n < 0) throw new IllegalArgumentException("rows and n must not be negative, got " + rows + " and " + n);
+        Objects.checkFromIndexSize(off, Math.multiplyExact(rows, n), x.length);
+        if (maxes != null) Objects.checkFromIndexSize(maxOff, rows, maxes.length);
+        if (sums != null) Objects.checkFromIndexSize(sumOff, rows, sums.length);
         int bound = F.loopBound(n);
-        for (; i < bound; i += L) {
-            FloatVector e = FloatVector.fromArray(F, x, off + i).sub(max).lanewise(VectorOperators.EXP);
-            e.intoArray(x, off + i);
-            lo = lo.add(e.convertShape(VectorOperators.F2D, D, 0));
-            hi = hi.add(e.convertShape(VectorOperators.F2D, D, 1));
+        for (int r = 0, o = off; r < rows; r++, o += n) {
+            FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            int i = 0;
+            for (; i < bound; i += L) m = m.max(FloatVector.fromArray(F, x, o + i));
+            float maxScalar = m.reduceLanes(VectorOperators.MAX);
+            for (; i < n; i++) maxScalar = Math.max(maxScalar, x[o + i]);
+            double sum = 0;
+            if (n > 0) {
+                FloatVector max = FloatVector.broadcast(F, maxScalar);
+                DoubleVector lo = DoubleVector.zero(D), hi = lo;
+                for (i = 0; i < bound; i += L) {
+                    FloatVector e = FloatVector.fromArray(F, x, o + i).sub(max).lanewise(VectorOperators.EXP);
+                    e.intoArray(x, o + i);
+                    lo = lo.add(e.convertShape(VectorOperators.F2D, D, 0));
+                    hi = hi.add(e.convertShape(VectorOperators.F2D, D, 1));
+                }
+                sum = sum(lo.add(hi));
+                for (; i < n; i++) {
+                    float e = (float) Math.exp(x[o + i] - maxScalar);
+                    x[o + i] = e;
+                    sum += e;
+                }
+                float inverse = (float) (1.0 / sum);
+                for (i = 0; i < bound; i += L) FloatVector.fromArray(F, x, o + i).mul(inverse).intoArray(x, o + i);
+                for (; i < n; i++) x[o + i] *= inverse;
+            }
+            if (maxes != null) maxes[maxOff + r] = maxScalar;
+            if (sums != null) sums[sumOff + r] = sum;
         }
-        double sum = sum(lo.add(hi));
-        for (; i < n; i++) {
-            float e = (float) Math.exp(x[off + i] - maxScalar);
-            x[off + i] = e;
-            sum += e;
-        }
-        scale(x, off, n, (float) (1.0 / sum));
-        return sum;
     }
 
     @Override

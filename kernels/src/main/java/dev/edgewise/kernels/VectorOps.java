@@ -41,10 +41,23 @@ public final class VectorOps {
     /**
      * In-place softmax: subtracts the maximum, exponentiates in float, normalises by the (double) sum.
      * Returns that sum, {@code sum exp(x[i] - max)} (0 when {@code n == 0}): with the maximum, what a
-     * softmax over several parts needs to weight each part's normalised result.
+     * softmax over several parts needs to weight each part's normalised result. One row, for
+     * convenience (it allocates the sum's holder); loops use {@link #softmaxRows}.
      */
     public static double softmax(float[] x, int off, int n) {
-        return K.softmax(x, off, n);
+        double[] sum = new double[1];
+        K.softmaxRows(x, off, 1, n, null, 0, sum, 0);
+        return sum[0];
+    }
+
+    /**
+     * {@link #softmax} of each of {@code rows} consecutive rows of {@code n} floats from {@code off},
+     * in place; row r's maximum goes to {@code maxes[maxOff + r]} and its sum to
+     * {@code sums[sumOff + r]} (either array may be null). A row of n = 0 has maximum -Infinity and
+     * sum 0; a row holding NaN normalises to NaN.
+     */
+    public static void softmaxRows(float[] x, int off, int rows, int n, float[] maxes, int maxOff, double[] sums, int sumOff) {
+        K.softmaxRows(x, off, rows, n, maxes, maxOff, sums, sumOff);
     }
 
     /** SwiGLU's gate: {@code gate[i] = silu(gate[i]) * up[i]} with {@code silu(g) = g / (1 + exp(-g))}. */

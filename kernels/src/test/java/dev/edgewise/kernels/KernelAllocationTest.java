@@ -95,7 +95,7 @@ class KernelAllocationTest {
             VectorOps.axpy(0.5f, a, 0, out, 0, n);
             VectorOps.siluMul(out, 0, b, 0, n);
             System.arraycopy(a, 0, out, 0, n);
-            VectorOps.softmax(out, 0, n);
+            VectorOps.softmaxRows(out, 0, 1, n, null, 0, null, 0);
             sink[0] += VectorOps.max(a, 0, n) + (float) VectorOps.sumExp(a, 0, n, 1f);
         });
     }

@@ -62,6 +62,7 @@ class KernelRootsTest {
             "ElementKernels, f16Tile1",           // F16 against one vector: F16 files
             "QuantKernels, q5_0Tile1",
             "KQuantKernels, q6_KTile1",
+            "VectorKernels, softmaxRows",         // attention's softmax, from a parallel loop's body in every layer
     })
     void decodeKernelsAreCompiledOnTheirOwn(String className, String method) throws IOException {
         int limit = freqInlineSize();

@@ -103,31 +103,49 @@ class VectorOpsTest {
     @MethodSource("dev.edgewise.kernels.TestKernels#all")
     void softmaxMatchesFloat64(SimdKernels k) {
         Random rnd = new Random(4);
-        for (int n : LENGTHS) for (int off : OFFSETS) {
-            float[] x = random(rnd, n + off + 1, -20, 20);
+        for (int rows : new int[] {1, 3}) for (int n : LENGTHS) for (int off : OFFSETS) {
+            float[] x = random(rnd, rows * n + off + 1, -20, 20);
             float[] got = x.clone();
-            double returned = k.softmax(got, off, n);
-            if (n == 0) {
-                assertThat(got).containsExactly(x);
-                assertEquals(0, returned);
-                continue;
+            float[] maxes = new float[rows + 1];
+            double[] sums = new double[rows + 2];
+            k.softmaxRows(got, off, rows, n, maxes, 1, sums, 2);
+            for (int r = 0; r < rows; r++) {
+                int o = off + r * n;
+                String what = "softmax rows=" + rows + " row " + r + " n=" + n;
+                if (n == 0) {
+                    assertEquals(Float.NEGATIVE_INFINITY, maxes[1 + r], what);
+                    assertEquals(0, sums[2 + r], what);
+                    continue;
+                }
+                double max = Double.NEGATIVE_INFINITY;
+                for (int i = 0; i < n; i++) max = Math.max(max, x[o + i]);
+                double sum = 0;
+                for (int i = 0; i < n; i++) sum += Math.exp(x[o + i] - max);
+                double total = 0;
+                for (int i = 0; i < n; i++) {
+                    double want = Math.exp(x[o + i] - max) / sum;
+                    // exp to ~1e-6 relative, plus the float rounding of x - max (half an ulp of |x - max|)
+                    double tolerance = want * (1e-6 + Math.abs(x[o + i] - max) * 0x1p-24) + 1e-37;
+                    within(got[o + i], want, tolerance, what + " i=" + i);
+                    total += got[o + i];
+                }
+                within(total, 1, 1e-5, what + " total");
+                assertEquals((float) max, maxes[1 + r], what + " maximum");
+                within(sums[2 + r], sum, 1e-5 * sum, what + " denominator");
             }
-            double max = Double.NEGATIVE_INFINITY;
-            for (int i = 0; i < n; i++) max = Math.max(max, x[off + i]);
-            double sum = 0;
-            for (int i = 0; i < n; i++) sum += Math.exp(x[off + i] - max);
-            double total = 0;
-            for (int i = 0; i < n; i++) {
-                double want = Math.exp(x[off + i] - max) / sum;
-                // exp to ~1e-6 relative, plus the float rounding of x - max (half an ulp of |x - max|)
-                double tolerance = want * (1e-6 + Math.abs(x[off + i] - max) * 0x1p-24) + 1e-37;
-                within(got[off + i], want, tolerance, "softmax n=" + n + " i=" + i);
-                total += got[off + i];
-            }
-            within(total, 1, 1e-5, "softmax sum n=" + n);
-            within(returned, sum, 1e-5 * sum, "softmax's returned denominator n=" + n);
-            assertEquals(x[off + n], got[off + n], "element after the range");
+            assertEquals(0f, maxes[0], "before the maxima");
+            assertEquals(0, sums[1], "before the sums");
+            assertEquals(x[off + rows * n], got[off + rows * n], "element after the range");
+            if (off > 0) assertEquals(x[off - 1], got[off - 1], "element before the range");
         }
+    }
+
+    @Test
+    void softmaxReturnsItsRowsDenominator() {
+        float[] x = {1f, 2f, 3f};
+        double sum = VectorOps.softmax(x, 0, 3);
+        assertEquals(1 + Math.exp(-1) + Math.exp(-2), sum, 1e-6);
+        assertEquals(1, x[0] + x[1] + x[2], 1e-6);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -219,8 +237,8 @@ class VectorOpsTest {
         VectorOps.scale(y2, 0, 50, 3f);
         k.siluMul(y1, 0, a, 0, 50);
         VectorOps.siluMul(y2, 0, a, 0, 50);
-        k.softmax(y1, 5, 40);
-        VectorOps.softmax(y2, 5, 40);
+        k.softmaxRows(y1, 5, 2, 20, null, 0, null, 0);
+        VectorOps.softmaxRows(y2, 5, 2, 20, null, 0, null, 0);
         float[] o1 = new float[50], o2 = new float[50];
         k.rmsnorm(o1, 0, y1, 0, a, 50, 1e-5f);
         VectorOps.rmsnorm(o2, 0, y2, 0, a, 50, 1e-5f);
@@ -235,6 +253,10 @@ class VectorOpsTest {
         assertThatThrownBy(() -> VectorOps.rmsnorm(a, 0, a, 0, new float[5], 10, 1e-6f)).isInstanceOf(IndexOutOfBoundsException.class);
         float[] unchanged = Arrays.copyOf(a, a.length);
         assertThatThrownBy(() -> VectorOps.softmax(a, 8, 3)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> VectorOps.softmaxRows(a, 0, 3, 4, null, 0, null, 0)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> VectorOps.softmaxRows(a, 0, 2, 4, new float[1], 0, null, 0)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> VectorOps.softmaxRows(a, 0, 2, 4, null, 0, new double[2], 1)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> VectorOps.softmaxRows(a, 0, -1, 4, null, 0, null, 0)).hasMessageContaining("must not be negative");
         assertThat(a).containsExactly(unchanged);
     }
 }

@@ -83,7 +83,7 @@ public class AttentionBenchmark {
         for (int blk = 0; blk * BLOCK < len; blk++) {
             cache.scores(seq, blk, 0, 1, Math.min(BLOCK, len - blk * BLOCK), q, 0, heads, 0.125f, scores, blk * BLOCK, len, scratch);
         }
-        for (int h = 0; h < heads; h++) VectorOps.softmax(scores, h * len, len);
+        VectorOps.softmaxRows(scores, 0, heads, len, null, 0, null, 0);
         Arrays.fill(out, 0f);
         for (int blk = 0; blk * BLOCK < len; blk++) {
             cache.accumulate(seq, blk, 0, 1, Math.min(BLOCK, len - blk * BLOCK), scores, blk * BLOCK, len, heads, out, 0, scratch);
