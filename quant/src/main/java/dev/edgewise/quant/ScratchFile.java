@@ -14,7 +14,13 @@ import java.util.Objects;
  * File-backed scratch memory for whole converted tensors: each {@link #allocate} maps a fresh
  * region of a temporary file, so a model larger than the heap (or than RAM) can be quantized
  * tensor by tensor and then streamed to its output while the OS pages the scratch in and out.
- * The file is deleted, and every segment unmapped, on {@link #close}.
+ *
+ * <p>The file's name is removed as soon as it is open (POSIX file systems keep an open, unlinked
+ * file's data until the last handle and mapping go), so a process killed mid-way (SIGKILL, the OOM
+ * killer) leaves no hidden multi-gigabyte file beside the output; where a file cannot be removed
+ * while open (Windows), it is opened to be deleted when its handle closes, which the OS does for a
+ * killed process too. Every segment is unmapped, and the file deleted if it is still there, on
+ * {@link #close}.
  */
 public final class ScratchFile implements AutoCloseable {
     private final Path path;
@@ -24,7 +30,17 @@ public final class ScratchFile implements AutoCloseable {
 
     private ScratchFile(Path path) throws IOException {
         this.path = path;
-        this.channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
+            this.channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.DELETE_ON_CLOSE);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(path);
+            throw e;
+        }
+        try {
+            Files.delete(path);
+        } catch (IOException notWhileOpen) {
+            // Windows: DELETE_ON_CLOSE removes it when the handle closes
+        }
     }
 
     /** A new, empty scratch file in {@code directory} (best on the output's file system). */
