@@ -72,9 +72,7 @@ final class FeatureCache implements AutoCloseable {
             // rewrite without a truncated tail, so appended lines start on a line of their own
             StringBuilder sb = new StringBuilder(header).append('\n');
             for (Map<String, Object> item : items.values()) sb.append(line(item)).append('\n');
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(tmp, sb, StandardCharsets.UTF_8);
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            dev.edgewise.loader.AtomicFile.writeString(file, sb);
         } else {
             Files.writeString(file, header + "\n", StandardCharsets.UTF_8);
         }

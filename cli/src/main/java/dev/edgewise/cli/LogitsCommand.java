@@ -1,5 +1,7 @@
 package dev.edgewise.cli;
 
+import dev.edgewise.loader.AtomicFile;
+
 import dev.edgewise.engine.LogitsTrace;
 import dev.edgewise.engine.Model;
 import dev.edgewise.engine.Sampler;
@@ -87,7 +89,7 @@ final class LogitsCommand implements Callable<Integer> {
             LogitsTrace trace = m.logits(prompt, generate, adapters);
             Path json = Path.of(out + ".json");
             Path f32 = Path.of(out + ".logits.f32");
-            try (AtomicOutput files = new AtomicOutput()) {
+            try (AtomicFile.Group files = new AtomicFile.Group()) {
                 writeRows(trace, files.stage(f32));
                 Files.writeString(files.stage(json), JsonWriter.write(describe(m, trace, f32)), StandardCharsets.UTF_8);
                 files.commit();

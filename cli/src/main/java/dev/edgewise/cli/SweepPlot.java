@@ -1,5 +1,7 @@
 package dev.edgewise.cli;
 
+import dev.edgewise.loader.AtomicFile;
+
 import org.apache.batik.svggen.SVGGraphics2D;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
@@ -52,7 +54,7 @@ final class SweepPlot {
         checkFormat(file);
         System.setProperty("java.awt.headless", "true");
         JFreeChart chart = chart(cells, title);
-        try (AtomicOutput output = new AtomicOutput()) {
+        try (AtomicFile.Group output = new AtomicFile.Group()) {
             Path tmp = output.stage(file);
             if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png")) {
                 ChartUtils.saveChartAsPNG(tmp.toFile(), chart, WIDTH, HEIGHT);

@@ -5,19 +5,24 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Writes a file so that it appears whole or not at all: the content goes to a temporary file in
- * the same directory, is forced to disk, and is then moved over the target; on any failure the
- * temporary file is deleted and the target is untouched. Its callers write model and adapter files,
- * which are then mapped: a finished file is dropped from the page cache ({@link PageCache#evict})
- * so that its next mapping reads it back in huge pages.
+ * Files that appear whole or not at all, the one place that writes them: the content goes to a
+ * temporary file in the target's directory (readable like any other file, {@code rw-r--r--}, not
+ * the temporary file's owner-only mode), is forced to disk, and is then moved over the target; on
+ * any failure the temporary file is deleted and the target is untouched. Model and adapter files
+ * ({@link #write}) are then mapped: a finished one is dropped from the page cache
+ * ({@link PageCache#evict}) so that its next mapping reads it back in huge pages. A {@link Group}
+ * moves several files into place once all of them are complete.
  */
 public final class AtomicFile {
     private AtomicFile() {}
@@ -28,32 +33,88 @@ public final class AtomicFile {
         void writeTo(OutputStream out) throws IOException;
     }
 
+    /** A model or adapter file: written whole or not at all, then dropped from the page cache. */
     public static void write(Path target, Content content) throws IOException {
         Path abs = target.toAbsolutePath();
-        Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName() + ".", ".tmp");
+        write(abs, content, true);
+    }
+
+    /** A text file in UTF-8 (a saved conversation, a cache's rewrite), whole or not at all. */
+    public static void writeString(Path target, CharSequence text) throws IOException {
+        write(target.toAbsolutePath(), out -> out.write(text.toString().getBytes(StandardCharsets.UTF_8)), false);
+    }
+
+    private static void write(Path abs, Content content, boolean evict) throws IOException {
+        Path tmp = temporaryBeside(abs);
         boolean done = false;
         try {
-            try {
-                // temporary files are private; the result should be readable like any other file
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-            } catch (UnsupportedOperationException e) {
-                // not a POSIX file system
-            }
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
                 content.writeTo(out);
                 out.flush();
                 ch.force(true);
             }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
+            moveIntoPlace(tmp, abs);
             done = true;
-            PageCache.evict(abs); // written in small pieces; read back fresh, it maps in huge pages
+            if (evict) PageCache.evict(abs); // written in small pieces; read back fresh, it maps in huge pages
         } finally {
             if (!done) Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Output files moved into place together: each {@link #stage staged} path is written by the
+     * caller, and only {@link #commit} moves them over their targets; closed without a commit, the
+     * staged files are deleted and the targets are untouched.
+     */
+    public static final class Group implements AutoCloseable {
+        private final List<Path[]> pending = new ArrayList<>();
+        private boolean committed;
+
+        /** A temporary path to write beside {@code target}; it becomes {@code target} on {@link #commit}. */
+        public Path stage(Path target) throws IOException {
+            Path abs = target.toAbsolutePath();
+            Path tmp = temporaryBeside(abs);
+            pending.add(new Path[] {tmp, abs});
+            return tmp;
+        }
+
+        /** Forces every staged file to disk, then moves each over its target. */
+        public void commit() throws IOException {
+            for (Path[] p : pending) {
+                try (FileChannel ch = FileChannel.open(p[0], StandardOpenOption.WRITE)) {
+                    ch.force(true);
+                }
+            }
+            for (Path[] p : pending) moveIntoPlace(p[0], p[1]);
+            committed = true;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!committed) for (Path[] p : pending) Files.deleteIfExists(p[0]);
+        }
+    }
+
+    /** A new temporary file in {@code abs}'s directory, named after it and hidden, readable as an ordinary file. */
+    private static Path temporaryBeside(Path abs) throws IOException {
+        Path dir = abs.getParent();
+        if (dir != null && !Files.isDirectory(dir)) throw new IOException("output directory does not exist: " + dir);
+        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+        try {
+            // temporary files are private; the result should be readable like any other file
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system
+        }
+        return tmp;
+    }
+
+    private static void moveIntoPlace(Path tmp, Path abs) throws IOException {
+        try {
+            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 }

@@ -1,13 +1,11 @@
 package dev.edgewise.cli.chat;
 
 import dev.edgewise.engine.tokenizer.ChatTemplate;
+import dev.edgewise.loader.AtomicFile;
 import dev.edgewise.loader.json.Json;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -96,16 +94,8 @@ public final class ChatSession {
         return Json.write(out) + "\n";
     }
 
-    /** Writes {@link #toJson()} to {@code file}, whole or not at all (a temporary file moved into place). */
+    /** Writes {@link #toJson()} to {@code file}, whole or not at all ({@link AtomicFile}). */
     public void save(Path file) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        if (dir != null && !Files.isDirectory(dir)) throw new IOException("no such directory: " + dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-        try {
-            Files.writeString(tmp, toJson(), StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFile.writeString(file, toJson());
     }
 }

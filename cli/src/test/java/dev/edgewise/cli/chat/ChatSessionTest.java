@@ -46,6 +46,10 @@ class ChatSessionTest {
         try (var files = Files.list(dir)) {
             assertThat(files).containsExactly(file); // no temporary file left
         }
-        assertThatThrownBy(() -> s.save(dir.resolve("missing/chat.json"))).hasMessageContaining("no such directory");
+        if (java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            // readable like any other file, not the temporary file's owner-only mode
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-r--r--");
+        }
+        assertThatThrownBy(() -> s.save(dir.resolve("missing/chat.json"))).hasMessageContaining("output directory does not exist");
     }
 }
