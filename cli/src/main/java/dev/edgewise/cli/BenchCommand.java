@@ -179,8 +179,8 @@ final class BenchCommand implements Callable<Integer> {
             if (ttftAdapterRank > 0) results.addAll(ttftSharedVsAdapterPrefill(m, random));
             if (prefixCachePrompt > 0) results.addAll(SchedulerBench.prefixCacheTtft(m, random, prefixCachePrompt, repetitions));
             for (int clients : concurrent) results.add(SchedulerBench.concurrentDecode(m, random, clients, 128, genTokens, repetitions));
-            OptionalDouble hugePages = HugePageHint.share(m);
-            Map<String, Object> context = context(m, file, options, loadMs, hugePages);
+            OptionalDouble hugePages = HugePageHint.share(m), packedHugePages = m.packedHugePageShare();
+            Map<String, Object> context = context(m, file, options, loadMs, hugePages, packedHugePages);
             progress.close(); // erase the display before the results
             if (json) out.print(JsonWriter.write(toJson(context, results)));
             else printTable(out, context, results);
@@ -370,7 +370,8 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private Map<String, Object> context(Model m, Path file, ModelOptions options, double loadMs, OptionalDouble hugePages) throws IOException {
+    private Map<String, Object> context(Model m, Path file, ModelOptions options, double loadMs, OptionalDouble hugePages,
+                                        OptionalDouble packedHugePages) throws IOException {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("model", file.getFileName().toString());
         c.put("model_path", file.toAbsolutePath().toString());
@@ -393,6 +394,8 @@ final class BenchCommand implements Callable<Integer> {
         c.put("peak_rss_bytes", peakRss());
         // Decode speed depends on it (see PageCache): -1 where the kernel does not say.
         c.put("weights_in_huge_pages", hugePages.orElse(-1));
+        // the same for the matrices packed at load (-1: none, or not known)
+        c.put("packed_in_huge_pages", packedHugePages.orElse(-1));
         return c;
     }
 
@@ -413,9 +416,11 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** The file mapping's share in 2 MiB pages, or that decoding reads none of it (every matrix packed in memory). */
-    private static String hugePageFigure(double share, long fileBytesPerToken) {
-        if (fileBytesPerToken == 0) return "packed in memory";
-        return share < 0 ? "n/a" : String.format(Locale.ROOT, "%.0f%% of the file", 100 * share);
+    private static String hugePageFigure(double share, long fileBytesPerToken, double packedShare) {
+        String packed = packedShare < 0 ? "" : String.format(Locale.ROOT, "%.0f%% of the packed weights", 100 * packedShare);
+        if (fileBytesPerToken == 0) return packed.isEmpty() ? "packed in memory" : packed;
+        String inFile = share < 0 ? "n/a" : String.format(Locale.ROOT, "%.0f%% of the file", 100 * share);
+        return packed.isEmpty() ? inFile : inFile + ", " + packed;
     }
 
     /** Peak resident set size from /proc (Linux), or -1 where unavailable. */
@@ -445,7 +450,7 @@ final class BenchCommand implements Callable<Integer> {
         double huge = (double) c.get("weights_in_huge_pages");
         out.printf(Locale.ROOT, "load: %.0f ms | peak RSS: %s | KV cache: %s, %d bytes per position | weights in 2 MiB pages: %s | weights read per token: %.1f MB | %s, %d cores, Java %s%n", c.get("load_ms"),
                 ((Number) c.get("peak_rss_bytes")).longValue() < 0 ? "n/a" : String.format(Locale.ROOT, "%.1f MiB", ((Number) c.get("peak_rss_bytes")).longValue() / 1048576.0),
-                c.get("kv_type"), ((Number) c.get("kv_bytes_per_position")).longValue(), hugePageFigure(huge, ((Number) c.get("file_bytes_per_token")).longValue()),
+                c.get("kv_type"), ((Number) c.get("kv_bytes_per_position")).longValue(), hugePageFigure(huge, ((Number) c.get("file_bytes_per_token")).longValue(), ((Number) c.get("packed_in_huge_pages")).doubleValue()),
                 ((Number) c.get("weight_bytes_per_token")).longValue() / 1e6, c.get("os_arch"), c.get("cores"), c.get("java"));
         for (Result r : results) {
             if (r.extra().containsKey("extra_time_fraction")) {

@@ -91,7 +91,8 @@ class CliTest {
         Path model = Fixtures.path("models/small-q4_0.gguf");
         Run r = run("bench", "--model", model.toString(), "-p", "8", "-n", "4", "-r", "1", "--depth", "40", "--threads", "2", "--json");
         assertThat(r.exit()).as(r.err()).isZero();
-        assertThat(r.out()).contains("\"test\": \"tg4 @ d40\"").contains("\"n_prompt\": 40").contains("\"model_path\": ");
+        assertThat(r.out()).contains("\"test\": \"tg4 @ d40\"").contains("\"n_prompt\": 40").contains("\"model_path\": ")
+                .contains("\"packed_in_huge_pages\": ");
         // a tied model reads every tensor once per token, the embedding being its output matrix
         var file = dev.edgewise.loader.GGUFFile.open(model);
         long all = 0;

@@ -29,9 +29,15 @@ class FileBytesPerTokenTest {
         SyntheticModels.write(shape, GGMLType.F16, 1, f16);
         try (Model m = Model.load(q8, ModelOptions.defaults().withThreads(1))) {
             assertThat(m.fileBytesReadPerToken()).as("every Q8_0 matrix packed").isZero();
+            if (System.getProperty("os.name").startsWith("Linux")) {
+                // the packings' region, resident since packing wrote it (bench and run report it)
+                assertThat(m.packedHugePageShare()).isPresent();
+                assertThat(m.packedHugePageShare().getAsDouble()).isBetween(0.0, 1.0);
+            }
         }
         try (Model m = Model.load(q8, ModelOptions.defaults().withThreads(1).withInt8Activations(false))) {
             assertThat(m.fileBytesReadPerToken()).as("Q8_0 on float activations, read from the file").isEqualTo(matrixBytes(m));
+            assertThat(m.packedHugePageShare()).as("nothing packed").isEmpty();
         }
         try (Model m = Model.load(f16, ModelOptions.defaults().withThreads(1))) {
             assertThat(m.fileBytesReadPerToken()).as("F16, never packed").isEqualTo(matrixBytes(m)).isPositive();

@@ -94,6 +94,9 @@ public final class WeightMatrix {
     /** Whether the matrix has an integer packing ({@link #packed} or {@link #packedBlocks}), a copy in memory its kernels read instead of the data. */
     public boolean isPacked() { return packed != null || packedBlocks != null; }
 
+    /** The memory of this matrix's packing for the integer kernels, or null when it has none. */
+    public MemorySegment packedData() { return packed != null ? packed.data() : packedBlocks != null ? packedBlocks.data() : null; }
+
     public GGMLType type() { return type; }
 
     /**

@@ -165,32 +165,36 @@ public final class PageCache {
     }
 
     /**
-     * The share of {@code mapping}'s resident bytes that the kernel maps in huge pages, from
-     * /proc/self/smaps (FilePmdMapped / Rss of the mapping that starts at its address); empty where
+     * The share of the resident bytes of the mapping holding {@code segment}'s first byte that the
+     * kernel maps in huge pages, from /proc/self/smaps ((FilePmdMapped + AnonHugePages) / Rss of that
+     * mapping: a file's mapping, or anonymous memory such as {@link #hugePageMemory}'s); empty where
      * that is not known.
      */
-    public static OptionalDouble hugePageShare(MemorySegment mapping) {
+    public static OptionalDouble hugePageShare(MemorySegment segment) {
         try {
-            String start = Long.toHexString(mapping.address()) + "-";
-            long rss = -1, pmd = -1;
-            boolean inside = false;
+            long address = segment.address();
+            long rss = -1, huge = 0;
+            boolean inside = false, found = false;
             for (String line : Files.readAllLines(Path.of("/proc/self/smaps"))) {
-                if (VMA_HEADER.matcher(line).lookingAt()) {
+                java.util.regex.Matcher vma = VMA_HEADER.matcher(line);
+                if (vma.lookingAt()) {
                     if (inside) break;
-                    inside = line.startsWith(start);
+                    inside = Long.compareUnsigned(Long.parseUnsignedLong(vma.group(1), 16), address) <= 0
+                            && Long.compareUnsigned(address, Long.parseUnsignedLong(vma.group(2), 16)) < 0;
                 } else if (inside && line.startsWith("Rss:")) {
                     rss = kilobytes(line);
-                } else if (inside && line.startsWith("FilePmdMapped:")) {
-                    pmd = kilobytes(line);
+                } else if (inside && (line.startsWith("FilePmdMapped:") || line.startsWith("AnonHugePages:"))) {
+                    huge += kilobytes(line);
+                    found = true;
                 }
             }
-            return rss > 0 && pmd >= 0 ? OptionalDouble.of((double) pmd / rss) : OptionalDouble.empty();
+            return rss > 0 && found ? OptionalDouble.of(Math.min(1, (double) huge / rss)) : OptionalDouble.empty();
         } catch (Exception e) {
             return OptionalDouble.empty();
         }
     }
 
-    private static final java.util.regex.Pattern VMA_HEADER = java.util.regex.Pattern.compile("[0-9a-f]+-[0-9a-f]+ ");
+    private static final java.util.regex.Pattern VMA_HEADER = java.util.regex.Pattern.compile("([0-9a-f]+)-([0-9a-f]+) ");
 
     private static long kilobytes(String smapsLine) {
         return Long.parseLong(smapsLine.replaceAll("[^0-9]", ""));

@@ -54,9 +54,33 @@ class PageCacheTest {
     }
 
     @Test
-    void aSegmentThatIsNoMappingHasNoShare() {
-        try (Arena arena = Arena.ofConfined()) {
-            assertThat(PageCache.hugePageShare(arena.allocate(64))).isEmpty();
+    void aHeapSegmentHasNoShare() {
+        assertThat(PageCache.hugePageShare(MemorySegment.ofArray(new byte[64]))).isEmpty();
+    }
+
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void hugePageMemoryReportsItsShareFromAnyPartOfIt() {
+        long bytes = 8L << 20;
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment m = PageCache.hugePageMemory(arena, bytes);
+            for (long i = 0; i < bytes; i += 4096) m.set(ValueLayout.JAVA_BYTE, i, (byte) 1); // resident
+            OptionalDouble whole = PageCache.hugePageShare(m), middle = PageCache.hugePageShare(m.asSlice(5L << 20));
+            assertThat(whole).isPresent();
+            assertThat(whole.getAsDouble()).isBetween(0.0, 1.0);
+            assertThat(middle).isEqualTo(whole);
+            if (thpAllowed()) assertThat(whole.getAsDouble()).as("huge pages where the kernel allows them").isGreaterThan(0.5);
+        }
+    }
+
+    /** Whether transparent huge pages are on for madvise'd memory ([always] or [madvise]) with direct compaction. */
+    private static boolean thpAllowed() {
+        try {
+            String enabled = Files.readString(Path.of("/sys/kernel/mm/transparent_hugepage/enabled"));
+            String defrag = Files.readString(Path.of("/sys/kernel/mm/transparent_hugepage/defrag"));
+            return !enabled.contains("[never]") && (defrag.contains("[madvise]") || defrag.contains("[always]") || defrag.contains("[defer+madvise]"));
+        } catch (java.io.IOException e) {
+            return false;
         }
     }
 
