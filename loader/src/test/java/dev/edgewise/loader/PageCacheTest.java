@@ -61,6 +61,7 @@ class PageCacheTest {
     @Test
     @EnabledOnOs(OS.LINUX)
     void hugePageMemoryReportsItsShareFromAnyPartOfIt() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/sys/kernel/mm/transparent_hugepage")), "a kernel with transparent huge pages");
         long bytes = 8L << 20;
         try (Arena arena = Arena.ofShared()) {
             MemorySegment m = PageCache.hugePageMemory(arena, bytes);
