@@ -169,10 +169,13 @@ final class Attention {
                     cache.scores(seq, pos / bs, layer, g, Math.min(bs, first + n - pos), queries, qOff, heads, scale, scores, pos - first, n, kv);
                 }
                 boolean whole = unitWhole[u];
-                if (whole) VectorOps.softmaxRows(scores, 0, heads, n, null, 0, null, 0);
-                else for (int r = 0; r < rows; r++) { // a row's heads have consecutive slots
-                    int slot = slot(g, members[m0 + r], p);
-                    VectorOps.softmaxRows(scores, r * group * n, group, n, partMax, slot, partSum, slot);
+                if (whole) {
+                    VectorOps.softmaxRows(scores, 0, heads, n, null, 0, null, 0);
+                } else {
+                    for (int r = 0; r < rows; r++) { // a row's heads have consecutive slots
+                        int slot = slot(g, members[m0 + r], p);
+                        VectorOps.softmaxRows(scores, r * group * n, group, n, partMax, slot, partSum, slot);
+                    }
                 }
                 float[] out = whole ? att : rows > 1 ? s.out(heads * headDim) : partOut;
                 int outOff = whole ? qOff : rows > 1 ? 0 : slot(g, t0, p) * headDim;

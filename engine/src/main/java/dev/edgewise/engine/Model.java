@@ -13,8 +13,10 @@ import dev.edgewise.engine.lora.LoraAdapter;
 import dev.edgewise.engine.lora.LoraFuser;
 import dev.edgewise.engine.lora.ScaledAdapter;
 import dev.edgewise.engine.tokenizer.Tokenizer;
+import dev.edgewise.kernels.WeightMatrix;
 import dev.edgewise.kernels.WorkerPool;
 import dev.edgewise.loader.GGUFFile;
+import dev.edgewise.loader.PageCache;
 import dev.edgewise.loader.Progress;
 
 import java.io.IOException;
@@ -22,6 +24,7 @@ import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalDouble;
 
 /**
  * A loaded model (any {@link Architecture}: Qwen2, Qwen2.5, DeepSeek-R1-Distill-Qwen, Qwen3): the library's entry point.
@@ -154,11 +157,11 @@ public final class Model implements AutoCloseable {
      * not say. {@code bench} reports it; decode speed did not measurably depend on it on the 2-core
      * test machine (README, Huge pages).
      */
-    public java.util.OptionalDouble packedHugePageShare() {
-        for (dev.edgewise.kernels.WeightMatrix m : scheduler.forward().weights().matrices()) {
-            if (m.isPacked()) return dev.edgewise.loader.PageCache.hugePageShare(m.packedData());
+    public OptionalDouble packedHugePageShare() {
+        for (WeightMatrix m : scheduler.forward().weights().matrices()) {
+            if (m.isPacked()) return PageCache.hugePageShare(m.packedData());
         }
-        return java.util.OptionalDouble.empty();
+        return OptionalDouble.empty();
     }
 
     public int contextSize() {

@@ -35,8 +35,7 @@ public final class AtomicFile {
 
     /** A model or adapter file: written whole or not at all, then dropped from the page cache. */
     public static void write(Path target, Content content) throws IOException {
-        Path abs = target.toAbsolutePath();
-        write(abs, content, true);
+        write(target.toAbsolutePath(), content, true);
     }
 
     /** A text file in UTF-8 (a saved conversation, a cache's rewrite), whole or not at all. */
