@@ -9,7 +9,10 @@
 # once, swapping which goes first every round, so slow phases of a shared machine hit both alike.
 # Printed per test: median, min-max over the rounds and the ratio of the medians (Edgewise /
 # llama.cpp), with the machine, threads, both commits and the weights-per-token bound when
-# --bandwidth (read GB/s, e.g. from perf's ReadBandwidthBenchmark) is given.
+# --bandwidth (read GB/s, e.g. from perf's ReadBandwidthBenchmark) is given. Both engines time
+# warm runs: llama-bench runs each test once untimed first, and so does `edgewise bench` (its
+# --no-warmup turns that off); a JVM's first run of a test also compiles it (0.5B Q8_0's first
+# pp512 ran at 190-214 tok/s, the next ones at 204-252).
 #
 # --busy repeats every decode test with one `nice -n 19` busy loop running beside it and reports
 # each engine's slowdown. --depth D decodes 1 and --branches N sequences after a D-token shared
@@ -25,7 +28,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 model="" llama_bin="${LLAMA_CPP_BIN:-}" threads=2 rounds=5 pp=512 tg=128 branches=0 branch_prompt=128 depth=0
 busy=0 bandwidth="" edgewise="$here/bin/edgewise"
 
-usage() { sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 die() { echo "side-by-side: $*" >&2; exit 2; }
 
 while [ $# -gt 0 ]; do

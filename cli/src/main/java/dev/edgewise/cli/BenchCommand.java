@@ -92,6 +92,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-r", "--repetitions"}, paramLabel = "N", defaultValue = "3", description = "repetitions per test (default: ${DEFAULT-VALUE})")
     int repetitions;
 
+    @Option(names = "--no-warmup", description = "time each test from its first run (by default it runs once untimed first, as llama-bench does)")
+    boolean noWarmup;
+
     @Option(names = "--prefix-cache-prompt", paramLabel = "N", defaultValue = "0",
             description = "time-to-first-token of a second request sharing an N-token system prompt (prefix cache) against the first (0: off)")
     int prefixCachePrompt;
@@ -150,7 +153,7 @@ final class BenchCommand implements Callable<Integer> {
             this.progress = progress;
             double loadMs = m.loadNanos() / 1e6;
             SplittableRandom random = new SplittableRandom(1234);
-            // warm up the JIT on every code path first
+            // warm up the JIT on every code path first (and each test runs once untimed, in measure)
             m.generate(request(randomTokens(m, random, 32), 8, 1), TokenListener.NONE);
             for (int pp : promptLengths) {
                 results.add(measure("pp" + pp, "t/s", pp, 0, 1, r -> r.timings().promptTokensPerSecond(),
@@ -324,9 +327,10 @@ final class BenchCommand implements Callable<Integer> {
 
     private Result measure(String name, String unit, int pp, int tg, int n, ToDoubleFunction<GenerationResult> figure, Run run, Map<String, Object> extra) {
         double[] samples = new double[repetitions];
-        for (int i = 0; i < repetitions; i++) {
-            progress.update("bench " + name, i, repetitions);
-            samples[i] = figure.applyAsDouble(run.run());
+        for (int i = noWarmup ? 0 : -1; i < repetitions; i++) { // i = -1: the untimed warm-up run
+            progress.update("bench " + name, Math.max(0, i), repetitions);
+            GenerationResult r = run.run();
+            if (i >= 0) samples[i] = figure.applyAsDouble(r);
         }
         return new Result(name, unit, pp, tg, n, samples, extra);
     }
@@ -387,6 +391,7 @@ final class BenchCommand implements Callable<Integer> {
         c.put("os_arch", System.getProperty("os.arch"));
         c.put("cores", Runtime.getRuntime().availableProcessors());
         c.put("threads", options.threads());
+        c.put("warmup_runs", noWarmup ? 0 : 1); // untimed runs of each test before its repetitions
         c.put("kv_type", options.kvType().name().toLowerCase(Locale.ROOT));
         // keys and values of every layer for one position: F16 2 bytes a value, Q8_0 34 bytes per 32
         c.put("kv_bytes_per_position", m.kvCache().pool().bytesPerBlock() / m.kvCache().blockSize());

@@ -92,7 +92,10 @@ class CliTest {
         Run r = run("bench", "--model", model.toString(), "-p", "8", "-n", "4", "-r", "1", "--depth", "40", "--threads", "2", "--json");
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("\"test\": \"tg4 @ d40\"").contains("\"n_prompt\": 40").contains("\"model_path\": ")
-                .contains("\"packed_in_huge_pages\": ");
+                .contains("\"packed_in_huge_pages\": ").contains("\"warmup_runs\": 1");
+        Run cold = run("bench", "--model", model.toString(), "-p", "8", "-n", "2", "-r", "1", "--no-warmup", "--json");
+        assertThat(cold.exit()).as(cold.err()).isZero();
+        assertThat(cold.out()).contains("\"warmup_runs\": 0");
         // a tied model reads every tensor once per token, the embedding being its output matrix
         var file = dev.edgewise.loader.GGUFFile.open(model);
         long all = 0;
