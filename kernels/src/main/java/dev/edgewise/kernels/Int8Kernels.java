@@ -9,5 +9,5 @@ interface Int8Kernels extends BlockKernels {
     void matmulRowsInt8(PackedQ4_0 w, Int8Activations x, float[] out, int rowStart, int rowEnd);
 
     /** See {@link KernelInternals#quantizeBlocks}. */
-    void quantizeBlocks(float[] x, int blocks, int[] pairs, float[] scales, int[] zeroPoints, int[] halfSums, int[] scratch);
+    void quantizeBlocks(float[] x, int from, int to, boolean sums, int[] pairs, float[] scales, int[] zeroPoints, int[] halfSums, int[] scratch);
 }

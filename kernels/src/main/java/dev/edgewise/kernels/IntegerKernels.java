@@ -70,6 +70,7 @@ final class IntegerKernels implements Int8Kernels {
             throw new IndexOutOfBoundsException("row range [" + rowStart + ", " + rowEnd + ") is not whole panels of " + w);
         }
         if (out.length < (long) x.batch * rows) throw new IllegalArgumentException("out holds " + out.length + " floats, needs " + (long) x.batch * rows);
+        x.checkHolds(w);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -122,14 +123,16 @@ final class IntegerKernels implements Int8Kernels {
     }
 
     @Override
-    public void quantizeBlocks(float[] x, int blocks, int[] pairs, float[] scales, int[] zeroPoints, int[] halfSums, int[] q) {
+    public void quantizeBlocks(float[] x, int from, int to, boolean sums, int[] pairs, float[] scales, int[] zeroPoints,
+                               int[] halfSums, int[] q) {
         boolean vectorPairs = S != null && L >= 4 && L <= 16; // whole vectors per half block
-        for (int blk = 0; blk < blocks; blk++) {
+        for (int blk = from; blk < to; blk++) {
             int x0 = 32 * blk;
             FloatVector amax = FloatVector.zero(F);
             for (int i = 0; i < 32; i += L) amax = amax.max(FloatVector.fromArray(F, x, x0 + i).abs());
             float d = amax.reduceLanes(VectorOperators.MAX) / 127;
             float id = d != 0 ? 1 / d : 0;
+            scales[blk] = d;
             if (vectorPairs) {
                 // quants narrowed to shorts are the pairs (low half the even index); a half's quants
                 // shifted by PAIR_SHIFTS sum exactly to sumEven + 65536 sumOdd (|sums| <= 8 * 127)
@@ -138,6 +141,7 @@ final class IntegerKernels implements Int8Kernels {
                     IntVector qi = (IntVector) FloatVector.fromArray(F, x, x0 + i).mul(id).add(ROUNDING_MAGIC).sub(ROUNDING_MAGIC)
                             .convert(VectorOperators.F2I, 0);
                     ((ShortVector) qi.convertShape(VectorOperators.I2S, S, 0)).reinterpretAsInts().intoArray(pairs, 16 * blk + i / 2);
+                    if (!sums) continue;
                     halfSum = halfSum.add(qi.lanewise(VectorOperators.LSHL, PAIR_SHIFTS));
                     if ((i + L) % 16 == 0) {
                         int sum = halfSum.reduceLanes(VectorOperators.ADD), even = (short) sum;
@@ -157,12 +161,12 @@ final class IntegerKernels implements Int8Kernels {
                         sumOdd += q[i + 1];
                         pairs[16 * blk + i / 2] = (q[i] & 0xFFFF) | (q[i + 1] << 16);
                     }
-                    halfSums[2 * blk + h] = (sumEven & 0xFFFF) | (sumOdd << 16);
+                    if (sums) halfSums[2 * blk + h] = (sumEven & 0xFFFF) | (sumOdd << 16);
                 }
             }
+            if (!sums) continue;
             int h0 = halfSums[2 * blk], h1 = halfSums[2 * blk + 1];
             int sumEven = (short) h0 + (short) h1, sumOdd = (h0 >> 16) + (h1 >> 16);
-            scales[blk] = d;
             zeroPoints[blk] = ((-8 * sumEven) & 0xFFFF) | ((-8 * sumOdd) << 16);
         }
     }

@@ -23,10 +23,12 @@ interface KernelInternals {
     void halfToFloat(MemorySegment src, long offset, float[] dst, int n);
 
     /**
-     * Quantizes 32-value blocks of x for the integer kernel ({@code scratch}: 32 ints); must equal
+     * Quantizes x's 32-value blocks {@code [from, to)} for the integer kernels ({@code scratch}: 32
+     * ints): scales and pairs, and with {@code sums} the half-block sums and zero points; must equal
      * Int8Activations' scalar quantizer exactly.
      */
-    void quantizeBlocks(float[] x, int blocks, int[] pairs, float[] scales, int[] zeroPoints, int[] halfSums, int[] scratch);
+    void quantizeBlocks(float[] x, int from, int to, boolean sums, int[] pairs, float[] scales, int[] zeroPoints, int[] halfSums,
+                        int[] scratch);
 
     /** Decodes {@code n} little-endian bfloat16 values with the SIMD conversion. */
     void bf16ToFloat(MemorySegment src, long offset, float[] dst, int n);

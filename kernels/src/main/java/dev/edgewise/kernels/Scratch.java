@@ -23,6 +23,9 @@ final class Scratch<A> {
     /** Sums of the activation's 32-element blocks for the float Q4_0 and Q5_0 kernels. */
     static final Scratch<float[]> BLOCK_SUMS = new Scratch<>(float[]::new, a -> a.length);
 
+    /** A block's 32 quants, where a width quantizes activations without its vector path for the pairs. */
+    static final Scratch<int[]> BLOCK_QUANTS = new Scratch<>(int[]::new, a -> a.length);
+
     private final ThreadLocal<A> local = new ThreadLocal<>();
     private final IntFunction<A> make;
     private final ToIntFunction<A> length;

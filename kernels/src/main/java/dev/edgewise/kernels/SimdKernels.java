@@ -1,5 +1,6 @@
 package dev.edgewise.kernels;
 
+import dev.edgewise.quant.GGMLType;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -58,16 +59,20 @@ public interface SimdKernels {
         }
         int groups = 0, cols = Objects.requireNonNull(ws[0], "ws[0]").cols();
         boolean int8 = false;
+        int needs = 0;
         for (int i = 0; i < ws.length; i++) {
             WeightMatrix w = Objects.requireNonNull(ws[i], "ws[" + i + "]");
             if (w.cols() != cols) throw new IllegalArgumentException("matrices sharing an input need one width: " + ws[0] + " and " + w);
             MatMul.checkArguments(w, x, outs[i], batch, 0, w.rows());
             groups += Math.ceilDiv(w.rows(), MatMul.ROW_GROUP);
-            if (int8Packing(w)) int8 = true;
-            else if (w.type() == dev.edgewise.quant.GGMLType.F16 && w.hasData()) w.finiteHalves(); // its one scan here, not in every worker
+            if (int8Packing(w)) {
+                int8 = true;
+                needs |= Int8Activations.needs(w.packed() != null ? GGMLType.Q4_0 : w.packedBlocks().type());
+            }
+            else if (w.type() == GGMLType.F16 && w.hasData()) w.finiteHalves(); // its one scan here, not in every worker
         }
         if (batch == 0) return;
-        Int8Activations q = int8 ? Int8Activations.forThisThread().quantize(x, batch, cols) : null;
+        Int8Activations q = int8 ? Int8Activations.forThisThread().quantize(pool, x, batch, cols, needs) : null;
         if (pool.threads() == 1 || groups == 1) {
             rowGroups(ws, q, x, outs, batch, 0, groups);
             return;

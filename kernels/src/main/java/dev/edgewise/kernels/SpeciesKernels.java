@@ -150,8 +150,9 @@ final class SpeciesKernels implements SimdKernels, KernelInternals {
     }
 
     @Override
-    public void quantizeBlocks(float[] x, int blocks, int[] pairs, float[] scales, int[] zeroPoints, int[] halfSums, int[] q) {
-        INT.quantizeBlocks(x, blocks, pairs, scales, zeroPoints, halfSums, q);
+    public void quantizeBlocks(float[] x, int from, int to, boolean sums, int[] pairs, float[] scales, int[] zeroPoints,
+                               int[] halfSums, int[] q) {
+        INT.quantizeBlocks(x, from, to, sums, pairs, scales, zeroPoints, halfSums, q);
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -73,6 +73,42 @@ class Int8MatMulTest {
         }
     }
 
+    /** On a pool, block ranges in parallel, the quantizer fills exactly what it fills on one thread. */
+    @Test
+    void poolQuantizerEqualsTheScalarOne() {
+        Random rnd = new Random(8);
+        int batch = 9, cols = 4864; // 1368 blocks
+        assertThat(batch * cols / 32).isGreaterThanOrEqualTo(Int8Activations.PARALLEL_BLOCKS);
+        float[] x = new float[batch * cols];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian() * (i % 89 == 0 ? 50 : 1);
+        Int8Activations scalar = new Int8Activations();
+        scalar.quantizeScalar(x, batch, cols);
+        try (WorkerPool pool = new WorkerPool(3)) {
+            Int8Activations q = new Int8Activations().quantize(pool, x, batch, cols, Int8Activations.ALL);
+            assertThat(q.pairs).containsExactly(scalar.pairs);
+            assertThat(q.scales).containsExactly(scalar.scales);
+            assertThat(q.zeroPoints).containsExactly(scalar.zeroPoints);
+            assertThat(q.halfSums).containsExactly(scalar.halfSums);
+            assertThat(q.chains).containsExactly(scalar.chains);
+            assertThat(q.highChains).containsExactly(scalar.highChains);
+        }
+    }
+
+    /** A kernel refuses activations quantized without the parts it reads, not multiplying by an earlier vector's leftovers. */
+    @Test
+    void kernelsRefuseActivationsWithoutThePartsTheyRead() {
+        SimdKernels k = SimdKernels.preferred();
+        if (k.int8PanelRows() == 0) return;
+        Random rnd = new Random(9);
+        try (Arena arena = Arena.ofConfined()) {
+            WeightMatrix w = new WeightMatrix(GGMLType.Q4_0, RandomWeights.matrix(arena, GGMLType.Q4_0, 16, 64, rnd), 16, 64);
+            PackedQ4_0 p = PackedQ4_0.pack(w, k.int8PanelRows(), arena);
+            Int8Activations q = new Int8Activations().quantize(null, RandomWeights.vectors(64, rnd), 1, 64, Int8Activations.needs(GGMLType.Q8_0));
+            assertThatThrownBy(() -> k.matmulRowsInt8(p, q, new float[16], 0, 16))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("quantized with pairs, scales but").hasMessageEndingWith("reads pairs, scales, sums, chains");
+        }
+    }
+
     /** Every width's quantizer (vector pairs and sums at 4-16 lanes, the scalar pairing elsewhere) equals the scalar definition. */
     @ParameterizedTest
     @MethodSource("dev.edgewise.kernels.TestKernels#all")
@@ -88,7 +124,7 @@ class Int8MatMulTest {
         scalar.quantizeScalar(x, 1, x.length);
         int[] pairs = new int[16 * blocks], zeroPoints = new int[blocks], halfSums = new int[2 * blocks];
         float[] scales = new float[blocks];
-        ((KernelInternals) k).quantizeBlocks(x, blocks, pairs, scales, zeroPoints, halfSums, new int[32]);
+        ((KernelInternals) k).quantizeBlocks(x, 0, blocks, true, pairs, scales, zeroPoints, halfSums, new int[32]);
         assertThat(pairs).as("pairs").containsExactly(java.util.Arrays.copyOf(scalar.pairs, pairs.length));
         assertThat(scales).as("scales").containsExactly(java.util.Arrays.copyOf(scalar.scales, blocks));
         assertThat(zeroPoints).as("zero points").containsExactly(java.util.Arrays.copyOf(scalar.zeroPoints, blocks));

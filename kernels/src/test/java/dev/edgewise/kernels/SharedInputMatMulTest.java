@@ -29,11 +29,17 @@ class SharedInputMatMulTest {
             WeightMatrix f16 = new WeightMatrix(GGMLType.F16, RandomWeights.matrix(arena, GGMLType.F16, 5, cols, rnd), 5, cols);
             WeightMatrix q6 = packed(arena, GGMLType.Q6_K, 48, cols, rnd, panel);
             WeightMatrix f32 = new WeightMatrix(GGMLType.F32, RandomWeights.matrix(arena, GGMLType.F32, 33, cols, rnd), 33, cols);
-            WeightMatrix[][] mixes = {{q4}, {q4, q8, f16}, {f16, q6, f32, q4}, {f32, f16}, {q8, q6}};
+            WeightMatrix q5 = packed(arena, GGMLType.Q5_0, 16, cols, rnd, panel);
+            WeightMatrix q4k = packed(arena, GGMLType.Q4_K, 32, cols, rnd, panel);
+            WeightMatrix q5k = packed(arena, GGMLType.Q5_K, 16, cols, rnd, panel);
+            // each integer packing alone too: the activations are quantized for what the call's packings read
+            WeightMatrix[][] mixes = {{q4}, {q4, q8, f16}, {f16, q6, f32, q4}, {f32, f16}, {q8, q6}, {q8}, {q5}, {q4k}, {q5k}, {q6},
+                    {q8, q5, q4k, q5k}};
             for (int threads : new int[] {1, 2, 3}) {
                 try (WorkerPool pool = new WorkerPool(threads)) {
                     for (WeightMatrix[] ws : mixes) {
-                        for (int batch : new int[] {1, 3, 4, 5}) {
+                        // 64 vectors: 512 blocks, quantized on the pool (Int8Activations.PARALLEL_BLOCKS)
+                        for (int batch : new int[] {1, 3, 4, 5, 64}) {
                             float[] x = RandomWeights.vectors(batch * cols, rnd);
                             float[][] outs = new float[ws.length][];
                             for (int i = 0; i < ws.length; i++) outs[i] = new float[batch * ws[i].rows()];
