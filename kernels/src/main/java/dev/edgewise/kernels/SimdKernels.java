@@ -48,7 +48,8 @@ public interface SimdKernels {
     /**
      * See {@link MatMul#matmul(WorkerPool, WeightMatrix[], float[], float[][], int)}: the matrices'
      * rows, in groups of {@link MatMul#ROW_GROUP}, are one loop split across {@code pool}, and the
-     * input is quantized to 8 bits once for all the matrices whose packing runs on integers.
+     * input is quantized to 8 bits once for all the matrices whose packing runs on integers (the
+     * parts their packings read, {@code Int8Activations.needs}; on the pool when the batch is large).
      */
     default void matmul(WorkerPool pool, WeightMatrix[] ws, float[] x, float[][] outs, int batch) {
         Objects.requireNonNull(pool, "pool");
@@ -68,8 +69,9 @@ public interface SimdKernels {
             if (int8Packing(w)) {
                 int8 = true;
                 needs |= Int8Activations.needs(w.packed() != null ? GGMLType.Q4_0 : w.packedBlocks().type());
+            } else if (w.type() == GGMLType.F16 && w.hasData()) {
+                w.finiteHalves(); // its one scan here, not in every worker
             }
-            else if (w.type() == GGMLType.F16 && w.hasData()) w.finiteHalves(); // its one scan here, not in every worker
         }
         if (batch == 0) return;
         Int8Activations q = int8 ? Int8Activations.forThisThread().quantize(pool, x, batch, cols, needs) : null;
