@@ -53,12 +53,7 @@ class Int8MatMulTest {
         Int8Activations simd = new Int8Activations().quantize(x, 5, 256);
         Int8Activations scalar = new Int8Activations();
         scalar.quantizeScalar(x, 5, 256);
-        assertThat(simd.pairs).containsExactly(scalar.pairs);
-        assertThat(simd.scales).containsExactly(scalar.scales);
-        assertThat(simd.zeroPoints).containsExactly(scalar.zeroPoints);
-        assertThat(simd.halfSums).containsExactly(scalar.halfSums);
-        assertThat(simd.chains).containsExactly(scalar.chains);
-        assertThat(simd.highChains).containsExactly(scalar.highChains);
+        assertSameParts(simd, scalar);
         for (int b = 0; b < 5; b++) {
             for (int h = 0; h < 256 / 16; h++) { // the sums of 16 values' even and odd quants, as Q6_K's zero points use them
                 int even = 0, odd = 0;
@@ -85,13 +80,18 @@ class Int8MatMulTest {
         scalar.quantizeScalar(x, batch, cols);
         try (WorkerPool pool = new WorkerPool(3)) {
             Int8Activations q = new Int8Activations().quantize(pool, x, batch, cols, Int8Activations.ALL);
-            assertThat(q.pairs).containsExactly(scalar.pairs);
-            assertThat(q.scales).containsExactly(scalar.scales);
-            assertThat(q.zeroPoints).containsExactly(scalar.zeroPoints);
-            assertThat(q.halfSums).containsExactly(scalar.halfSums);
-            assertThat(q.chains).containsExactly(scalar.chains);
-            assertThat(q.highChains).containsExactly(scalar.highChains);
+            assertSameParts(q, scalar);
         }
+    }
+
+    /** Every part of {@code actual} (pairs, scales, sums, chains) equals {@code expected}'s. */
+    private static void assertSameParts(Int8Activations actual, Int8Activations expected) {
+        assertThat(actual.pairs).as("pairs").containsExactly(expected.pairs);
+        assertThat(actual.scales).as("scales").containsExactly(expected.scales);
+        assertThat(actual.zeroPoints).as("zero points").containsExactly(expected.zeroPoints);
+        assertThat(actual.halfSums).as("half sums").containsExactly(expected.halfSums);
+        assertThat(actual.chains).as("chains").containsExactly(expected.chains);
+        assertThat(actual.highChains).as("high chains").containsExactly(expected.highChains);
     }
 
     /** A kernel refuses activations quantized without the parts it reads, not multiplying by an earlier vector's leftovers. */
