@@ -16,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Makes one copy of the kernel classes per vector species: {@link SpeciesKernels} (the
  * {@link SimdKernels} of that width) and the per-concern classes it and they hold
- * ({@link VectorKernels}, {@link ElementKernels}, {@link QuantKernels}, {@link KQuantKernels},
+ * ({@link VectorKernels}, {@link ElementKernels}, {@link QuantKernels}, {@link KQuantKernels}, {@link FloatTiles},
  * {@link IntegerKernels}, {@link Q8Q5IntegerKernels}, {@link KQuantIntegerKernels}).
  *
  * <p>Why copies: C2 compiles Vector API code to SIMD instructions only when the species is a

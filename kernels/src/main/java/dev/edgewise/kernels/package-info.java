@@ -65,8 +65,9 @@
  * quant's scalar dequantizer. The per-width classes, one per concern:
  * <ul>
  *   <li>{@code SpeciesKernels}: implements {@link dev.edgewise.kernels.SimdKernels}; the matmul
- *       dispatch by the table (once per call, and per row for the decoders) and the 4 x 4 float
- *       tiles of batches over decoded rows;</li>
+ *       dispatch by the table (once per call, and per row for the decoders) and the row decoding
+ *       of batches;</li>
+ *   <li>{@code FloatTiles}: the 4 x 4 float register tiles of batches over decoded rows;</li>
  *   <li>{@code VectorKernels}: the vector ops and the fixed-order lane sums every kernel uses;</li>
  *   <li>{@code ElementKernels}, {@code QuantKernels}, {@code KQuantKernels}: the fused
  *       kernels and row decoders of F32/F16/BF16, of the 32-element block quants (Q8_0, Q4_0,

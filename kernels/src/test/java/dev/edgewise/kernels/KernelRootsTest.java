@@ -37,7 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class KernelRootsTest {
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"QuantKernels", "ElementKernels", "KQuantKernels"})
+    @ValueSource(strings = {"QuantKernels", "ElementKernels", "KQuantKernels", "FloatTiles"})
     void noMethodTakesOrReturnsAVector(String className) throws IOException {
         List<String> offending = new ArrayList<>();
         for (MethodModel m : classModel(className).methods()) {
