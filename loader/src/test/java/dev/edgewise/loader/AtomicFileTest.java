@@ -3,17 +3,23 @@ package dev.edgewise.loader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 class AtomicFileTest {
 
@@ -62,6 +68,71 @@ class AtomicFileTest {
         }
         assertThat(Files.readString(a)).isEqualTo("A");
         assertThat(names()).containsExactlyInAnyOrder("a.json", "b.f32");
+    }
+
+    /**
+     * A writer killed mid-way (here a second JVM, SIGKILL) leaves its temporary file; the next
+     * write of that name deletes it, but never a live writer's (locked) or a just-created one.
+     */
+    @Test
+    void aKilledWritersTemporaryFileIsDeletedByTheNextWriteButALiveWritersIsNot() throws Exception {
+        Path target = dir.resolve("model.gguf");
+        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), SlowWriter.class.getName(), target.toString())
+                .redirectErrorStream(true).start();
+        try {
+            BufferedReader lines = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+            assertTimeoutPreemptively(Duration.ofSeconds(60), () -> assertThat(lines.readLine()).isEqualTo("writing"));
+            List<String> temporaries = names().stream().filter(n -> n.startsWith(".model.gguf.") && n.endsWith(".tmp")).toList();
+            assertThat(temporaries).hasSize(1);
+            Path partial = dir.resolve(temporaries.get(0));
+            assertThat(Files.size(partial)).isEqualTo(SlowWriter.BYTES);
+            age(partial);
+
+            AtomicFile.write(target, out -> out.write(new byte[] {1})); // the child is alive: its file stays
+            assertThat(names()).containsExactlyInAnyOrder("model.gguf", partial.getFileName().toString());
+
+            child.destroyForcibly();
+            assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(partial).exists(); // what a killed writer leaves
+
+            Path fresh = dir.resolve(".model.gguf.4242.tmp"); // unlocked, but just created: perhaps a writer about to lock it
+            Files.write(fresh, new byte[10]);
+            AtomicFile.write(target, out -> out.write(new byte[] {2}));
+            assertThat(names()).containsExactlyInAnyOrder("model.gguf", ".model.gguf.4242.tmp");
+            assertThat(Files.readAllBytes(target)).containsExactly(2);
+
+            age(fresh);
+            Files.writeString(dir.resolve(".other.gguf.1.tmp"), "another target's");
+            age(dir.resolve(".other.gguf.1.tmp"));
+            AtomicFile.writeString(target, "3");
+            assertThat(names()).containsExactlyInAnyOrder("model.gguf", ".other.gguf.1.tmp");
+        } finally {
+            child.destroyForcibly();
+        }
+    }
+
+    /** Writes {@link #BYTES} bytes of the file named by its argument through AtomicFile, says so, and waits to be killed. */
+    public static final class SlowWriter {
+        static final int BYTES = 1 << 20;
+
+        public static void main(String[] args) throws IOException {
+            AtomicFile.write(Path.of(args[0]), out -> {
+                out.write(new byte[BYTES]);
+                out.flush();
+                System.out.println("writing");
+                System.out.flush();
+                try {
+                    Thread.sleep(Long.MAX_VALUE);
+                } catch (InterruptedException e) {
+                    throw new IOException(e);
+                }
+            });
+        }
+    }
+
+    private static void age(Path p) throws IOException {
+        Files.setLastModifiedTime(p, FileTime.fromMillis(System.currentTimeMillis() - 2 * AtomicFile.STALE_AFTER_MILLIS));
     }
 
     @Test
