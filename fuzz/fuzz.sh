@@ -14,6 +14,7 @@
 # $FUZZ_WORK/.cifuzz-corpus/<Class>/<method> (kept from run to run); a finding is written to
 # $FUZZ_WORK/crash-<sha1> (the target's line names it) and the run fails: fix it, then add the input to
 # fuzz/src/test/resources/dev/edgewise/fuzz/<Class>Inputs/<method>/ in the repository, where every build replays it.
+# Exit status: 0 no finding, 1 a finding, 3 the harness could not be built or started.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 seconds="${1:?usage: fuzz/fuzz.sh SECONDS [Class#method(types)[@SECONDS] ...]}"; shift
@@ -34,10 +35,13 @@ if [ ${#targets[@]} -eq 0 ]; then
       | sed -E 's/^void //; s/ ?@[A-Za-z]+ ?//g; s/ [a-zA-Z]+(,|\))/\1/g; s/FuzzedDataProvider/com.code_intelligence.jazzer.api.FuzzedDataProvider/')
   done
 fi
-# one build and one classpath for every target
+# one build and one classpath for every target (the launcher is fetched like any dependency: a fresh
+# machine has none of them cached); a harness that cannot start exits 3, never 1, which means a finding
 ./mvnw -q -B -Dmaven.compiler.source=23 -Dmaven.compiler.target=23 -DskipTests -pl fuzz -am test-compile \
-  dependency:build-classpath -Dmdep.outputFile=classpath.txt -Dmdep.includeScope=test
-./mvnw -q -B -o dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:1.11.4 -DoutputDirectory="$work/launcher" -pl fuzz
+  dependency:build-classpath -Dmdep.outputFile=classpath.txt -Dmdep.includeScope=test \
+  || { echo "fuzz: FAILED to build the fuzz targets (above)" >&2; exit 3; }
+./mvnw -q -B dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:1.11.4 -DoutputDirectory="$work/launcher" -pl fuzz \
+  || { echo "fuzz: FAILED to fetch JUnit's console launcher (above)" >&2; exit 3; }
 cp="fuzz/target/test-classes:$(cat fuzz/classpath.txt):$(ls "$work"/launcher/*.jar)"
 status=0
 for spec in "${targets[@]}"; do
