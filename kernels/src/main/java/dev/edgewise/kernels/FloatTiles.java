@@ -262,18 +262,6 @@ final class FloatTiles implements TileKernels {
         a1.intoArray(w, acc + L);
         a2.intoArray(w, acc + 2 * L);
         a3.intoArray(w, acc + 3 * L);
-        float s0 = OPS.sumAt(w, acc), s1 = OPS.sumAt(w, acc + L);
-        float s2 = OPS.sumAt(w, acc + 2 * L), s3 = OPS.sumAt(w, acc + 3 * L);
-        for (; c < cols; c++) {
-            float wc = w[c];
-            s0 = Math.fma(wc, x[x0 + c], s0);
-            s1 = Math.fma(wc, x[x1 + c], s1);
-            s2 = Math.fma(wc, x[x2 + c], s2);
-            s3 = Math.fma(wc, x[x3 + c], s3);
-        }
-        out[o0] = s0;
-        out[o1] = s1;
-        out[o2] = s2;
-        out[o3] = s3;
+        storeQuad(w, 0, cols, c, x, x0, x1, x2, x3, out, o0, o1, o2, o3, acc, acc + L, acc + 2 * L, acc + 3 * L);
     }
 }
